@@ -1,0 +1,147 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from cases.attributes import AttributeFormMixin
+from cases.models import (
+    Attribute,
+    AttributeTarget,
+    Case,
+    CaseAttributeValue,
+    Membership,
+    Project,
+    Role,
+    Transcript,
+    TranscriptAttributeValue,
+)
+
+User = get_user_model()
+
+
+class ProjectForm(forms.ModelForm):
+    seed_icaf = forms.BooleanField(
+        label="Seed with ICAF (participation dilemmas in cross-agency data sharing)", required=False
+    )
+    seed_ior = forms.BooleanField(
+        label="Seed with IOR (inter-organisational relations and interagency data sharing)", required=False
+    )
+
+    class Meta:
+        model = Project
+        fields = ["name", "description"]
+
+
+class ProjectEditForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ["name", "description"]
+
+
+class MemberAddForm(forms.Form):
+    user = forms.CharField(label="Username or e-mail", max_length=254)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.CODER)
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+
+    def clean_user(self):
+        value = self.cleaned_data["user"].strip()
+        matches = list(
+            User.objects.filter(Q(username__iexact=value) | Q(email__iexact=value), is_active=True)[:2]
+        )
+        if not matches:
+            raise forms.ValidationError("No active user has that username or e-mail address.")
+        if len(matches) > 1:
+            raise forms.ValidationError(
+                "Several users share that e-mail address: enter the username instead."
+            )
+        user = matches[0]
+        if self.project.memberships.filter(user=user).exists():
+            raise forms.ValidationError(f"{user.username} is already a member of this project.")
+        return user
+
+
+class MemberRoleForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["role"]
+
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        membership = self.instance
+        if membership.role == Role.OWNER and role != Role.OWNER and membership.project.owner_count() <= 1:
+            raise forms.ValidationError("A project needs at least one owner: make someone else owner first.")
+        return role
+
+
+class AttributeForm(forms.ModelForm):
+    class Meta:
+        model = Attribute
+        fields = ["name", "applies_to", "kind", "description"]
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.project = project
+        if self.instance.pk:
+            # Changing the type of an attribute with values would orphan them.
+            self.fields["kind"].disabled = self.instance.has_values()
+            self.fields["applies_to"].disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        name, applies_to = cleaned.get("name"), cleaned.get("applies_to")
+        if name and applies_to:
+            clash = Attribute.objects.filter(
+                project=self.instance.project, applies_to=applies_to, name__iexact=name
+            ).exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("name", "This project already has an attribute with that name.")
+        return cleaned
+
+
+class CaseForm(AttributeFormMixin, forms.ModelForm):
+    value_model = CaseAttributeValue
+    owner_field = "case"
+
+    class Meta:
+        model = Case
+        fields = ["name", "description"]
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.project = project
+        self.add_attribute_fields(list(project.attributes.filter(applies_to=AttributeTarget.CASE)))
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = self.instance.project.cases.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("This project already has a case with that name.")
+        return name
+
+    def save(self, commit=True):
+        case = super().save()
+        self.save_attributes(case)
+        return case
+
+
+class TranscriptMetadataForm(AttributeFormMixin, forms.ModelForm):
+    value_model = TranscriptAttributeValue
+    owner_field = "transcript"
+
+    class Meta:
+        model = Transcript
+        fields = ["case", "title", "respondent", "respondent_role", "interview_date", "language", "note"]
+        widgets = {"interview_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only this project's cases can be chosen: a posted id from another project is a validation error.
+        self.fields["case"].queryset = project.cases.all()
+        self.add_attribute_fields(list(project.attributes.filter(applies_to=AttributeTarget.TRANSCRIPT)))
+
+    def save(self, commit=True):
+        transcript = super().save()
+        self.save_attributes(transcript)
+        return transcript

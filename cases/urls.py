@@ -1,0 +1,52 @@
+from django.urls import path
+
+from cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.project_list, name="project_list"),
+    path("projects/new/", views.project_create, name="project_create"),
+    path("p/<uuid:project_id>/", views.project_detail, name="project_detail"),
+    path("p/<uuid:project_id>/edit/", views.project_edit, name="project_edit"),
+    path("p/<uuid:project_id>/delete/", views.project_delete, name="project_delete"),
+    path("p/<uuid:project_id>/members/", views.members, name="members"),
+    path("p/<uuid:project_id>/members/add/", views.member_add, name="member_add"),
+    path("p/<uuid:project_id>/members/<int:membership_id>/role/", views.member_role, name="member_role"),
+    path(
+        "p/<uuid:project_id>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"
+    ),
+    path("p/<uuid:project_id>/attributes/", views.attributes, name="attributes"),
+    path("p/<uuid:project_id>/attributes/<int:attribute_id>/", views.attribute_edit, name="attribute_edit"),
+    path(
+        "p/<uuid:project_id>/attributes/<int:attribute_id>/delete/",
+        views.attribute_delete,
+        name="attribute_delete",
+    ),
+    path("p/<uuid:project_id>/cases/", views.case_list, name="case_list"),
+    path("p/<uuid:project_id>/cases/new/", views.case_create, name="case_create"),
+    path("p/<uuid:project_id>/cases/<int:case_id>/", views.case_detail, name="case_detail"),
+    path("p/<uuid:project_id>/cases/<int:case_id>/edit/", views.case_edit, name="case_edit"),
+    path("p/<uuid:project_id>/cases/<int:case_id>/delete/", views.case_delete, name="case_delete"),
+    path("p/<uuid:project_id>/transcripts/", views.transcript_list, name="transcript_list"),
+    path(
+        "p/<uuid:project_id>/transcripts/<int:transcript_id>/",
+        views.transcript_detail,
+        name="transcript_detail",
+    ),
+    path(
+        "p/<uuid:project_id>/transcripts/<int:transcript_id>/edit/",
+        views.transcript_edit,
+        name="transcript_edit",
+    ),
+    path(
+        "p/<uuid:project_id>/transcripts/<int:transcript_id>/delete/",
+        views.transcript_delete,
+        name="transcript_delete",
+    ),
+    path(
+        "p/<uuid:project_id>/transcripts/<int:transcript_id>/original/",
+        views.transcript_original,
+        name="transcript_original",
+    ),
+]

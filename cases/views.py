@@ -1,0 +1,360 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases.access import get_project
+from cases.forms import (
+    AttributeForm,
+    CaseForm,
+    MemberAddForm,
+    MemberRoleForm,
+    ProjectEditForm,
+    ProjectForm,
+    TranscriptMetadataForm,
+)
+from cases.models import Membership, Project, Role
+from codebook.seeding import seed_framework
+
+
+@require_GET
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    projects = (
+        Project.objects.for_user(request.user)
+        .annotate(
+            case_count=Count("cases", distinct=True),
+            member_count=Count("memberships", distinct=True),
+        )
+        .order_by("name")
+    )
+    roles = dict(request.user.memberships.values_list("project_id", "role"))
+    for project in projects:
+        project.my_role = Role(roles[project.pk]).label
+    return render(request, "cases/project_list.html", {"projects": projects})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def project_create(request: HttpRequest) -> HttpResponse:
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            project = form.save(commit=False)
+            project.created_by = request.user
+            project.save()
+            Membership.objects.create(project=project, user=request.user, role=Role.OWNER)
+            for framework in ("icaf", "ior"):
+                if form.cleaned_data[f"seed_{framework}"]:
+                    seed_framework(project=project, framework=framework)
+        messages.success(request, f"Project “{project.name}” created.")
+        return redirect(project)
+    return render(request, "cases/project_form.html", {"form": form})
+
+
+@require_GET
+@login_required
+def project_detail(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    cases = project.cases.with_transcript_counts()
+    context = {
+        "project": project,
+        "cases": cases,
+        "transcript_count": project.transcripts.count(),
+        "code_count": project.codes.count(),
+        "coding_count": project.transcripts.coding_count(),
+        "members": project.memberships.select_related("user").order_by("user__username"),
+    }
+    return render(request, "cases/project_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def project_edit(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    form = ProjectEditForm(request.POST or None, instance=project)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Project saved.")
+        return redirect(project)
+    return render(request, "cases/project_edit.html", {"project": project, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def project_delete(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    counts = {
+        "cases": project.cases.count(),
+        "transcripts": project.transcripts.count(),
+        "codings": project.transcripts.coding_count(),
+    }
+    if request.method == "POST":
+        if request.POST.get("confirm_name", "").strip() != project.name:
+            messages.error(request, "Type the name of the project exactly to confirm the deletion.")
+        else:
+            name = project.name
+            project.delete()
+            messages.success(request, f"Project “{name}” and everything in it were deleted.")
+            return redirect("cases:project_list")
+    return render(request, "cases/project_delete.html", {"project": project, "counts": counts})
+
+
+# Members
+
+
+def _members_page(request: HttpRequest, project: Project, add_form: MemberAddForm, status: int = 200):
+    memberships = project.memberships.select_related("user").order_by("user__username")
+    context = {"project": project, "memberships": memberships, "add_form": add_form, "roles": Role.choices}
+    return render(request, "cases/members.html", context, status=status)
+
+
+@require_GET
+@login_required
+def members(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    return _members_page(request, project, MemberAddForm(project=project))
+
+
+@require_POST
+@login_required
+def member_add(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    form = MemberAddForm(request.POST, project=project)
+    if not form.is_valid():
+        return _members_page(request, project, form, status=400)
+    user = form.cleaned_data["user"]
+    Membership.objects.create(project=project, user=user, role=form.cleaned_data["role"])
+    messages.success(request, f"{user.username} joined the project as {form.cleaned_data['role']}.")
+    return redirect("cases:members", project.pk)
+
+
+@require_POST
+@login_required
+def member_role(request: HttpRequest, project_id, membership_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    membership = get_object_or_404(project.memberships.select_related("user", "project"), pk=membership_id)
+    form = MemberRoleForm(request.POST, instance=membership)
+    if form.is_valid():
+        form.save()
+        messages.success(
+            request, f"{membership.user.username} is now {membership.get_role_display().lower()}."
+        )
+    else:
+        messages.error(request, " ".join(form.errors.get("role", ["Choose a valid role."])))
+    return redirect("cases:members", project.pk)
+
+
+@require_POST
+@login_required
+def member_remove(request: HttpRequest, project_id, membership_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    membership = get_object_or_404(project.memberships.select_related("user"), pk=membership_id)
+    if membership.role == Role.OWNER and project.owner_count() <= 1:
+        messages.error(request, "The last owner cannot be removed: make someone else owner first.")
+        return redirect("cases:members", project.pk)
+    membership.delete()
+    messages.success(request, f"{membership.user.username} was removed from the project.")
+    if membership.user_id == request.user.pk:
+        return redirect("cases:project_list")
+    return redirect("cases:members", project.pk)
+
+
+# Attributes
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def attributes(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    form = AttributeForm(request.POST or None, project=project)
+    if request.method == "POST":
+        get_project(request, project_id, role=Role.OWNER)
+        if form.is_valid():
+            attribute = form.save()
+            messages.success(request, f"Attribute “{attribute.name}” added.")
+            return redirect("cases:attributes", project.pk)
+    context = {"project": project, "attributes": project.attributes.all(), "form": form}
+    return render(request, "cases/attributes.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def attribute_edit(request: HttpRequest, project_id, attribute_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    attribute = get_object_or_404(project.attributes, pk=attribute_id)
+    form = AttributeForm(request.POST or None, instance=attribute, project=project)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Attribute saved.")
+        return redirect("cases:attributes", project.pk)
+    return render(
+        request, "cases/attribute_edit.html", {"project": project, "form": form, "attribute": attribute}
+    )
+
+
+@require_POST
+@login_required
+def attribute_delete(request: HttpRequest, project_id, attribute_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    attribute = get_object_or_404(project.attributes, pk=attribute_id)
+    attribute.delete()
+    messages.success(request, f"Attribute “{attribute.name}” and its values were deleted.")
+    return redirect("cases:attributes", project.pk)
+
+
+# Cases
+
+
+@require_GET
+@login_required
+def case_list(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    cases = list(project.cases.with_transcript_counts().prefetch_related("attribute_values__attribute"))
+    case_attributes = list(project.attributes.filter(applies_to="case"))
+    for case in cases:
+        values = {value.attribute_id: value for value in case.attribute_values.all()}
+        case.attribute_cells = [values.get(attribute.pk) for attribute in case_attributes]
+    context = {"project": project, "cases": cases, "case_attributes": case_attributes}
+    return render(request, "cases/case_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def case_create(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    form = CaseForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            case = form.save()
+        messages.success(request, f"Case “{case.name}” created.")
+        return redirect(case)
+    status = 400 if form.errors else 200
+    return render(request, "cases/case_form.html", {"project": project, "form": form}, status=status)
+
+
+@require_GET
+@login_required
+def case_detail(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
+    project = get_project(request, project_id)
+    case = get_object_or_404(project.cases, pk=case_id)
+    context = {
+        "project": project,
+        "case": case,
+        "attribute_values": case.attribute_values.select_related("attribute").order_by("attribute__position"),
+        "transcripts": case.transcripts.for_listing(),
+    }
+    return render(request, "cases/case_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def case_edit(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    case = get_object_or_404(project.cases, pk=case_id)
+    form = CaseForm(request.POST or None, instance=case, project=project)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, "Case saved.")
+        return redirect(case)
+    status = 400 if form.errors else 200
+    return render(
+        request, "cases/case_form.html", {"project": project, "form": form, "case": case}, status=status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def case_delete(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    case = get_object_or_404(project.cases, pk=case_id)
+    counts = {
+        "transcripts": case.transcripts.count(),
+        "codings": case.transcripts.coding_count(),
+    }
+    if request.method == "POST":
+        case.delete()
+        messages.success(request, f"Case “{case.name}” was deleted.")
+        return redirect("cases:case_list", project.pk)
+    return render(request, "cases/case_delete.html", {"project": project, "case": case, "counts": counts})
+
+
+# Transcripts
+
+
+@require_GET
+@login_required
+def transcript_list(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    transcripts = project.transcripts.for_listing()
+    return render(request, "cases/transcript_list.html", {"project": project, "transcripts": transcripts})
+
+
+@require_GET
+@login_required
+def transcript_detail(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
+    project = get_project(request, project_id)
+    transcript = get_object_or_404(project.transcripts.select_related("case"), pk=transcript_id)
+    context = {
+        "project": project,
+        "transcript": transcript,
+        "paragraphs": transcript.paragraphs(),
+        "attribute_values": transcript.attribute_values.select_related("attribute").order_by(
+            "attribute__position"
+        ),
+        "coding_count": project.transcripts.filter(pk=transcript.pk).coding_count(),
+    }
+    return render(request, "cases/transcript_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def transcript_edit(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.CODER)
+    transcript = get_object_or_404(project.transcripts, pk=transcript_id)
+    form = TranscriptMetadataForm(request.POST or None, instance=transcript, project=project)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, "Transcript details saved.")
+        return redirect(transcript)
+    status = 400 if form.errors else 200
+    context = {"project": project, "transcript": transcript, "form": form}
+    return render(request, "cases/transcript_edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def transcript_delete(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    transcript = get_object_or_404(project.transcripts.select_related("case"), pk=transcript_id)
+    coding_count = project.transcripts.filter(pk=transcript.pk).coding_count()
+    if request.method == "POST":
+        if coding_count and request.POST.get("confirm") != "yes":
+            messages.error(request, "Tick the box to confirm that the codings go with the transcript.")
+        else:
+            case = transcript.case
+            original = transcript.original
+            transcript.delete()
+            if original:
+                transaction.on_commit(lambda: original.storage.delete(original.name))
+            messages.success(request, f"Transcript “{transcript.title}” was deleted.")
+            return redirect(case)
+    context = {"project": project, "transcript": transcript, "coding_count": coding_count}
+    return render(request, "cases/transcript_delete.html", context)
+
+
+@require_GET
+@login_required
+def transcript_original(request: HttpRequest, project_id, transcript_id: int) -> FileResponse:
+    project = get_project(request, project_id)
+    transcript = get_object_or_404(project.transcripts, pk=transcript_id)
+    if not transcript.original:
+        raise Http404("This transcript has no original file.")
+    return FileResponse(
+        transcript.original.open("rb"), as_attachment=True, filename=transcript.original_name or None
+    )

@@ -1,0 +1,147 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from cases.models import Project
+
+
+class Level(models.TextChoices):
+    OPEN = "open", "Open"
+    AXIAL = "axial", "Axial"
+    SELECTIVE = "selective", "Selective"
+
+
+class Framework(models.TextChoices):
+    ICAF = "icaf", "ICAF"
+    IOR = "ior", "IOR"
+    EMERGENT = "emergent", "Emergent"
+    IMPORTED = "imported", "Imported"
+
+
+COLOUR_PATTERN = r"^#[0-9a-f]{6}$"
+
+
+class CodeQuerySet(models.QuerySet):
+    def with_usage(self) -> "CodeQuerySet":
+        """Adds how many codings use each code and in how many transcripts."""
+        return self.annotate(
+            coding_count=models.Count("codings", distinct=True),
+            transcript_count=models.Count("codings__segment__transcript", distinct=True),
+        )
+
+    def in_tree_order(self) -> list["Code"]:
+        """All codes, depth-first in sibling order, each with `.depth` set; one query."""
+        codes = list(self.order_by("position", Lower("name")))
+        children: dict[int | None, list[Code]] = {}
+        for code in codes:
+            children.setdefault(code.parent_id, []).append(code)
+        ordered: list[Code] = []
+
+        def walk(parent_id: int | None, depth: int) -> None:
+            for code in children.get(parent_id, []):
+                code.depth = depth
+                ordered.append(code)
+                walk(code.pk, depth + 1)
+
+        walk(None, 0)
+        return ordered
+
+
+class Code(models.Model):
+    """A node of the project's codebook tree."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="codes")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    name = models.CharField(max_length=200)
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.OPEN)
+    framework = models.CharField(max_length=20, choices=Framework.choices, default=Framework.EMERGENT)
+    definition = models.TextField(blank=True)
+    inclusion = models.TextField("inclusion criteria", blank=True)
+    exclusion = models.TextField("exclusion criteria", blank=True)
+    example = models.TextField(blank=True)
+    colour = models.CharField(max_length=7, default="#9ecae1")
+    is_codable = models.BooleanField("codable", default=True, help_text="Categories can be non-codable.")
+    guid = models.UUIDField("GUID", default=uuid.uuid4, unique=True, editable=False)
+    position = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            # Sibling names are unique regardless of case; top-level codes have no parent, and NULLs
+            # never collide in a unique index, so they need their own partial constraint.
+            models.UniqueConstraint(
+                Lower("name"),
+                "project",
+                "parent",
+                name="code_unique_sibling_name",
+                condition=Q(parent__isnull=False),
+            ),
+            models.UniqueConstraint(
+                Lower("name"), "project", name="code_unique_top_level_name", condition=Q(parent__isnull=True)
+            ),
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="code_not_own_parent"),
+            models.CheckConstraint(condition=Q(level__in=Level.values), name="code_level_valid"),
+            models.CheckConstraint(condition=Q(colour__regex=COLOUR_PATTERN), name="code_colour_hex"),
+            models.CheckConstraint(condition=~Q(name=""), name="code_name_not_empty"),
+        ]
+        indexes = [models.Index(fields=["project", "parent", "position"], name="code_tree_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("codebook:code_detail", args=[self.project_id, self.pk])
+
+
+class RelationKind(models.TextChoices):
+    IS_PART_OF = "is-part-of", "is part of"
+    IS_CAUSE_OF = "is-cause-of", "is cause of"
+    STRENGTHENS = "strengthens", "strengthens"
+    WEAKENS = "weakens", "weakens"
+    CONTRADICTS = "contradicts", "contradicts"
+    IS_ASSOCIATED_WITH = "is-associated-with", "is associated with"
+
+
+class CodeRelation(models.Model):
+    """A typed, directed link between two codes of one project (axial coding)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="code_relations")
+    source = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="outgoing_relations")
+    target = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="incoming_relations")
+    kind = models.CharField(
+        max_length=60, help_text="One of the built-in kinds or a project-defined one, as a short phrase."
+    )
+    memo = models.TextField(blank=True)
+    guid = models.UUIDField("GUID", default=uuid.uuid4, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source__name", "kind", "target__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="relation_unique"),
+            models.CheckConstraint(condition=~Q(source=F("target")), name="relation_not_self"),
+            models.CheckConstraint(condition=~Q(kind=""), name="relation_kind_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.kind_label} {self.target}"
+
+    @property
+    def kind_label(self) -> str:
+        return RelationKind(self.kind).label if self.kind in RelationKind.values else self.kind

@@ -1,0 +1,199 @@
+"""Timing the real views against the configured database: median, p95 and query count per operation.
+
+Every operation goes through Django's test client (URL routing, middleware, templates, the database), so the
+figures are what a user's request costs on the server, without the network.
+"""
+
+import random
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.models import Membership, Project, Role, Transcript
+from coding.corpus import CorpusSummary, interview_text, make_corpus, spans
+from coding.models import Coding, Segment, Valence
+
+WORKSPACE_WORDS = 15_000
+WORKSPACE_CODINGS = 500
+
+
+@dataclass
+class Result:
+    name: str
+    runs: int
+    median_ms: float
+    p95_ms: float
+    queries: int
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "operation": self.name,
+            "runs": self.runs,
+            "median_ms": round(self.median_ms, 2),
+            "p95_ms": round(self.p95_ms, 2),
+            "queries": self.queries,
+            **self.extra,
+        }
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure(name: str, request: Callable, *, repeat: int, expect: int = 200) -> Result:
+    """Runs `request` `repeat` times (after one warm-up) and keeps the timings and the last query count."""
+    response = request()
+    if response.status_code != expect:
+        raise AssertionError(f"{name}: expected HTTP {expect}, got {response.status_code}")
+    timings = []
+    queries = 0
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = request()
+            if getattr(response, "streaming", False):
+                for _chunk in response.streaming_content:
+                    pass
+            timings.append((time.perf_counter() - started) * 1000)
+        if response.status_code != expect:
+            raise AssertionError(f"{name}: expected HTTP {expect}, got {response.status_code}")
+        queries = len(captured)
+    return Result(name, repeat, statistics.median(timings), percentile(timings, 0.95), queries)
+
+
+def stream_export(name: str, request: Callable) -> Result:
+    """One full streamed export: rows per second and the peak Python memory allocated while streaming."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as captured:
+        response = request()
+        rows = 0
+        for chunk in response.streaming_content:
+            rows += chunk.count(b"\n")
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return Result(
+        name,
+        1,
+        elapsed * 1000,
+        elapsed * 1000,
+        len(captured),
+        {
+            "rows": rows - 1,
+            "rows_per_s": round((rows - 1) / elapsed),
+            "peak_memory_mb": round(peak / 2**20, 1),
+        },
+    )
+
+
+@dataclass
+class Bench:
+    project: Project
+    client: Client
+    user: object
+    corpus: CorpusSummary
+    workspace_transcript: Transcript
+    rng: random.Random
+
+    def url(self, name: str, **kwargs) -> str:
+        return reverse(name, kwargs={"project_id": self.project.pk, **kwargs})
+
+
+def prepare(*, scale: int, small: bool) -> Bench:
+    sizes = {"transcripts_per_scale": 6, "words": 800, "segments_per_transcript": 30} if small else {}
+    corpus = make_corpus(scale=scale, name=f"Benchmark run {time.strftime('%Y-%m-%d %H:%M:%S')}", **sizes)
+    project = corpus.project
+    user = get_user_model().objects.get(username="bench-coder-1")
+    rng = random.Random(7)
+    words, codings = (1_500, 50) if small else (WORKSPACE_WORDS, WORKSPACE_CODINGS)
+    transcript = Transcript.objects.create(
+        case=project.cases.first(),
+        title="Long interview",
+        text=interview_text(rng, words=words, respondent="R", chinese=True),
+    )
+    codes = list(project.codes.filter(is_codable=True).values_list("pk", flat=True))
+    chosen = spans(rng, transcript.text, codings // 2)
+    segments = Segment.objects.bulk_create(
+        Segment(
+            transcript=transcript, start=start, end=end, quote=transcript.text[start:end], created_by=user
+        )
+        for start, end in chosen
+    )
+    Coding.objects.bulk_create(
+        Coding(segment=segment, code_id=code_id, coder=user, valence=Valence.NEGATIVE)
+        for segment in segments
+        for code_id in rng.sample(codes, 2)
+    )
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(user)
+    Membership.objects.filter(project=project, user=user).update(role=Role.OWNER)
+    return Bench(project, client, user, corpus, transcript, rng)
+
+
+def workspace_operations(bench: Bench, *, repeat: int) -> list[Result]:
+    transcript = bench.workspace_transcript
+    client = bench.client
+    codes = list(bench.project.codes.filter(is_codable=True).values_list("pk", flat=True))
+    free = spans(bench.rng, transcript.text, repeat * 3 + 10)
+    hx = {"HX-Request": "true"}
+
+    def apply_code():
+        start, end = free.pop()
+        return client.post(
+            bench.url("coding:apply_hx", transcript_id=transcript.pk),
+            {"start": start, "end": end, "codes": [bench.rng.choice(codes)], "valence": "positive"},
+            headers=hx,
+        )
+
+    def delete_coding():
+        coding = (
+            Coding.objects.filter(segment__transcript=transcript, coder=bench.user).order_by("-pk").first()
+        )
+        return client.post(
+            bench.url("coding:coding_delete_hx", transcript_id=transcript.pk, coding_id=coding.pk), headers=hx
+        )
+
+    workspace = bench.url("coding:workspace", transcript_id=transcript.pk)
+    return [
+        measure(
+            f"workspace page ({len(transcript.text.split())} words, "
+            f"{Coding.objects.filter(segment__transcript=transcript).count()} codings)",
+            lambda: client.get(workspace),
+            repeat=repeat,
+        ),
+        measure("apply a code", apply_code, repeat=repeat),
+        measure("delete a coding", delete_coding, repeat=repeat),
+        measure("codebook page", lambda: client.get(bench.url("codebook:codebook")), repeat=repeat),
+    ]
+
+
+def run(
+    *, scales: list[int], repeat: int, small: bool, keep: bool, report: Callable[[str], None]
+) -> list[Result]:
+    results: list[Result] = []
+    for scale in scales:
+        report(f"Preparing scale {scale}…")
+        started = time.perf_counter()
+        bench = prepare(scale=scale, small=small)
+        report(
+            f"  {bench.corpus.transcripts} transcripts, {bench.corpus.codings} codings "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        try:
+            if scale == scales[0]:
+                results.extend(workspace_operations(bench, repeat=repeat))
+        finally:
+            if not keep:
+                bench.project.delete()
+    return results

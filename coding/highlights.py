@@ -1,0 +1,184 @@
+"""Server rendering of a transcript with its coded passages: one sweep over segment boundaries.
+
+The text is cut into runs wherever a segment starts or ends, a paragraph ends or a speaker label ends; each
+run knows the segments covering it. Every run carries `data-o`, its offset in code points, which the browser
+uses to turn a DOM selection back into offsets (static/js/offsets.js). Events are sorted once (O(n log n)) and
+each paragraph takes the events that fall inside it, so the cost grows with text length plus segments, never
+their product.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from cases.turns import Turn
+
+MAX_LAYERS = 5  # underlines drawn under one run; more are listed in the tooltip and the margin
+
+
+@dataclass(frozen=True)
+class Layer:
+    code_id: int
+    name: str
+    colour: str
+    valence: str
+    coder: str
+
+
+@dataclass
+class Mark:
+    """A segment as drawn: its span and the codings (layers) visible under the current filters."""
+
+    segment_id: int
+    start: int
+    end: int
+    memo: str = ""
+    layers: list[Layer] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    number: int
+    start: int
+    end: int
+    speaker: str
+    html: SafeString
+    margin: list[tuple[Mark, Layer]]
+    segment_ids: frozenset[int] = frozenset()  # every segment drawn in this paragraph
+    tooltips: str = "{}"  # JSON about those segments, for hover and focus
+
+
+SIGN = {"positive": "+", "negative": "−"}
+
+
+def render(
+    *,
+    text: str,
+    paragraphs: Sequence[tuple[int, int, str]],
+    marks: Iterable[Mark],
+    turns: Sequence[Turn] = (),
+) -> list[Paragraph]:
+    """`paragraphs` are (start, end, text); `turns` are the speaker turns, a label at each turn's start."""
+    marks = sorted((m for m in marks if m.layers), key=lambda m: (m.start, -m.end, m.segment_id))
+    events: list[tuple[int, int, int]] = []  # (position, 0=end/1=start, index into marks)
+    for index, mark in enumerate(marks):
+        events.append((mark.start, 1, index))
+        events.append((mark.end, 0, index))
+    events.sort()
+
+    label_ends = _label_ends(turns)
+    active: dict[int, Mark] = {}
+    announced: set[int] = set()  # marks already listed in a margin
+    cursor = 0
+    result = []
+    for number, (p_start, p_end, _) in enumerate(paragraphs, start=1):
+        # Apply every event up to this paragraph's start (segments that began earlier may still be open).
+        while cursor < len(events) and events[cursor][0] <= p_start:
+            _apply(events[cursor], marks, active)
+            cursor += 1
+        margin = []
+        for index, mark in active.items():
+            if index not in announced:
+                announced.add(index)
+                margin.extend((mark, layer) for layer in mark.layers)
+        speaker, label_end = label_ends.get(p_start, ("", None))
+        pieces = []
+        drawn: set[int] = set()
+        position = p_start
+        while position < p_end:
+            next_cut = p_end
+            if cursor < len(events) and events[cursor][0] < next_cut:
+                next_cut = events[cursor][0]
+            is_label = label_end is not None and position < label_end
+            if is_label and label_end < next_cut:
+                next_cut = label_end
+            pieces.append(_run(text, position, next_cut, active, is_label=is_label))
+            drawn.update(mark.segment_id for mark in active.values())
+            position = next_cut
+            while cursor < len(events) and events[cursor][0] == position < p_end:
+                kind, index = events[cursor][1], events[cursor][2]
+                if kind == 1 and index not in announced:
+                    announced.add(index)
+                    margin.extend((marks[index], layer) for layer in marks[index].layers)
+                _apply(events[cursor], marks, active)
+                cursor += 1
+        result.append(
+            Paragraph(
+                number=number,
+                start=p_start,
+                end=p_end,
+                speaker=speaker,
+                html=mark_safe("".join(pieces)),  # every piece of text went through escape()
+                margin=margin,
+                segment_ids=frozenset(drawn),
+            )
+        )
+    return result
+
+
+def _apply(event: tuple[int, int, int], marks: list[Mark], active: dict[int, Mark]) -> None:
+    _, kind, index = event
+    if kind == 1:
+        active[index] = marks[index]
+    else:
+        active.pop(index, None)
+
+
+def _label_ends(turns: Sequence[Turn]) -> dict[int, tuple[str, int]]:
+    """For each paragraph start that opens a speaker turn: the speaker and where the label ends."""
+    return {turn.start: (turn.speaker, turn.label_end) for turn in turns}
+
+
+def _run(text: str, start: int, end: int, active: dict[int, Mark], *, is_label: bool) -> str:
+    chunk = escape(text[start:end])
+    attributes = f' data-o="{start}"'
+    classes = ["speaker"] if is_label else []
+    if active:
+        layers = [layer for mark in active.values() for layer in mark.layers]
+        classes.append("hl")
+        ids = " ".join(str(mark.segment_id) for mark in active.values())
+        attributes += f' data-s="{ids}"'
+        attributes += f' style="{_underlines(layers)}"'
+    if classes:
+        attributes += f' class="{" ".join(classes)}"'
+    tag = "b" if is_label else "span"
+    return f"<{tag}{attributes}>{chunk}</{tag}>"
+
+
+def _underlines(layers: list[Layer]) -> str:
+    """Stacked underlines, one per visible coding, plus a faint tint of the first code's colour."""
+    shown = layers[:MAX_LAYERS]
+    gradients = [
+        f"linear-gradient({layer.colour},{layer.colour}) 0 calc(100% - {index * 4}px)/100% 3px no-repeat"
+        for index, layer in enumerate(shown)
+    ]
+    tint = f"{shown[0].colour}33"
+    return f"background:{','.join(gradients)},{tint};--layers:{len(shown)}"
+
+
+SIGNS = {"positive": " +", "negative": " −"}
+
+
+def markup(paragraph: Paragraph, *, oob: bool = False) -> SafeString:
+    """The paragraph as the workspace draws it: numbered text and a margin with one chip per coding.
+
+    Built here rather than in a template loop: a long interview has thousands of chips, and this keeps the
+    page well within its time budget.
+    """
+    chips = "".join(
+        f'<button type="button" class="chip" data-segment="{mark.segment_id}" data-code="{layer.code_id}" '
+        f'style="--c: {layer.colour}" title="{escape(layer.name)} · {escape(layer.coder)}">'
+        f"{escape(layer.name)}{SIGNS.get(layer.valence, '')}</button>"
+        for mark, layer in paragraph.margin
+    )
+    speaker = f' data-speaker="{escape(paragraph.speaker)}"' if paragraph.speaker else ""
+    swap = ' hx-swap-oob="true"' if oob else ""
+    return mark_safe(  # text, names and JSON are escaped; colours are checked hex by the database
+        f'<div class="para" id="p{paragraph.number}" data-n="{paragraph.number}" '
+        f'data-start="{paragraph.start}" data-end="{paragraph.end}" '
+        f'data-tips="{escape(paragraph.tooltips)}"{speaker}{swap}>'
+        f'<div class="ptext">{paragraph.html}</div>'
+        f'<div class="pmargin" contenteditable="false">{chips}</div></div>'
+    )

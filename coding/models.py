@@ -1,0 +1,132 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from cases.models import Case, Project, Transcript
+from codebook.models import Code
+
+
+class Segment(models.Model):
+    """A quotation: `text[start:end]` of one transcript, in code points, end exclusive."""
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="segments")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    quote = models.TextField(help_text="Snapshot of the quoted text.")
+    memo = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="segments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["transcript_id", "start", "end"]  # the column: no join to order
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__gte=0) & Q(start__lt=F("end")), name="segment_span_valid"
+            ),
+            # One quotation per coder and span: applying more codes to the same passage adds to it.
+            models.UniqueConstraint(
+                fields=["transcript", "start", "end", "created_by"], name="segment_unique_span"
+            ),
+        ]
+        indexes = [models.Index(fields=["transcript", "start", "end"], name="segment_position_idx")]
+
+    def __str__(self) -> str:
+        return f"Q{self.pk} [{self.start}:{self.end}]"
+
+    def clean(self) -> None:
+        text = self.transcript.text
+        if not 0 <= self.start < self.end <= len(text):
+            raise ValidationError(
+                f"A quotation must lie inside the transcript (0 ≤ start < end ≤ {len(text)}), "
+                f"got [{self.start}, {self.end})."
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        # end <= len(text) spans two tables, so it is checked on every write here and the quote re-taken.
+        self.clean()
+        self.quote = self.transcript.text[self.start : self.end]
+        super().save(*args, **kwargs)
+
+    @property
+    def citable_id(self) -> str:
+        return f"Q{self.pk}"
+
+
+class Valence(models.TextChoices):
+    POSITIVE = "positive", "+ pulls together"
+    NEGATIVE = "negative", "− pushes apart"
+    NONE = "none", "none"
+
+
+class Coding(models.Model):
+    """One code applied to one segment by one coder."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="codings")
+    code = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="codings")
+    coder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="codings")
+    valence = models.CharField(max_length=10, choices=Valence.choices, default=Valence.NONE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "code", "coder"], name="coding_unique_per_coder"),
+            models.CheckConstraint(condition=Q(valence__in=Valence.values), name="coding_valence_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["code", "segment"], name="coding_code_segment_idx"),
+            models.Index(fields=["coder", "code"], name="coding_coder_code_idx"),
+            # The workspace lists each coder's recently used codes.
+            models.Index(fields=["coder", "-created_at"], name="coding_coder_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} on {self.segment} by {self.coder}"
+
+    @property
+    def sign(self) -> str:
+        return {Valence.POSITIVE: "+", Valence.NEGATIVE: "−"}.get(self.valence, "")
+
+
+class Memo(models.Model):
+    """Free text by a user, attached to the project or to exactly one of its objects."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memos")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="memos"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
+    transcript = models.ForeignKey(
+        Transcript, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
+    )
+    code = models.ForeignKey(Code, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
+    segment = models.ForeignKey(
+        Segment, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(case__isnull=True, transcript__isnull=True, code__isnull=True, segment__isnull=True)
+                    | Q(case__isnull=False, transcript__isnull=True, code__isnull=True, segment__isnull=True)
+                    | Q(case__isnull=True, transcript__isnull=False, code__isnull=True, segment__isnull=True)
+                    | Q(case__isnull=True, transcript__isnull=True, code__isnull=False, segment__isnull=True)
+                    | Q(case__isnull=True, transcript__isnull=True, code__isnull=True, segment__isnull=False)
+                ),
+                name="memo_at_most_one_target",
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="memo_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.text[:60]

@@ -1,0 +1,85 @@
+"""The server-side sweep that cuts a transcript into highlighted runs."""
+
+import re
+
+from cases.turns import find_turns
+from coding.highlights import Layer, Mark, render
+
+TEXT = (
+    "R01: The data belongs to us 𠮷 and nobody else.\n\nInterviewer: Why?\n\nR01: Because the bureau said so"
+)
+PARAGRAPHS = [(0, 46, ""), (48, 65, ""), (67, 98, "")]
+TURNS = find_turns(TEXT)
+
+
+def layer(code_id: int, colour: str = "#ff0000", valence: str = "none") -> Layer:
+    return Layer(code_id=code_id, name=f"Code {code_id}", colour=colour, valence=valence, coder="ra")
+
+
+def runs(html: str) -> list[tuple[int, str, str]]:
+    """(data-o, data-s, text) of every run."""
+    found = re.findall(r'<(?:span|b) data-o="(\d+)"(?: data-s="([\d ]+)")?[^>]*>([^<]*)</(?:span|b)>', html)
+    return [(int(offset), segments, text) for offset, segments, text in found]
+
+
+def test_paragraph_offsets_match_the_text():
+    assert [TEXT[start:end] for start, end, _ in PARAGRAPHS] == TEXT.split("\n\n")
+
+
+def test_runs_reassemble_the_text_and_carry_code_point_offsets():
+    marks = [Mark(1, 9, 27, layers=[layer(1)]), Mark(2, 19, 35, layers=[layer(2)])]
+    paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=marks, turns=TURNS)
+    for paragraph in paragraphs:
+        pieces = runs(paragraph.html)
+        assert "".join(text for _, _, text in pieces) == TEXT[paragraph.start : paragraph.end]
+        for offset, _, text in pieces:
+            assert TEXT[offset : offset + len(text)] == text
+
+
+def test_overlapping_segments_split_runs_at_every_boundary():
+    marks = [Mark(1, 9, 27, layers=[layer(1)]), Mark(2, 19, 35, layers=[layer(2)])]
+    first = render(text=TEXT, paragraphs=PARAGRAPHS, marks=marks, turns=TURNS)[0]
+    assert runs(first.html) == [
+        (0, "", "R01:"),
+        (4, "", " The "),
+        (9, "1", "data belon"),
+        (19, "1 2", "gs to us"),
+        (27, "2", " 𠮷 and n"),
+        (35, "", "obody else."),
+    ]
+    assert [mark.segment_id for mark, _ in first.margin] == [1, 2]
+
+
+def test_speaker_label_is_its_own_bold_run():
+    paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=[], turns=TURNS)
+    assert paragraphs[1].html.startswith('<b data-o="48" class="speaker">Interviewer:</b>')
+    assert paragraphs[1].speaker == "Interviewer"
+
+
+def test_a_segment_across_paragraphs_is_drawn_in_each_and_listed_once_in_the_margin():
+    mark = Mark(7, 40, 80, layers=[layer(3, valence="negative")])
+    paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=[mark], turns=TURNS)
+    assert [p.segment_ids for p in paragraphs] == [frozenset({7}), frozenset({7}), frozenset({7})]
+    assert [len(p.margin) for p in paragraphs] == [1, 0, 0]
+
+
+def test_text_is_escaped():
+    text = "<script>alert(1)</script> & more"
+    paragraphs = render(
+        text=text, paragraphs=[(0, len(text), text)], marks=[Mark(1, 0, 8, layers=[layer(1)])]
+    )
+    assert "<script>" not in paragraphs[0].html
+    assert "&lt;script&gt;" in paragraphs[0].html
+
+
+def test_stacked_underlines_one_per_coding_capped():
+    marks = [Mark(n, 9, 27, layers=[layer(n, colour=f"#00000{n}")]) for n in range(1, 8)]
+    html = render(text=TEXT, paragraphs=PARAGRAPHS, marks=marks, turns=TURNS)[0].html
+    run = re.search(r'data-o="9"[^>]*style="([^"]+)"', html).group(1)
+    assert run.count("linear-gradient") == 5
+    assert "--layers:5" in run
+
+
+def test_segments_without_visible_codings_are_not_drawn():
+    paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=[Mark(1, 9, 27, layers=[])], turns=TURNS)
+    assert 'class="hl"' not in paragraphs[0].html

@@ -1,0 +1,435 @@
+"""The coding workspace on the server: applying, editing, undoing, and what each role may do."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from cases.models import Role
+from codebook.models import Code
+from coding.models import Coding, Segment
+from tests.factories import (
+    CodeFactory,
+    CodingFactory,
+    MembershipFactory,
+    SegmentFactory,
+    TranscriptFactory,
+)
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def codes(project):
+    parent = CodeFactory(project=project, name="Determinants", is_codable=False)
+    return {
+        "parent": parent,
+        "ownership": CodeFactory(project=project, parent=parent, name="Data ownership", colour="#d62728"),
+        "political": CodeFactory(project=project, parent=parent, name="Political determination"),
+    }
+
+
+def url(name, transcript, **kwargs):
+    return reverse(
+        name, kwargs={"project_id": transcript.case.project_id, "transcript_id": transcript.pk, **kwargs}
+    )
+
+
+def apply(client, transcript, start, end, *codes, valence="negative", **extra):
+    data = {"start": start, "end": end, "codes": [code.pk for code in codes], "valence": valence, **extra}
+    return client.post(url("coding:apply_hx", transcript), data, headers=HX)
+
+
+def test_coder_applies_two_codes_with_a_valence(client_for, coder, transcript, codes):
+    quote = "Every bureau guards its own data."
+    start = transcript.text.index(quote)
+    response = apply(
+        client_for(coder), transcript, start, start + len(quote), codes["ownership"], codes["political"]
+    )
+    assert response.status_code == 200
+    segment = Segment.objects.get()
+    assert (segment.start, segment.end, segment.quote, segment.created_by) == (
+        start,
+        start + len(quote),
+        quote,
+        coder,
+    )
+    assert set(segment.codings.values_list("code__name", "valence", "coder__username")) == {
+        ("Data ownership", "negative", "ra"),
+        ("Political determination", "negative", "ra"),
+    }
+    # Only what changed comes back: the touched paragraph, the undo button, the segment panel, and the new
+    # counts of the two codes as an event for the code panel.
+    assert response.text.count('class="para"') == 1
+    assert 'id="code-panel"' not in response.text and 'id="undo-bar"' in response.text
+    assert 'data-s="' in response.text
+    assert json.loads(response["HX-Trigger"])["counts"] == {
+        str(codes["ownership"].pk): 1,
+        str(codes["political"].pk): 1,
+    }
+
+
+def test_selection_is_trimmed_of_surrounding_whitespace(client_for, coder, transcript, codes):
+    quote = "Every bureau guards its own data."
+    start = transcript.text.index(quote)
+    apply(client_for(coder), transcript, start - 1, start + len(quote) + 1, codes["ownership"])
+    assert Segment.objects.get().quote == quote
+
+
+def test_offsets_are_code_points_outside_the_bmp(client_for, coder, case, codes):
+    transcript = TranscriptFactory(case=case, text="問：數據共享𠮷很難嗎？\n\n答：是的，𠮷部門不願意。")
+    start = transcript.text.index("𠮷部門")
+    apply(client_for(coder), transcript, start, start + 3, codes["ownership"])
+    segment = Segment.objects.get()
+    assert (segment.start, segment.end, segment.quote) == (18, 21, "𠮷部門")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        (50, 40, "must end after it starts"),
+        (-1, 5, "greater than or equal to 0"),
+        (0, 10_000, "outside the transcript"),
+        (0, 0, "greater than or equal to 1"),
+    ],
+)
+def test_bad_offsets_are_refused_and_nothing_is_written(
+    client_for, coder, transcript, codes, start, end, message
+):
+    response = apply(client_for(coder), transcript, start, end, codes["ownership"])
+    assert response.status_code == 400
+    assert message in response.text
+    assert not Segment.objects.exists()
+
+
+def test_whitespace_only_selection_is_refused(client_for, coder, transcript, codes):
+    gap = transcript.text.index("\n\n")
+    response = apply(client_for(coder), transcript, gap, gap + 2, codes["ownership"])
+    assert response.status_code == 400
+    assert "only white space" in response.text
+
+
+def test_code_of_another_project_is_refused(client_for, coder, transcript):
+    foreign = CodeFactory()
+    response = apply(client_for(coder), transcript, 0, 11, foreign)
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.text
+    assert not Segment.objects.exists()
+
+
+def test_category_cannot_be_applied(client_for, coder, transcript, codes):
+    response = apply(client_for(coder), transcript, 0, 11, codes["parent"])
+    assert response.status_code == 400
+    assert not Coding.objects.exists()
+
+
+def test_no_code_chosen_is_refused(client_for, coder, transcript):
+    response = apply(client_for(coder), transcript, 0, 11)
+    assert response.status_code == 400
+    assert "Choose at least one code" in response.text
+
+
+def test_viewer_cannot_code(client_for, viewer, transcript, codes):
+    assert apply(client_for(viewer), transcript, 0, 11, codes["ownership"]).status_code == 403
+    assert not Segment.objects.exists()
+
+
+def test_outsider_cannot_code(client_for, outsider, transcript, codes):
+    assert apply(client_for(outsider), transcript, 0, 11, codes["ownership"]).status_code == 404
+
+
+def test_transcript_of_another_project_is_404(client_for, coder, codes, project):
+    foreign = TranscriptFactory()
+    response = client_for(coder).post(
+        reverse("coding:apply_hx", args=[project.pk, foreign.pk]),
+        {"start": 0, "end": 5, "codes": [codes["ownership"].pk]},
+    )
+    assert response.status_code == 404
+
+
+def test_in_vivo_code_is_created_under_its_parent_and_applied(client_for, coder, transcript, codes):
+    start = transcript.text.index("guards its own data")
+    response = apply(
+        client_for(coder),
+        transcript,
+        start,
+        start + 19,
+        valence="none",
+        new_code="guards its own data",
+        new_code_parent=codes["parent"].pk,
+    )
+    assert response.status_code == 200
+    code = Code.objects.get(name="guards its own data")
+    assert (code.parent, code.level, code.framework, code.created_by) == (
+        codes["parent"],
+        "open",
+        "emergent",
+        coder,
+    )
+    assert Coding.objects.get().code == code
+
+
+def test_in_vivo_name_of_an_existing_sibling_reuses_it(client_for, coder, transcript, codes):
+    apply(client_for(coder), transcript, 0, 11, new_code="data OWNERSHIP", new_code_parent=codes["parent"].pk)
+    assert Coding.objects.get().code == codes["ownership"]
+    assert Code.objects.filter(name__iexact="data ownership").count() == 1
+
+
+def test_applying_again_to_the_same_span_adds_to_the_coders_segment(client_for, coder, transcript, codes):
+    client = client_for(coder)
+    apply(client, transcript, 0, 11, codes["ownership"])
+    apply(client, transcript, 0, 11, codes["ownership"], codes["political"])
+    assert Segment.objects.count() == 1
+    assert Coding.objects.count() == 2
+
+
+def test_two_coders_on_the_same_passage_keep_their_own_work(client_for, coder, project, transcript, codes):
+    other = MembershipFactory(project=project, role=Role.CODER).user
+    apply(client_for(coder), transcript, 0, 11, codes["ownership"], valence="negative")
+    apply(client_for(other), transcript, 0, 11, codes["ownership"], valence="positive")
+    assert Segment.objects.count() == 2
+    assert set(Coding.objects.values_list("coder__username", "valence")) == {
+        ("ra", "negative"),
+        (other.username, "positive"),
+    }
+
+
+def test_coder_cannot_change_another_coders_segment(client_for, coder, project, transcript, codes):
+    other = MembershipFactory(project=project, role=Role.CODER).user
+    coding = CodingFactory(
+        segment=SegmentFactory(transcript=transcript, created_by=other), code=codes["ownership"], coder=other
+    )
+    segment = coding.segment
+    client = client_for(coder)
+    for name, data in [
+        ("coding:segment_span_hx", {"start": 0, "end": 20}),
+        ("coding:segment_memo_hx", {"memo": "mine now"}),
+        ("coding:segment_delete_hx", {}),
+    ]:
+        assert client.post(url(name, transcript, segment_id=segment.pk), data, headers=HX).status_code == 403
+    for name, data in [
+        ("coding:coding_valence_hx", {"valence": "positive"}),
+        ("coding:coding_delete_hx", {}),
+    ]:
+        assert client.post(url(name, transcript, coding_id=coding.pk), data, headers=HX).status_code == 403
+    segment.refresh_from_db()
+    coding.refresh_from_db()
+    assert (segment.start, segment.end, segment.memo, coding.valence) == (0, 12, "", "none")
+
+
+def test_owner_may_correct_any_coders_segment(client_for, owner, project, transcript, codes):
+    other = MembershipFactory(project=project, role=Role.CODER).user
+    segment = SegmentFactory(transcript=transcript, created_by=other)
+    response = client_for(owner).post(
+        url("coding:segment_memo_hx", transcript, segment_id=segment.pk),
+        {"memo": "Check with R01"},
+        headers=HX,
+    )
+    assert response.status_code == 200
+    segment.refresh_from_db()
+    assert segment.memo == "Check with R01"
+
+
+def test_segment_of_another_transcript_is_404(client_for, coder, project, transcript, codes):
+    other_transcript = TranscriptFactory(case=transcript.case)
+    segment = SegmentFactory(transcript=other_transcript, created_by=coder)
+    response = client_for(coder).post(
+        url("coding:segment_delete_hx", transcript, segment_id=segment.pk), headers=HX
+    )
+    assert response.status_code == 404
+    assert Segment.objects.filter(pk=segment.pk).exists()
+
+
+def test_boundary_change_retakes_the_quote(client_for, coder, transcript, codes):
+    coding = CodingFactory(
+        segment=SegmentFactory(transcript=transcript, created_by=coder), code=codes["ownership"], coder=coder
+    )
+    start = transcript.text.index("Every bureau")
+    response = client_for(coder).post(
+        url("coding:segment_span_hx", transcript, segment_id=coding.segment_id),
+        {"start": start, "end": start + 12},
+        headers=HX,
+    )
+    assert response.status_code == 200
+    segment = Segment.objects.get()
+    assert segment.quote == "Every bureau"
+
+
+def test_valence_change_and_memo(client_for, coder, transcript, codes):
+    coding = CodingFactory(
+        segment=SegmentFactory(transcript=transcript, created_by=coder), code=codes["ownership"], coder=coder
+    )
+    client = client_for(coder)
+    client.post(
+        url("coding:coding_valence_hx", transcript, coding_id=coding.pk), {"valence": "positive"}, headers=HX
+    )
+    response = client.post(
+        url("coding:coding_valence_hx", transcript, coding_id=coding.pk), {"valence": "sideways"}, headers=HX
+    )
+    assert response.status_code == 400
+    client.post(
+        url("coding:segment_memo_hx", transcript, segment_id=coding.segment_id),
+        {"memo": "<b>bold</b>"},
+        headers=HX,
+    )
+    coding.refresh_from_db()
+    assert coding.valence == "positive"
+    assert coding.segment.memo == "<b>bold</b>"
+    page = client.get(url("coding:workspace", transcript))
+    assert "<b>bold</b>" not in page.text
+
+
+def test_removing_the_last_code_removes_the_passage(client_for, coder, transcript, codes):
+    coding = CodingFactory(
+        segment=SegmentFactory(transcript=transcript, created_by=coder), code=codes["ownership"], coder=coder
+    )
+    client_for(coder).post(url("coding:coding_delete_hx", transcript, coding_id=coding.pk), headers=HX)
+    assert not Segment.objects.exists()
+
+
+def test_undo_reverts_apply_then_delete_in_order(client_for, coder, transcript, codes):
+    client = client_for(coder)
+    apply(client, transcript, 0, 11, codes["ownership"])
+    segment = Segment.objects.get()
+    client.post(url("coding:segment_delete_hx", transcript, segment_id=segment.pk), headers=HX)
+    assert not Segment.objects.exists()
+    response = client.post(url("coding:undo_hx", transcript), headers=HX)  # undoes the delete
+    assert response.status_code == 200
+    restored = Segment.objects.get()
+    assert (restored.start, restored.end) == (0, 11)
+    assert list(restored.codings.values_list("code__name", "valence")) == [("Data ownership", "negative")]
+    client.post(url("coding:undo_hx", transcript), headers=HX)  # undoes the apply
+    assert not Segment.objects.exists()
+    response = client.post(url("coding:undo_hx", transcript), headers=HX)
+    assert response.status_code == 400
+    assert "nothing to undo" in response.text
+
+
+def test_undo_of_an_in_vivo_apply_removes_the_new_code(client_for, coder, transcript, codes):
+    client = client_for(coder)
+    apply(client, transcript, 0, 11, new_code="bureau pride", new_code_parent=codes["parent"].pk)
+    client.post(url("coding:undo_hx", transcript), headers=HX)
+    assert not Code.objects.filter(name="bureau pride").exists()
+
+
+def test_undo_restores_boundaries_and_valence(client_for, coder, transcript, codes):
+    coding = CodingFactory(
+        segment=SegmentFactory(transcript=transcript, created_by=coder), code=codes["ownership"], coder=coder
+    )
+    client = client_for(coder)
+    client.post(
+        url("coding:segment_span_hx", transcript, segment_id=coding.segment_id),
+        {"start": 0, "end": 20},
+        headers=HX,
+    )
+    client.post(
+        url("coding:coding_valence_hx", transcript, coding_id=coding.pk), {"valence": "negative"}, headers=HX
+    )
+    client.post(url("coding:undo_hx", transcript), headers=HX)
+    client.post(url("coding:undo_hx", transcript), headers=HX)
+    coding.refresh_from_db()
+    assert (coding.segment.start, coding.segment.end, coding.valence) == (0, 12, "none")
+
+
+def test_actions_work_without_htmx(client_for, coder, transcript, codes):
+    response = client_for(coder).post(
+        url("coding:apply_hx", transcript), {"start": 0, "end": 11, "codes": [codes["ownership"].pk]}
+    )
+    segment = Segment.objects.get()
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/code/#s{segment.pk}")
+
+
+def test_workspace_page_query_count_is_fixed(
+    client_for, coder, project, transcript, codes, django_assert_num_queries
+):
+    client = client_for(coder)
+    others = [MembershipFactory(project=project, role=Role.CODER).user for _ in range(3)]
+    for index in range(40):
+        segment = SegmentFactory(
+            transcript=transcript, start=index, end=index + 15, created_by=others[index % 3]
+        )
+        CodingFactory(segment=segment, code=codes["ownership"], coder=others[index % 3], valence="negative")
+        CodingFactory(segment=segment, code=codes["political"], coder=others[index % 3])
+    # session, user, membership, transcript, codings, codes, counts here, recent codes, coders for the filter
+    with django_assert_num_queries(9):
+        response = client.get(url("coding:workspace", transcript))
+    assert response.status_code == 200
+    assert response.text.count('class="chip"') == 80
+
+
+@pytest.mark.parametrize(
+    ("action", "queries"),
+    [("apply", 19), ("span", 17), ("valence", 14), ("memo", 15), ("delete", 16), ("undo", 19)],
+)
+def test_action_query_counts_are_fixed(
+    client_for, coder, transcript, codes, django_assert_num_queries, action, queries
+):
+    client = client_for(coder)
+    coding = CodingFactory(
+        segment=SegmentFactory(transcript=transcript, created_by=coder), code=codes["ownership"], coder=coder
+    )
+    for index in range(30):
+        CodingFactory(
+            segment=SegmentFactory(transcript=transcript, start=index + 1, end=index + 30),
+            code=codes["political"],
+        )
+    requests = {
+        "apply": lambda: apply(client, transcript, 20, 60, codes["ownership"], codes["political"]),
+        "span": lambda: client.post(
+            url("coding:segment_span_hx", transcript, segment_id=coding.segment_id),
+            {"start": 0, "end": 30},
+            headers=HX,
+        ),
+        "valence": lambda: client.post(
+            url("coding:coding_valence_hx", transcript, coding_id=coding.pk),
+            {"valence": "positive"},
+            headers=HX,
+        ),
+        "memo": lambda: client.post(
+            url("coding:segment_memo_hx", transcript, segment_id=coding.segment_id), {"memo": "m"}, headers=HX
+        ),
+        "delete": lambda: client.post(
+            url("coding:segment_delete_hx", transcript, segment_id=coding.segment_id), headers=HX
+        ),
+        "undo": lambda: client.post(url("coding:undo_hx", transcript), headers=HX),
+    }
+    if action == "undo":
+        requests["delete"]()
+    with django_assert_num_queries(queries):
+        response = requests[action]()
+    assert response.status_code == 200
+
+
+def test_undo_of_a_removed_code_brings_it_back(client_for, coder, transcript, codes):
+    client = client_for(coder)
+    apply(client, transcript, 0, 11, codes["ownership"], codes["political"])
+    coding = Coding.objects.get(code=codes["political"])
+    client.post(url("coding:coding_delete_hx", transcript, coding_id=coding.pk), headers=HX)
+    assert Coding.objects.count() == 1
+    client.post(url("coding:undo_hx", transcript), headers=HX)
+    restored = Coding.objects.get(code=codes["political"])
+    assert (restored.pk, restored.valence) == (coding.pk, "negative")
+
+
+def test_refresh_shows_other_coders_new_work_and_filters(client_for, coder, project, transcript, codes):
+    other = MembershipFactory(project=project, role=Role.CODER).user
+    client = client_for(coder)
+    apply(client, transcript, 0, 11, codes["ownership"])
+    CodingFactory(
+        segment=SegmentFactory(transcript=transcript, start=13, end=20, created_by=other),
+        code=codes["political"],
+        coder=other,
+    )
+    everything = client.get(url("coding:workspace", transcript), headers=HX)
+    assert everything.text.count('class="chip"') == 2
+    assert 'id="code-panel" class="panel code-panel" hx-swap-oob="true"' in everything.text
+    mine = client.get(url("coding:workspace", transcript) + "?mine=on", headers=HX)
+    assert mine.text.count('class="chip"') == 1
+    theirs = client.get(url("coding:workspace", transcript) + f"?coder={other.pk}", headers=HX)
+    assert theirs.text.count('class="chip"') == 1 and "Political determination" in theirs.text
+    by_code = client.get(url("coding:workspace", transcript) + f"?code={codes['ownership'].pk}", headers=HX)
+    assert by_code.text.count('class="chip"') == 1
+    # A foreign code id in the filter is ignored, not an error that hides everything.
+    foreign = client.get(url("coding:workspace", transcript) + f"?code={CodeFactory().pk}", headers=HX)
+    assert foreign.status_code == 200

@@ -1,0 +1,90 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from cases.models import Case, Membership, Project, Role, Transcript
+from codebook.models import Code
+from coding.models import Coding, Segment
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.django.Password("correct horse battery")
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    name = factory.Sequence(lambda n: f"Project {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    project = factory.SubFactory(ProjectFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.CODER
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"City {n}")
+
+
+class TranscriptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Transcript
+
+    case = factory.SubFactory(CaseFactory)
+    title = factory.Sequence(lambda n: f"Interview {n}")
+    respondent = factory.Sequence(lambda n: f"R{n:02d}")
+    respondent_role = "public servant"
+    language = "en"
+    text = (
+        "Interviewer: How do agencies share data here?\n\n"
+        "R01: Every bureau guards its own data. The big-data bureau asks, but the departments say the data "
+        "belongs to them.\n\n"
+        "Interviewer: What helps?\n\n"
+        "R01: When the mayor pushes, things move quickly."
+    )
+
+
+class CodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Code
+
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"Code {n}")
+    level = "open"
+    framework = "emergent"
+    definition = "A code used in tests."
+    colour = "#9ecae1"
+
+
+class SegmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Segment
+
+    transcript = factory.SubFactory(TranscriptFactory)
+    start = 0
+    end = 12
+    created_by = factory.SubFactory(UserFactory)
+
+
+class CodingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Coding
+
+    segment = factory.SubFactory(SegmentFactory)
+    code = factory.SubFactory(CodeFactory, project=factory.SelfAttribute("..segment.transcript.case.project"))
+    coder = factory.SubFactory(UserFactory)
+    valence = "none"
