@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from cases.attributes import AttributeFormMixin
+from cases.importers import ACCEPTED_EXTENSIONS
 from cases.models import (
     Attribute,
     AttributeTarget,
@@ -145,3 +146,50 @@ class TranscriptMetadataForm(AttributeFormMixin, forms.ModelForm):
         transcript = super().save()
         self.save_attributes(transcript)
         return transcript
+
+
+# What researchers meet in practice; "detect" reads byte-order marks, UTF-8 and the common legacy encodings.
+ENCODINGS = [
+    ("", "Detect automatically"),
+    ("utf-8", "UTF-8"),
+    ("gb18030", "Chinese, simplified (GB18030 / GBK)"),
+    ("big5", "Chinese, traditional (Big5)"),
+    ("utf-16", "UTF-16"),
+    ("cp1252", "Western European (Windows-1252)"),
+    ("shift_jis", "Japanese (Shift JIS)"),
+    ("euc-kr", "Korean (EUC-KR)"),
+]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name; each is checked by the importer, not here."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(ACCEPTED_EXTENSIONS)}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        files = [file for file in files if file]
+        if not files:
+            raise forms.ValidationError("Choose at least one file.")
+        return files
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(
+        label="Transcript files",
+        help_text="Word, ODT, PDF (with a text layer), RTF, plain text, Markdown, HTML, WebVTT or SRT.",
+    )
+    encoding = forms.ChoiceField(
+        choices=ENCODINGS,
+        required=False,
+        help_text="For plain-text files only: choose one if the detected encoding garbles the text.",
+    )
+    language = forms.CharField(max_length=35, required=False, help_text="e.g. en, zh-Hans, zh-Hant")
+    respondent_role = forms.CharField(max_length=120, required=False)
+    interview_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

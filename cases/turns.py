@@ -86,3 +86,23 @@ def speaker_at(turns: list[Turn], offset: int) -> str:
     if index >= 0 and offset < turns[index].end:
         return turns[index].speaker
     return ""
+
+
+@dataclass(frozen=True)
+class LabelledParagraph:
+    number: int
+    start: int
+    label: str  # the speaker label that opens the paragraph, or ""
+    body: str
+
+
+def label_paragraphs(text: str, paragraphs: list[tuple[int, int, str]]) -> list[LabelledParagraph]:
+    """Paragraphs numbered from 1, each split into its speaker label (if a turn opens there) and the rest."""
+    label_ends = {turn.start: turn.label_end for turn in find_turns(text)}
+    result = []
+    for number, (start, end, _) in enumerate(paragraphs, start=1):
+        cut = label_ends.get(start, start)
+        result.append(
+            LabelledParagraph(number=number, start=start, label=text[start:cut], body=text[cut:end])
+        )
+    return result

@@ -28,7 +28,16 @@ urlpatterns = [
     path("p/<uuid:project_id>/cases/<int:case_id>/", views.case_detail, name="case_detail"),
     path("p/<uuid:project_id>/cases/<int:case_id>/edit/", views.case_edit, name="case_edit"),
     path("p/<uuid:project_id>/cases/<int:case_id>/delete/", views.case_delete, name="case_delete"),
+    path(
+        "p/<uuid:project_id>/cases/<int:case_id>/upload/", views.transcript_upload, name="transcript_upload"
+    ),
+    path(
+        "p/<uuid:project_id>/cases/<int:case_id>/upload/one/",
+        views.transcript_upload_hx,
+        name="transcript_upload_hx",
+    ),
     path("p/<uuid:project_id>/transcripts/", views.transcript_list, name="transcript_list"),
+    path("p/<uuid:project_id>/search/", views.transcript_search, name="transcript_search"),
     path(
         "p/<uuid:project_id>/transcripts/<int:transcript_id>/",
         views.transcript_detail,

@@ -1,3 +1,6 @@
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -15,8 +18,13 @@ from cases.forms import (
     ProjectEditForm,
     ProjectForm,
     TranscriptMetadataForm,
+    UploadForm,
 )
-from cases.models import Membership, Project, Role
+from cases.importers import ImportRefused
+from cases.models import Case, Membership, Project, Role, Transcript
+from cases.search import MAX_QUERY, search, uses_full_text
+from cases.turns import label_paragraphs
+from cases.uploads import Metadata, import_upload
 from codebook.seeding import seed_framework
 
 
@@ -286,6 +294,79 @@ def case_delete(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
 # Transcripts
 
 
+@dataclass(frozen=True)
+class UploadResult:
+    name: str
+    transcript: Transcript | None = None
+    refusal: str = ""
+
+
+def _import_files(request: HttpRequest, case: Case, form: UploadForm) -> list[UploadResult]:
+    data = form.cleaned_data
+    metadata = Metadata(
+        language=data["language"].strip(),
+        respondent_role=data["respondent_role"].strip(),
+        interview_date=data["interview_date"],
+    )
+    results = []
+    for upload in data["files"]:
+        try:
+            transcript = import_upload(
+                case=case, upload=upload, user=request.user, encoding=data["encoding"], metadata=metadata
+            )
+        except ImportRefused as refusal:
+            results.append(UploadResult(name=upload.name, refusal=refusal.message))
+        else:
+            results.append(UploadResult(name=upload.name, transcript=transcript))
+    return results
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def transcript_upload(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
+    """The batch upload form; without JavaScript it imports every file in one post and reports each."""
+    project = get_project(request, project_id, role=Role.CODER)
+    case = get_object_or_404(project.cases, pk=case_id)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    results = []
+    if request.method == "POST" and form.is_valid():
+        results = _import_files(request, case, form)
+        if any(result.transcript for result in results):
+            for result in results:
+                if result.transcript:
+                    messages.success(request, f"Imported “{result.name}”.")
+                else:
+                    messages.error(request, f"Not imported: {result.refusal}")
+            return redirect(case)
+    status = 400 if request.method == "POST" else 200
+    context = {
+        "project": project,
+        "case": case,
+        "form": form,
+        "results": results,
+        "max_mb": settings.MAX_UPLOAD_MB,
+    }
+    return render(request, "cases/transcript_upload.html", context, status=status)
+
+
+@require_POST
+@login_required
+def transcript_upload_hx(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
+    """One file of a batch, posted by the upload page's script: answers with that file's result row."""
+    project = get_project(request, project_id, role=Role.CODER)
+    case = get_object_or_404(project.cases, pk=case_id)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = [error for field_errors in form.errors.values() for error in field_errors]
+        upload = request.FILES.get("files")
+        results = [UploadResult(name=getattr(upload, "name", ""), refusal=" ".join(errors))]
+    else:
+        results = _import_files(request, case, form)
+    status = 200 if all(result.transcript for result in results) else 400
+    context = {"project": project, "results": results}
+    return render(request, "cases/transcript_upload.html#results", context, status=status)
+
+
 @require_GET
 @login_required
 def transcript_list(request: HttpRequest, project_id) -> HttpResponse:
@@ -302,7 +383,7 @@ def transcript_detail(request: HttpRequest, project_id, transcript_id: int) -> H
     context = {
         "project": project,
         "transcript": transcript,
-        "paragraphs": transcript.paragraphs(),
+        "paragraphs": label_paragraphs(transcript.text, transcript.paragraphs()),
         "attribute_values": transcript.attribute_values.select_related("attribute").order_by(
             "attribute__position"
         ),
@@ -358,3 +439,20 @@ def transcript_original(request: HttpRequest, project_id, transcript_id: int) ->
     return FileResponse(
         transcript.original.open("rb"), as_attachment=True, filename=transcript.original_name or None
     )
+
+
+@require_GET
+@login_required
+def transcript_search(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    query = request.GET.get("q", "").strip()
+    context = {"project": project, "query": query, "full_text": uses_full_text(), "error": ""}
+    status = 200
+    if len(query) > MAX_QUERY:
+        context["error"] = f"Search for at most {MAX_QUERY} characters."
+        status = 400
+    elif query:
+        context["page"], context["hits"] = search(
+            project=project, query=query, page_number=request.GET.get("page", 1)
+        )
+    return render(request, "cases/search.html", context, status=status)

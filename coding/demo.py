@@ -1,6 +1,8 @@
 """The demo project: illustrative interviews from three cities with some codings, created idempotently."""
 
 import secrets
+import unicodedata
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from coding.models import Coding, Segment
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo" / "demo.yaml"
 DEMO_USERS = {"demo": Role.OWNER, "coder": Role.CODER}
+DEMO_PROJECT_ID = uuid.UUID("6d3f0a52-6b1e-4c55-9a43-0d2c3e5f7a10")
 
 
 @dataclass(frozen=True)
@@ -83,10 +86,14 @@ def ensure_demo(*, path: Path = DEMO_FILE) -> DemoLogin:
     users["demo"].set_password(password)
     users["demo"].save()
 
+    # Found by a fixed id, not by name: renaming the demo project must not make the next run create another.
     project, created = Project.objects.get_or_create(
-        name=data["project"]["name"],
-        created_by=users["demo"],
-        defaults={"description": data["project"]["description"].strip()},
+        pk=DEMO_PROJECT_ID,
+        defaults={
+            "name": data["project"]["name"],
+            "description": data["project"]["description"].strip(),
+            "created_by": users["demo"],
+        },
     )
     for name, role in DEMO_USERS.items():
         Membership.objects.get_or_create(project=project, user=users[name], defaults={"role": role})
@@ -116,8 +123,8 @@ def _fill(project: Project, data: dict, users: dict) -> None:
                 respondent_role=spec.get("respondent_role", ""),
                 interview_date=spec.get("interview_date"),
                 language=spec.get("language", ""),
-                note=spec.get("note", ""),
-                text=spec["text"].strip(),
+                note=spec.get("note", "").strip(),
+                text=unicodedata.normalize("NFC", spec["text"].strip()),
                 created_by=users["demo"],
             )
             _set_values(
@@ -132,12 +139,16 @@ def _fill(project: Project, data: dict, users: dict) -> None:
 
 
 def _code_quote(transcript: Transcript, spec: dict, codes: dict, users: dict) -> None:
-    start = transcript.text.index(spec["quote"])
+    quote = unicodedata.normalize("NFC", spec["quote"])
+    if transcript.text.count(quote) != 1:
+        raise ValueError(f"Demo quote must occur exactly once in “{transcript.title}”: {quote!r}")
+    start = transcript.text.index(quote)
     segment, _ = Segment.objects.get_or_create(
         transcript=transcript,
         start=start,
-        end=start + len(spec["quote"]),
-        defaults={"created_by": users[spec["coder"]], "memo": spec.get("memo", "")},
+        end=start + len(quote),
+        created_by=users[spec["coder"]],
+        defaults={"memo": spec.get("memo", "")},
     )
     for path in spec["codes"]:
         Coding.objects.get_or_create(
