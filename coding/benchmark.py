@@ -6,23 +6,26 @@ figures are what a user's request costs on the server, without the network.
 
 import random
 import statistics
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
 from cases.models import Membership, Project, Role, Transcript
-from coding.corpus import CorpusSummary, interview_text, make_corpus, spans
+from coding.corpus import CorpusSummary, interview_docx, interview_text, make_corpus, spans
 from coding.models import Coding, Segment, Valence
 
 WORKSPACE_WORDS = 15_000
 WORKSPACE_CODINGS = 500
+IMPORT_WORDS = 12_000
 
 
 @dataclass
@@ -105,6 +108,7 @@ class Bench:
     corpus: CorpusSummary
     workspace_transcript: Transcript
     rng: random.Random
+    small: bool
 
     def url(self, name: str, **kwargs) -> str:
         return reverse(name, kwargs={"project_id": self.project.pk, **kwargs})
@@ -138,7 +142,7 @@ def prepare(*, scale: int, small: bool) -> Bench:
     client = Client(SERVER_NAME="localhost")
     client.force_login(user)
     Membership.objects.filter(project=project, user=user).update(role=Role.OWNER)
-    return Bench(project, client, user, corpus, transcript, rng)
+    return Bench(project, client, user, corpus, transcript, rng, small)
 
 
 def workspace_operations(bench: Bench, *, repeat: int) -> list[Result]:
@@ -175,10 +179,34 @@ def workspace_operations(bench: Bench, *, repeat: int) -> list[Result]:
         measure("apply a code", apply_code, repeat=repeat),
         measure("delete a coding", delete_coding, repeat=repeat),
         measure("codebook page", lambda: client.get(bench.url("codebook:codebook")), repeat=repeat),
+        import_docx(bench, repeat=repeat),
     ]
 
 
+def import_docx(bench: Bench, *, repeat: int) -> Result:
+    """One file through the upload endpoint: extraction, normalisation, original stored, row written."""
+    words = IMPORT_WORDS // 10 if bench.small else IMPORT_WORDS
+    data = interview_docx(bench.rng, words=words, respondent="R")
+    case = bench.project.cases.first()
+    url = bench.url("cases:transcript_upload_hx", case_id=case.pk)
+
+    def upload():
+        return bench.client.post(
+            url, {"files": SimpleUploadedFile("interview.docx", data)}, headers={"HX-Request": "true"}
+        )
+
+    return measure(f"import a DOCX ({words:,} words)", upload, repeat=repeat)
+
+
 def run(
+    *, scales: list[int], repeat: int, small: bool, keep: bool, report: Callable[[str], None]
+) -> list[Result]:
+    # Uploaded originals go to a folder of the run's own, removed with it like the rows the run created.
+    with tempfile.TemporaryDirectory(prefix="crosscase-bench-") as media, override_settings(MEDIA_ROOT=media):
+        return _run(scales=scales, repeat=repeat, small=small, keep=keep, report=report)
+
+
+def _run(
     *, scales: list[int], repeat: int, small: bool, keep: bool, report: Callable[[str], None]
 ) -> list[Result]:
     results: list[Result] = []

@@ -4,11 +4,13 @@ Scale 1 is the size of the meta-analysis the tool was built for (3 cities, 76 in
 300 coded passages each); scale N has N times the interviews. Everything is bulk-inserted.
 """
 
+import io
 import random
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from docx import Document
 
 from cases.models import Attribute, Case, CaseAttributeValue, Membership, Project, Role, Transcript
 from codebook.models import Code, Framework, Level
@@ -58,6 +60,19 @@ def interview_text(rng: random.Random, *, words: int, respondent: str, chinese: 
         written += length
         speaker_index += 1
     return "\n\n".join(turns)
+
+
+def interview_docx(rng: random.Random, *, words: int, respondent: str) -> bytes:
+    """A Word file of an interview as transcribers deliver it: each turn a paragraph led by a bold name."""
+    document = Document()
+    for turn in interview_text(rng, words=words, respondent=respondent, chinese=False).split("\n\n"):
+        speaker, speech = turn.split(": ", 1)
+        paragraph = document.add_paragraph()
+        paragraph.add_run(speaker).bold = True
+        paragraph.add_run(f" {speech}")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
 
 
 def spans(rng: random.Random, text: str, count: int) -> list[tuple[int, int]]:

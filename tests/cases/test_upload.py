@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.urls import reverse
 
-from cases.importers import ImportRefused
 from cases.models import Transcript
 from cases.uploads import Metadata, import_upload
+from tests.cases.test_importers import text_pdf
 
 INTERVIEW = "Interviewer: Who owns the data?\n\nR01: The bureau says the data belong to it.\n"
 CHINESE = "访谈者：数据归谁所有？\n\n受访者：各部门都认为数据是自己的。"
@@ -164,15 +164,37 @@ def test_a_database_failure_leaves_no_file_behind(case, coder, settings, monkeyp
     assert stored_files(settings) == []
 
 
-def test_zip_bomb_is_refused_with_nothing_stored(case, coder, settings):
+def zip_bomb() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", b"<" + b"a" * 30_000_000 + b"/>")
-    bomb = SimpleUploadedFile("bomb.docx", buffer.getvalue())
-    with pytest.raises(ImportRefused) as refused:
-        import_upload(case=case, upload=bomb, user=coder)
-    assert "bomb.docx" in refused.value.message
+    return buffer.getvalue()
+
+
+REFUSALS = {
+    "zip bomb": ("bomb.docx", zip_bomb, "looks like a damaged or malicious file"),
+    "wrong content": (
+        "photo.docx",
+        lambda: b"\x89PNG\r\n\x1a\n" + bytes(2000),
+        "does not look like a Word document (.docx); it looks like an image",
+    ),
+    "no text layer": ("scan.pdf", lambda: text_pdf("", ""), "has no text layer — run OCR first"),
+    "empty": ("empty.txt", lambda: b"   \n\n  ", "holds no text"),
+    "binary junk": ("junk.txt", lambda: bytes(range(256)) * 64, "does not look like a text file"),
+}
+
+
+@pytest.mark.parametrize("kind", REFUSALS)
+def test_each_refusal_says_why_and_leaves_nothing_behind(kind, client_for, coder, project, case, settings):
+    name, build, reason = REFUSALS[kind]
+    response = client_for(coder).post(
+        upload_url(project, case, one=True), {"files": SimpleUploadedFile(name, build())}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f"Refused: “{name}”" in html
+    assert reason in html
     assert not Transcript.objects.exists()
     assert stored_files(settings) == []
 
