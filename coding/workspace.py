@@ -5,6 +5,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from django.db.models import Count
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from cases.models import Membership, Transcript
 from cases.turns import Turn, find_turns
@@ -157,3 +159,39 @@ def code_panel(*, transcript: Transcript, membership: Membership) -> dict:
         for code in codes
     ]
     return {"codes": codes, "picker_codes": picker, "recent_codes": recent}
+
+
+def code_rows(codes: list[Code], *, selected: frozenset[int]) -> SafeString:
+    """The code panel's tree rows, built here rather than in a template loop: a codebook has hundreds of codes
+    and the page has a time budget (the same reason as `highlights.markup`)."""
+    return format_html_join(
+        "\n",
+        '<li class="code-row depth-{depth}{category}" style="--depth: {depth}" data-code="{pk}" '
+        'data-name="{search}"><label title="Show only chosen codes in the text">'
+        '<input type="checkbox" name="code" value="{pk}"{checked}> '
+        '<span class="swatch" style="background: {colour}"></span>'
+        '<span class="code-name">{name}</span></label>'
+        '<span class="level level-{level}" title="{level_label} code">{initial}</span>'
+        '<span class="count" title="Codings in this transcript">{here}</span>'
+        '<span class="jump"{hidden}>'
+        '<button type="button" class="small prev" data-code="{pk}" aria-label="Previous {name}">‹</button>'
+        '<button type="button" class="small next" data-code="{pk}" aria-label="Next {name}">›</button>'
+        "</span></li>",
+        (
+            {
+                "depth": code.depth,
+                "category": "" if code.is_codable else " category",
+                "pk": code.pk,
+                "search": code.path.lower(),
+                "checked": mark_safe(" checked") if code.pk in selected else "",
+                "colour": code.colour,
+                "name": code.name,
+                "level": code.level,
+                "level_label": code.get_level_display(),
+                "initial": code.level[:1].upper(),
+                "here": code.here,
+                "hidden": mark_safe(" hidden") if not code.here else "",
+            }
+            for code in codes
+        ),
+    )

@@ -1,8 +1,10 @@
 from django import template
 from django.utils.safestring import SafeString
 
+from codebook.models import Code
 from coding.highlights import Paragraph
 from coding.highlights import markup as paragraph_markup
+from coding.workspace import code_rows as render_code_rows
 
 register = template.Library()
 
@@ -10,3 +12,8 @@ register = template.Library()
 @register.filter
 def markup(paragraph: Paragraph, oob: bool = False) -> SafeString:
     return paragraph_markup(paragraph, oob=bool(oob))
+
+
+@register.filter
+def code_rows(codes: list[Code], selected: frozenset[int]) -> SafeString:
+    return render_code_rows(codes, selected=selected)

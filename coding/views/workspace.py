@@ -109,6 +109,7 @@ def _changed(
         "can_code": project.membership.can_code,
         "undo_count": len(request.session.get(_undo_key(transcript), [])),
         "panel": panel,
+        "filters": filters,
     }
     if panel:
         context.update(code_panel(transcript=transcript, membership=project.membership))
