@@ -4,15 +4,18 @@ Every operation returns an undo record, a small JSON-able dict that `undo()` tur
 The workspace keeps the last few in the session, so undo works without a page reload and survives one.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from cases.models import Membership, Transcript
 from codebook.models import Code
 from coding.models import Coding, Segment, Valence
 
 Undo = dict
+T = TypeVar("T")
 
 
 class CodingRefused(Exception):
@@ -49,28 +52,46 @@ def can_edit_coding(coding: Coding, membership: Membership) -> bool:
     return membership.is_owner or coding.coder_id == membership.user_id
 
 
+def retry_once(operation: Callable[[], T]) -> T:
+    """Runs `operation` in a transaction, and once more if it lost a race on a unique constraint.
+
+    Two requests of one coder on one passage (a double click) both see no segment and both insert; the
+    loser's transaction rolls back whole, and on the second run it finds the winner's rows.
+    """
+    try:
+        with transaction.atomic():
+            return operation()
+    except IntegrityError:
+        with transaction.atomic():
+            return operation()
+
+
 @transaction.atomic(savepoint=False)  # nothing here recovers from an error part-way: no savepoint needed
 def apply_codes(
     *, transcript: Transcript, start: int, end: int, codes: list[Code], coder, valence: str = Valence.NONE
 ) -> Applied:
     """Codes `text[start:end]` (trimmed) with each code; the coder's segment on that span is reused."""
     start, end = trimmed_span(transcript.text, start, end)
-    segment, segment_created = Segment.objects.get_or_create(
-        transcript=transcript, start=start, end=end, created_by=coder
-    )
+    # Not get_or_create: its savepoint costs two round trips on every apply. A concurrent request of the same
+    # coder on the same span can still win the race; the unique constraint then fails this transaction whole
+    # and the caller runs it again (`retry_once`), finding that segment.
+    segment = Segment.objects.filter(transcript=transcript, start=start, end=end, created_by=coder).first()
+    segment_created = segment is None
+    if segment_created:
+        segment = Segment(transcript=transcript, start=start, end=end, created_by=coder)
+        segment.save()
     present = (
         set()
         if segment_created
         else set(segment.codings.filter(coder=coder).values_list("code_id", flat=True))
     )
-    missing = [code.pk for code in codes if code.pk not in present]
-    # A concurrent request of the same coder may add the same coding: the unique constraint keeps one, and
-    # the conflict is skipped rather than failing the request.
-    Coding.objects.bulk_create(
-        [Coding(segment=segment, code_id=code_id, coder=coder, valence=valence) for code_id in missing],
-        ignore_conflicts=True,
+    created = Coding.objects.bulk_create(
+        [
+            Coding(segment=segment, code_id=code.pk, coder=coder, valence=valence)
+            for code in codes
+            if code.pk not in present
+        ]
     )
-    created = list(segment.codings.filter(coder=coder, code_id__in=missing)) if missing else []
     undo = {
         "op": "unapply",
         "segment": segment.pk,

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from cases.access import get_project
 from cases.models import Project, Role, Transcript
+from codebook.models import Code
 from coding import segments as ops
 from coding.forms import ApplyForm, MemoForm, SpanForm, ValenceForm, WorkspaceFilterForm
 from coding.models import Coding, Segment
@@ -139,20 +139,23 @@ def apply_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespon
     if not form.is_valid():
         errors = [error for field_errors in form.errors.values() for error in field_errors]
         return _refused(request, project, transcript, " ".join(errors))
-    codes = list(form.cleaned_data["codes"])
+    chosen = list(form.cleaned_data["codes"])
+
+    def code_it() -> tuple[Code | None, list[Code], ops.Applied]:
+        new_code = form.new_code_instance(user=request.user)
+        codes = [*chosen, new_code] if new_code is not None and new_code not in chosen else chosen
+        applied = ops.apply_codes(
+            transcript=transcript,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+            codes=codes,
+            coder=request.user,
+            valence=form.cleaned_data["valence"],
+        )
+        return new_code, codes, applied
+
     try:
-        with transaction.atomic():
-            new_code = form.new_code_instance(user=request.user)
-            if new_code is not None and new_code not in codes:
-                codes.append(new_code)
-            applied = ops.apply_codes(
-                transcript=transcript,
-                start=form.cleaned_data["start"],
-                end=form.cleaned_data["end"],
-                codes=codes,
-                coder=request.user,
-                valence=form.cleaned_data["valence"],
-            )
+        new_code, codes, applied = ops.retry_once(code_it)
     except ops.CodingRefused as refusal:
         return _refused(request, project, transcript, refusal.message)
     segment = applied.segment

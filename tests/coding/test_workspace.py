@@ -360,7 +360,7 @@ def test_workspace_page_query_count_is_fixed(
 
 @pytest.mark.parametrize(
     ("action", "queries"),
-    [("apply", 19), ("span", 17), ("valence", 14), ("memo", 15), ("delete", 16), ("undo", 19)],
+    [("apply", 16), ("span", 17), ("valence", 14), ("memo", 15), ("delete", 16), ("undo", 19)],
 )
 def test_action_query_counts_are_fixed(
     client_for, coder, transcript, codes, django_assert_num_queries, action, queries
