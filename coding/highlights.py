@@ -9,8 +9,8 @@ their product.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from html import escape  # the standard library's: Django's lazy-aware wrapper costs more than the work
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from cases.turns import Turn

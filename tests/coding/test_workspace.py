@@ -433,3 +433,19 @@ def test_refresh_shows_other_coders_new_work_and_filters(client_for, coder, proj
     # A foreign code id in the filter is ignored, not an error that hides everything.
     foreign = client.get(url("coding:workspace", transcript) + f"?code={CodeFactory().pk}", headers=HX)
     assert foreign.status_code == 200
+
+
+def test_user_text_is_escaped_everywhere_on_the_page(client_for, coder, project, case):
+    hostile = 'R01: <script>alert("x")</script> & \'quotes\' "here"'
+    transcript = TranscriptFactory(case=case, text=hostile)
+    code = CodeFactory(project=project, name='<img src=x onerror="alert(1)">')
+    segment = SegmentFactory(transcript=transcript, start=5, end=34, created_by=coder, memo='"><b>memo</b>')
+    CodingFactory(segment=segment, code=code, coder=coder)
+    html = client_for(coder).get(url("coding:workspace", transcript)).content.decode()
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert "<b>memo</b>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    panel = client_for(coder).get(url("coding:segment_hx", transcript, segment_id=segment.pk), headers=HX)
+    assert "&quot;&gt;&lt;b&gt;memo&lt;/b&gt;" in panel.content.decode()
