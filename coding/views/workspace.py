@@ -94,7 +94,8 @@ def _changed(
     codes whose use changed come as an event the page applies to the code panel, which is redrawn whole only
     when `panel` is set (a new code, or an undo that may touch any code).
     """
-    _, filters = _filters(request, project)
+    # Most actions come without filters; building the filter form (two querysets) only when they do saves time.
+    filters = _filters(request, project)[1] if request.GET else Filters()
     seen, paragraphs = set(), []
     for span in spans:
         for paragraph in paragraphs_with_marks(transcript=transcript, filters=filters, span=span):
