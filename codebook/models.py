@@ -1,3 +1,4 @@
+import re
 import uuid
 
 from django.conf import settings
@@ -5,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import Project
 
@@ -23,6 +25,16 @@ class Framework(models.TextChoices):
 
 
 COLOUR_PATTERN = r"^#[0-9a-f]{6}$"
+_COLOUR_INPUT = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
+
+
+def normalise_colour(value: str) -> str | None:
+    """`#RRGGBB`, `RRGGBB` or `#RGB` in any case as the lowercase `#rrggbb` the database holds; else None."""
+    match = _COLOUR_INPUT.match(value.strip())
+    if not match:
+        return None
+    digits = match.group(1).lower()
+    return "#" + (digits if len(digits) == 6 else "".join(digit * 2 for digit in digits))
 
 
 class CodeQuerySet(models.QuerySet):
@@ -32,6 +44,25 @@ class CodeQuerySet(models.QuerySet):
             coding_count=models.Count("codings", distinct=True),
             transcript_count=models.Count("codings__segment__transcript", distinct=True),
         )
+
+    def with_coding_count(self) -> "CodeQuerySet":
+        """Adds how many codings use each code: one join, cheaper than `with_usage` where transcripts are not
+        needed."""
+        return self.annotate(coding_count=models.Count("codings"))
+
+    def descendant_ids(self, code_id: int) -> set[int]:
+        """The ids of every code below `code_id` in this queryset's tree (not the code itself); one query."""
+        children: dict[int | None, list[int]] = {}
+        for pk, parent_id in self.values_list("pk", "parent_id"):
+            children.setdefault(parent_id, []).append(pk)
+        found: set[int] = set()
+        stack = list(children.get(code_id, []))
+        while stack:
+            pk = stack.pop()
+            if pk not in found:
+                found.add(pk)
+                stack.extend(children.get(pk, []))
+        return found
 
     def in_tree_order(self) -> list["Code"]:
         """All codes, depth-first in sibling order, each with `.depth` set; one query."""
@@ -67,7 +98,12 @@ class Code(models.Model):
     example = models.TextField(blank=True)
     colour = models.CharField(max_length=7, default="#9ecae1")
     is_codable = models.BooleanField("codable", default=True, help_text="Categories can be non-codable.")
-    guid = models.UUIDField("GUID", default=uuid.uuid4, unique=True, editable=False)
+    is_core = models.BooleanField(
+        "core category", default=False, help_text="A selective code the analysis is integrated around."
+    )
+    # Unique within a project, not across projects: a codebook exported from one project and imported into
+    # another is the same codebook, and keeping its GUIDs lets tools exchanging it recognise its codes.
+    guid = models.UUIDField("GUID", default=uuid.uuid4, editable=False)
     position = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -96,6 +132,12 @@ class Code(models.Model):
             models.CheckConstraint(condition=Q(level__in=Level.values), name="code_level_valid"),
             models.CheckConstraint(condition=Q(colour__regex=COLOUR_PATTERN), name="code_colour_hex"),
             models.CheckConstraint(condition=~Q(name=""), name="code_name_not_empty"),
+            models.CheckConstraint(condition=Q(framework__in=Framework.values), name="code_framework_valid"),
+            # Only a selective code can be the category the analysis is integrated around.
+            models.CheckConstraint(
+                condition=Q(is_core=False) | Q(level=Level.SELECTIVE), name="code_core_is_selective"
+            ),
+            models.UniqueConstraint(fields=["project", "guid"], name="code_unique_guid"),
         ]
         indexes = [models.Index(fields=["project", "parent", "position"], name="code_tree_idx")]
 
@@ -145,3 +187,55 @@ class CodeRelation(models.Model):
     @property
     def kind_label(self) -> str:
         return RelationKind(self.kind).label if self.kind in RelationKind.values else self.kind
+
+
+class CodebookAction(models.TextChoices):
+    CREATE = "create", "created"
+    EDIT = "edit", "edited"
+    DELETE = "delete", "deleted"
+    MOVE = "move", "moved"
+    MERGE = "merge", "merged"
+    SPLIT = "split", "split"
+    LEVEL = "level", "changed level"
+    RELATE = "relate", "related"
+    RELATION_EDIT = "relation-edit", "edited relation"
+    UNRELATE = "unrelate", "removed relation"
+    IMPORT = "import", "imported"
+    SEED = "seed", "seeded"
+
+
+class CodebookEventQuerySet(models.QuerySet):
+    def newest_first(self) -> "CodebookEventQuerySet":
+        return self.order_by("-created_at", "-pk")
+
+
+class CodebookEvent(models.Model):
+    """One change to a project's codebook: who did what, when, and enough detail to see what it changed.
+
+    Written in the same transaction as the change, so the history never records a change that was rolled back
+    and never misses one that was made.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="codebook_events")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The code the change is about, while it exists; the detail keeps names and GUIDs for after it is gone.
+    code = models.ForeignKey(Code, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    action = models.CharField(max_length=20, choices=CodebookAction.choices)
+    summary = models.CharField(max_length=500)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CodebookEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=CodebookAction.values), name="event_action_valid"),
+            models.CheckConstraint(condition=~Q(summary=""), name="event_summary_not_empty"),
+        ]
+        indexes = [models.Index(fields=["project", "-created_at"], name="event_project_recent_idx")]
+
+    def __str__(self) -> str:
+        return self.summary

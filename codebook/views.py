@@ -1,53 +1,69 @@
+"""Codebook pages: the tree, each code, restructuring (owners), relations, the network, coverage, history,
+exchange and the codebook document. Viewers read and export; only owners change the codebook."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.access import get_project
-from cases.models import Role
-from codebook.models import Framework
+from cases.models import Project, Role
+from codebook import changes, exporters, importers
+from codebook.coverage import coverage as coverage_report
+from codebook.document import docx, outline, sections
+from codebook.forms import (
+    CodeForm,
+    DeleteForm,
+    ImportConfirmForm,
+    ImportForm,
+    LevelForm,
+    MergeForm,
+    MoveForm,
+    NetworkForm,
+    RelationDeleteForm,
+    RelationEditForm,
+    RelationForm,
+    SplitForm,
+    project_kinds,
+)
+from codebook.models import Code, CodeRelation, Framework, Level
+from codebook.network import KIND_STYLES, draw
 from codebook.seeding import available_frameworks, load_framework, seed_framework
+
+
+def _code(project: Project, code_id: int, queryset=None) -> Code:
+    return get_object_or_404(
+        (queryset if queryset is not None else project.codes).select_related("project"), pk=code_id
+    )
+
+
+def _file_stem(project: Project) -> str:
+    return f"codebook-{slugify(project.name)[:60] or 'project'}"
+
+
+# The tree
+
+
+def _tree_context(project: Project) -> dict:
+    codes = project.codes.with_usage().in_tree_order()
+    present = {code.framework for code in codes if code.depth == 0}
+    return {
+        "project": project,
+        "sections": sections(codes),
+        "code_count": len(codes),
+        "unseeded": [key for key in available_frameworks() if key not in present],
+    }
 
 
 @require_GET
 @login_required
 def codebook(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
-    codes = project.codes.with_usage().in_tree_order()
-    present = {code.framework for code in codes if code.depth == 0}
-    frameworks = [
-        {
-            "key": key,
-            "label": Framework(key).label,
-            "spec": load_framework(key) if key in available_frameworks() else None,
-            "codes": [code for code in codes if code.framework == key],
-        }
-        for key in Framework.values
-        if key in present
-    ]
-    context = {
-        "project": project,
-        "frameworks": frameworks,
-        "code_count": len(codes),
-        "unseeded": [key for key in available_frameworks() if key not in present],
-    }
-    return render(request, "codebook/codebook.html", context)
-
-
-@require_GET
-@login_required
-def code_detail(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
-    project = get_project(request, project_id)
-    code = get_object_or_404(project.codes.with_usage().select_related("parent"), pk=code_id)
-    context = {
-        "project": project,
-        "code": code,
-        "children": code.children.all(),
-        "relations": code.outgoing_relations.select_related("target"),
-        "incoming": code.incoming_relations.select_related("source"),
-    }
-    return render(request, "codebook/code_detail.html", context)
+    return render(request, "codebook/codebook.html", _tree_context(project))
 
 
 @require_POST
@@ -58,6 +74,455 @@ def seed(request: HttpRequest, project_id) -> HttpResponse:
     if framework not in available_frameworks():
         messages.error(request, "Choose one of the available frameworks to seed.")
         return redirect("codebook:codebook", project.pk)
-    created = seed_framework(project=project, framework=framework)
+    created = seed_framework(project=project, framework=framework, user=request.user)
     messages.success(request, f"{load_framework(framework).title}: {created} code(s) added.")
     return redirect("codebook:codebook", project.pk)
+
+
+# One code
+
+
+def _detail_context(project: Project, code: Code, **forms) -> dict:
+    relations = list(
+        CodeRelation.objects.filter(Q(source=code) | Q(target=code)).select_related("source", "target")
+    )
+    is_owner = project.membership.is_owner
+    kinds = project_kinds(project) if is_owner else []
+    for relation in relations:
+        if is_owner:
+            relation.edit_form = RelationEditForm(
+                initial={"relation": relation.pk, "kind": relation.kind, "memo": relation.memo},
+                code=code,
+                custom_kinds=kinds,
+                prefix=f"r{relation.pk}",
+            )
+    return {
+        "project": project,
+        "code": code,
+        "children": code.children.all(),
+        "relations": relations,
+        "memos": code.memos.select_related("author"),
+        "events": code.events.select_related("user")[:20],
+        "relation_form": forms.get("relation_form")
+        or (RelationForm(code=code, custom_kinds=kinds) if is_owner else None),
+        "level_form": LevelForm(initial={"level": code.level}) if is_owner else None,
+        "kind_styles": KIND_STYLES,
+    }
+
+
+@require_GET
+@login_required
+def code_detail(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
+    project = get_project(request, project_id)
+    code = _code(project, code_id, project.codes.with_usage().select_related("parent"))
+    return render(request, "codebook/code_detail.html", _detail_context(project, code))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def code_create(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    parent_id = request.GET.get("parent", "")
+    parent = project.codes.filter(pk=parent_id).first() if parent_id.isdigit() else None
+    initial = {"parent": parent, "framework": parent.framework if parent else Framework.EMERGENT}
+    if parent:
+        initial["colour"] = parent.colour
+    form = CodeForm(request.POST or None, project=project, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        code = form.save(commit=False)
+        code.parent = form.cleaned_data["parent"]
+        try:
+            changes.create_code(code=code, user=request.user)
+        except changes.Refused as refusal:
+            form.add_error("name", refusal.message)
+        else:
+            messages.success(request, f"Code “{code.name}” created.")
+            return redirect(code)
+    status = 400 if form.errors else 200
+    return render(request, "codebook/code_form.html", {"project": project, "form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def code_edit(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    code = _code(project, code_id)
+    previous = changes.field_values(code)
+    form = CodeForm(request.POST or None, instance=code, project=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = changes.update_code(code=form.instance, previous=previous, user=request.user)
+        except changes.Refused as refusal:
+            form.add_error("name", refusal.message)
+        else:
+            messages.success(request, "Code saved." if changed else "Nothing changed.")
+            return redirect(code)
+    if request.method == "POST":
+        code = _code(project, code_id)  # the form changed the instance in place; show the saved name
+    context = {"project": project, "form": form, "code": code}
+    return render(request, "codebook/code_form.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def code_delete(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    code = _code(project, code_id)
+    form = DeleteForm(request.POST or None, code=code)
+    if request.method == "POST" and form.is_valid():
+        try:
+            gone = changes.delete_code(
+                code=code,
+                keep_children=form.keep_children(),
+                confirmed_codings=form.seen(),
+                user=request.user,
+            )
+        except changes.Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            extra = f" and {len(gone.code_ids) - 1} sub-code(s)" if len(gone.code_ids) > 1 else ""
+            messages.success(request, f"Code “{code.name}”{extra} deleted.")
+            return redirect("codebook:codebook", project.pk)
+    context = {
+        "project": project,
+        "code": code,
+        "form": form,
+        "kept": changes.removal(code=code, keep_children=True) if form.has_children else None,
+        "everything": changes.removal(code=code, keep_children=False),
+    }
+    return render(request, "codebook/code_delete.html", context, status=400 if form.errors else 200)
+
+
+# Restructuring
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def code_move(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    code = _code(project, code_id, project.codes.select_related("parent"))
+    form = MoveForm(request.POST or None, code=code)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes.move_code(code=code, parent=form.cleaned_data["parent"], user=request.user)
+        except changes.Refused as refusal:
+            form.add_error("parent", refusal.message)
+        else:
+            messages.success(request, f"“{code.name}” moved {changes.where(form.cleaned_data['parent'])}.")
+            return redirect(code)
+    context = {"project": project, "code": code, "form": form}
+    return render(request, "codebook/code_move.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def code_move_hx(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
+    """Drag and drop on the codebook page: moves the code, answers with the redrawn tree or the refusal."""
+    project = get_project(request, project_id, role=Role.OWNER)
+    code = _code(project, code_id)
+    form = MoveForm(request.POST, code=code)
+    if form.is_valid():
+        try:
+            changes.move_code(code=code, parent=form.cleaned_data["parent"], user=request.user)
+        except changes.Refused as refusal:
+            form.add_error("parent", refusal.message)
+    if form.errors:
+        message = " ".join(error for errors in form.errors.values() for error in errors)
+        return render(request, "codebook/codebook.html#refusal", {"message": message}, status=400)
+    context = _tree_context(project)
+    context["moved"] = code.pk
+    return render(request, "codebook/codebook.html#trees", context)
+
+
+@require_POST
+@login_required
+def code_level(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    code = _code(project, code_id)
+    form = LevelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose open, axial or selective.")
+    elif changes.change_level(code=code, level=form.cleaned_data["level"], user=request.user):
+        messages.success(request, f"“{code.name}” is now {code.get_level_display().lower()}.")
+    return redirect(code)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def code_merge(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    code = _code(project, code_id, project.codes.with_usage())
+    form = MergeForm(request.POST or None, code=code)
+    if request.method == "POST" and form.is_valid():
+        target = form.cleaned_data["target"]
+        try:
+            result = changes.merge_codes(source=code, target=target, user=request.user)
+        except changes.Refused as refusal:
+            form.add_error("target", refusal.message)
+        else:
+            collapsed = (
+                f", {result.duplicates_collapsed} duplicate(s) collapsed"
+                if result.duplicates_collapsed
+                else ""
+            )
+            messages.success(
+                request,
+                f"“{code.name}” merged into “{target.name}”: "
+                f"{result.codings_moved} coding(s) moved{collapsed}.",
+            )
+            return redirect(target)
+    context = {"project": project, "code": code, "form": form, "children": code.children.all()}
+    return render(request, "codebook/code_merge.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def code_split(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    code = _code(project, code_id)
+    form = SplitForm(request.POST or None, code=code)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            new = changes.split_code(
+                code=code,
+                coding_ids=[coding.pk for coding in data["codings"]],
+                name=data["name"],
+                as_child=data["placement"] == "child",
+                definition=data["definition"],
+                user=request.user,
+            )
+        except changes.Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, f"{len(data['codings'])} coding(s) moved to the new code “{new.name}”.")
+            return redirect(new)
+    codings = code.codings.select_related("segment__transcript__case", "coder").order_by(
+        "segment__transcript__case__name", "segment__transcript__title", "segment__start", "pk"
+    )
+    chosen = {str(value) for value in form["codings"].value() or []}
+    context = {"project": project, "code": code, "form": form, "codings": codings, "chosen": chosen}
+    return render(request, "codebook/code_split.html", context, status=400 if form.errors else 200)
+
+
+# Relations
+
+
+@require_POST
+@login_required
+def relation_add(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    code = _code(project, code_id)
+    form = RelationForm(request.POST, code=code)
+    if form.is_valid():
+        source, target = form.ends()
+        try:
+            relation = changes.add_relation(
+                source=source,
+                target=target,
+                kind=form.cleaned_data["kind"],
+                memo=form.cleaned_data["memo"],
+                user=request.user,
+            )
+        except changes.Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, f"Relation added: {relation}.")
+            return redirect(code)
+    code = _code(project, code_id, project.codes.with_usage().select_related("parent"))
+    context = _detail_context(project, code, relation_form=form)
+    return render(request, "codebook/code_detail.html", context, status=400)
+
+
+@require_POST
+@login_required
+def relation_edit(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    code = _code(project, code_id)
+    prefix = next((key[: -len("-relation")] for key in request.POST if key.endswith("-relation")), None)
+    form = RelationEditForm(request.POST, code=code, prefix=prefix)
+    if form.is_valid():
+        try:
+            changes.edit_relation(
+                relation=form.cleaned_data["relation"],
+                kind=form.cleaned_data["kind"],
+                memo=form.cleaned_data["memo"],
+                user=request.user,
+            )
+        except changes.Refused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, "Relation saved.")
+    else:
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+    return redirect(code)
+
+
+@require_POST
+@login_required
+def relation_delete(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    code = _code(project, code_id)
+    form = RelationDeleteForm(request.POST, code=code)
+    if form.is_valid():
+        relation = form.cleaned_data["relation"]
+        changes.delete_relation(relation=relation, user=request.user)
+        messages.success(request, f"Relation removed: {relation}.")
+    else:
+        messages.error(request, "That relation does not belong to this code.")
+    return redirect(code)
+
+
+# Network, coverage, history
+
+
+def _network(request: HttpRequest, project: Project):
+    data = request.GET.copy()
+    if not data.getlist("level"):
+        data.setlist("level", Level.values)  # no level ticked means all: show them ticked
+    form = NetworkForm(data)
+    return form, draw(project=project, **form.filters())
+
+
+@require_GET
+@login_required
+def network(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    form, drawing = _network(request, project)
+    context = {"project": project, "form": form, "drawing": drawing, "filters": request.GET.urlencode()}
+    return render(request, "codebook/network.html", context)
+
+
+@require_GET
+@login_required
+def network_svg(request: HttpRequest, project_id) -> HttpResponse:
+    """The drawing alone, as a file to put in a paper or a slide."""
+    project = get_project(request, project_id)
+    _, drawing = _network(request, project)
+    response = render(
+        request,
+        "codebook/network.html#svg",
+        {"project": project, "drawing": drawing, "standalone": True},
+        content_type="image/svg+xml; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_file_stem(project)}-network.svg"'
+    return response
+
+
+@require_GET
+@login_required
+def coverage(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    return render(
+        request, "codebook/coverage.html", {"project": project, "report": coverage_report(project=project)}
+    )
+
+
+@require_GET
+@login_required
+def history(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    events = project.codebook_events.newest_first().select_related("user", "code")
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "codebook/history.html", {"project": project, "page": page})
+
+
+# Exchange and the document
+
+
+@require_GET
+@login_required
+def export_qdc(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    content = exporters.qdc(project=project)
+    if content is None:
+        messages.error(request, "The codebook is empty: there is nothing to export.")
+        return redirect("codebook:codebook", project.pk)
+    response = HttpResponse(content, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_file_stem(project)}.qdc"'
+    return response
+
+
+@require_GET
+@login_required
+def export_csv(request: HttpRequest, project_id) -> StreamingHttpResponse:
+    project = get_project(request, project_id)
+    lines = exporters.csv_lines(project=project, bom=request.GET.get("excel") == "1")
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_file_stem(project)}.csv"'
+    return response
+
+
+@require_GET
+@login_required
+def document(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    parts = outline(project=project)
+    context = {"project": project, "parts": parts, "count": sum(len(entries) for _, entries in parts)}
+    return render(request, "codebook/document.html", context)
+
+
+@require_GET
+@login_required
+def document_docx(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    response = HttpResponse(
+        docx(project=project),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_file_stem(project)}.docx"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_upload(request: HttpRequest, project_id) -> HttpResponse:
+    """Step one: upload a file and see what it would change; nothing is written here."""
+    project = get_project(request, project_id, role=Role.OWNER)
+    form = ImportForm(request.POST or None, request.FILES or None, project=project, user=request.user)
+    context = {"project": project, "form": form}
+    if request.method == "POST" and form.is_valid():
+        context["plan"] = form.plan
+        context["confirm_form"] = ImportConfirmForm(
+            initial={"payload": form.signed()}, project=project, user=request.user
+        )
+    return render(request, "codebook/import.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def import_confirm(request: HttpRequest, project_id) -> HttpResponse:
+    """Step two: write the previewed import, unless the codebook changed since (then preview afresh)."""
+    project = get_project(request, project_id, role=Role.OWNER)
+    form = ImportConfirmForm(request.POST, project=project, user=request.user)
+    context = {"project": project, "form": ImportForm(project=project, user=request.user)}
+    if form.is_valid():
+        try:
+            result = importers.apply_import(
+                project=project,
+                parsed=form.parsed,
+                fingerprint=form.fingerprint,
+                filename=form.filename,
+                user=request.user,
+            )
+        except changes.Refused as refusal:
+            # Show what the file would do now, to confirm again; nothing was written.
+            context["refusal"] = refusal.message
+            try:
+                plan = importers.plan_import(project=project, parsed=form.parsed)
+            except importers.CodebookRefused as error:
+                context["refusal"] += f" {error.message}"
+            else:
+                context["plan"] = plan
+                context["confirm_form"] = ImportConfirmForm(
+                    initial={"payload": form.signed(plan)}, project=project, user=request.user
+                )
+            return render(request, "codebook/import.html", context, status=409)
+        messages.success(
+            request,
+            f"Imported {form.filename}: {result.created} new, {result.changed} changed, "
+            f"{result.unchanged} unchanged code(s).",
+        )
+        return redirect("codebook:codebook", project.pk)
+    context["refusal"] = " ".join(error for errors in form.errors.values() for error in errors)
+    return render(request, "codebook/import.html", context, status=400)

@@ -144,3 +144,10 @@ def test_unknown_framework_is_refused(client_for, owner, project):
     )
     assert "Choose one of the available frameworks" in response.text
     assert not project.codes.exists()
+
+
+def test_each_framework_seeds_its_core_category(project):
+    seed_framework(project=project, framework="ior")
+    seed_framework(project=project, framework="icaf")
+    core = set(project.codes.filter(is_core=True).values_list("name", "level"))
+    assert core == {("Tension", "selective"), ("Participation dilemma", "selective")}

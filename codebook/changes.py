@@ -1,0 +1,558 @@
+"""Changing a project's codebook: create, edit, delete, move, merge, split, change level, relate.
+
+Each change is one transaction that also writes its history event, so a change and its record stand or fall
+together. Changes that reshape the tree first lock the project row: two owners restructuring at once are
+serialised, and the checks made under the lock (no cycles, no sibling name clashes, counts the owner
+confirmed) still hold when the writes happen. Forms make the same checks first to explain refusals; the checks
+here are what the database state is guaranteed by.
+
+Codings and memos belong to the coding app, which builds on this one: they are reached through the reverse
+relations `Code.codings` and `Code.memos` rather than imported.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+from django.db import transaction
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from cases.models import Project
+from codebook.history import record, snapshot
+from codebook.models import Code, CodebookAction, CodeRelation, Level
+
+# coding.models.Valence.NONE: codebook cannot import the coding app, which depends on it.
+NO_VALENCE = "none"
+
+# Fields an owner edits on a code; the history records old and new values of those that change.
+EDITABLE_FIELDS = (
+    "name",
+    "level",
+    "framework",
+    "definition",
+    "inclusion",
+    "exclusion",
+    "example",
+    "colour",
+    "is_codable",
+    "is_core",
+)
+
+
+class Refused(Exception):
+    """A change the codebook cannot take; `message` is one sentence for the owner who asked for it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _codings():
+    return Code.codings.rel.related_model.objects
+
+
+def _lock(project: Project) -> None:
+    list(Project.objects.select_for_update().filter(pk=project.pk).values_list("pk", flat=True))
+
+
+def siblings(project: Project, parent: Code | None):
+    return project.codes.filter(parent=parent)
+
+
+def name_clash(*, project: Project, parent: Code | None, name: str, exclude: tuple = ()) -> Code | None:
+    """The code that already has `name` (in any case) under `parent`, if any."""
+    return siblings(project, parent).filter(name__iexact=name).exclude(pk__in=exclude).first()
+
+
+def next_position(project: Project, parent: Code | None) -> int:
+    highest = siblings(project, parent).aggregate(highest=Max("position"))["highest"]
+    return 0 if highest is None else highest + 1
+
+
+def where(parent: Code | None) -> str:
+    return f"under “{parent.name}”" if parent else "at the top level"
+
+
+def _refuse_clash(project: Project, parent: Code | None, name: str, exclude: tuple = ()) -> None:
+    clash = name_clash(project=project, parent=parent, name=name, exclude=exclude)
+    if clash is not None:
+        raise Refused(f"There is already a code “{clash.name}” {where(parent)}.")
+
+
+# Create, edit, level
+
+
+@transaction.atomic
+def create_code(*, code: Code, user) -> Code:
+    """Saves a new code (built by a form) at the end of its siblings."""
+    _lock(code.project)
+    _refuse_clash(code.project, code.parent, code.name)
+    code.position = next_position(code.project, code.parent)
+    code.created_by = user if user.is_authenticated else None
+    code.save()
+    record(
+        project=code.project,
+        user=user,
+        action=CodebookAction.CREATE,
+        code=code,
+        summary=f"Created “{code.name}” {where(code.parent)}",
+        detail={"code": snapshot(code)},
+    )
+    return code
+
+
+def field_values(code: Code) -> dict:
+    return {name: getattr(code, name) for name in EDITABLE_FIELDS}
+
+
+@transaction.atomic
+def update_code(*, code: Code, previous: dict, user) -> dict[str, list]:
+    """Saves the fields of `code` a form edited in place; `previous` is its `field_values` from before.
+
+    Returns the changes as {field: [old, new]}; nothing is written or recorded when nothing changed. A change
+    of level alone is recorded as a level change, the restructuring step it is in the analysis.
+    """
+    changes = {name: [previous[name], getattr(code, name)] for name in EDITABLE_FIELDS}
+    changes = {name: values for name, values in changes.items() if values[0] != values[1]}
+    if not changes:
+        return changes
+    _lock(code.project)
+    if "name" in changes:
+        _refuse_clash(code.project, code.parent, code.name, exclude=(code.pk,))
+    code.save()
+    if "level" in changes and set(changes) <= {"level", "is_core"}:
+        action, summary = CodebookAction.LEVEL, _level_summary(code, changes["level"][0])
+    else:
+        action = CodebookAction.EDIT
+        label = f"“{previous['name']}” (now “{code.name}”)" if "name" in changes else f"“{code.name}”"
+        summary = f"Edited {label}: {', '.join(Code._meta.get_field(name).verbose_name for name in changes)}"
+    record(
+        project=code.project,
+        user=user,
+        action=action,
+        code=code,
+        summary=summary,
+        detail={"changes": changes},
+    )
+    return changes
+
+
+def _level_summary(code: Code, old: str) -> str:
+    new = code.get_level_display().lower()
+    return f"Changed the level of “{code.name}” from {Level(old).label.lower()} to {new}"
+
+
+@transaction.atomic
+def change_level(*, code: Code, level: str, user) -> bool:
+    """Moves a code between open, axial and selective; codings are untouched. A code that stops being
+    selective stops being a core category (the database allows only selective core categories)."""
+    code.refresh_from_db()
+    if code.level == level:
+        return False
+    old, was_core = code.level, code.is_core
+    code.level = level
+    code.is_core = code.is_core and level == Level.SELECTIVE
+    code.save(update_fields=["level", "is_core", "updated_at"])
+    changes = {"level": [old, level]}
+    if was_core != code.is_core:
+        changes["is_core"] = [was_core, code.is_core]
+    record(
+        project=code.project,
+        user=user,
+        action=CodebookAction.LEVEL,
+        code=code,
+        summary=_level_summary(code, old),
+        detail={"changes": changes},
+    )
+    return True
+
+
+# Move
+
+
+@transaction.atomic
+def move_code(*, code: Code, parent: Code | None, user) -> bool:
+    """Puts `code` and its sub-tree under `parent` (None: the top level), after its new siblings.
+
+    Returns False when the code is already there.
+    """
+    project = code.project
+    _lock(project)
+    code.refresh_from_db()
+    if parent is not None:
+        if parent.project_id != code.project_id:
+            raise Refused("A code can only move within its own codebook.")
+        if parent.pk == code.pk or parent.pk in project.codes.descendant_ids(code.pk):
+            raise Refused(f"“{code.name}” cannot go under itself or one of its own sub-codes.")
+    if code.parent_id == (parent.pk if parent else None):
+        return False
+    _refuse_clash(project, parent, code.name, exclude=(code.pk,))
+    old_parent = code.parent
+    code.parent = parent
+    code.position = next_position(project, parent)
+    code.save(update_fields=["parent", "position", "updated_at"])
+    record(
+        project=project,
+        user=user,
+        action=CodebookAction.MOVE,
+        code=code,
+        summary=f"Moved “{code.name}” {where(parent)} (it was {where(old_parent)})",
+        detail={
+            "code": {"id": code.pk, "guid": str(code.guid), "name": code.name},
+            "from": _brief(old_parent),
+            "to": _brief(parent),
+        },
+    )
+    return True
+
+
+def _brief(code: Code | None) -> dict | None:
+    return None if code is None else {"id": code.pk, "name": code.name}
+
+
+# Merge
+
+
+@dataclass
+class MergeResult:
+    codings_moved: int = 0
+    duplicates_collapsed: int = 0
+    valences_taken: int = 0
+    valence_conflicts: int = 0
+    children_moved: list[str] = field(default_factory=list)
+    relations_moved: int = 0
+    relations_dropped: int = 0
+    memos_moved: int = 0
+
+
+def merge_problem(*, source: Code, target: Code) -> str | None:
+    """Why `source` cannot be merged into `target`, or None. Forms show it; `merge_codes` enforces it."""
+    if source.project_id != target.project_id:
+        return "Codes can only be merged within one codebook."
+    if source.pk == target.pk:
+        return "Choose another code to merge into."
+    if target.pk in source.project.codes.descendant_ids(source.pk):
+        return f"“{target.name}” is inside “{source.name}”: move it out first, or merge the other way round."
+    if not target.is_codable and source.codings.exists():
+        return f"“{target.name}” is a category that cannot be applied: make it codable first."
+    lower_target = {name.lower() for name in target.children.values_list("name", flat=True)}
+    clashes = [
+        name for name in source.children.values_list("name", flat=True) if name.lower() in lower_target
+    ]
+    if clashes:
+        names = ", ".join(f"“{name}”" for name in sorted(clashes, key=str.lower))
+        return f"Both codes have sub-codes named {names}: merge or rename those first."
+    return None
+
+
+@transaction.atomic
+def merge_codes(*, source: Code, target: Code, user) -> MergeResult:
+    """Merges `source` (A) into `target` (B) and deletes A.
+
+    - Every coding of A becomes a coding of B. Where the same coder already applied B to the same quotation,
+      the two collapse into B's coding, which is kept. Valence rule: B's coding keeps its valence unless it is
+      "none" and A's is not, in which case it takes A's; when both carry different non-"none" valences, B's is
+      kept and the conflict is counted in the history (so a reviewer can look at those quotations).
+    - A's sub-codes move under B, after B's own.
+    - A's relations are re-pointed to B; those that would link B to itself, or repeat one B already has, are
+      dropped (a dropped duplicate's memo is appended to the memo of the relation it repeats).
+    - Memos on A move to B, and A's definition, criteria and example are kept as a memo on B.
+    """
+    project = source.project
+    _lock(project)
+    source.refresh_from_db()
+    target.refresh_from_db()
+    problem = merge_problem(source=source, target=target)
+    if problem:
+        raise Refused(problem)
+    result = MergeResult()
+    source_snapshot = snapshot(source)
+    now = timezone.now()
+    codings = _codings()
+
+    def same_quotation(code: Code):
+        return codings.filter(code=code, segment=OuterRef("segment"), coder=OuterRef("coder"))
+
+    sourced = same_quotation(source).exclude(valence=NO_VALENCE)
+    result.valence_conflicts = (
+        codings.filter(code=target)
+        .exclude(valence=NO_VALENCE)
+        .filter(Exists(sourced.exclude(valence=OuterRef("valence"))))
+        .count()
+    )
+    result.valences_taken = (
+        codings.filter(code=target, valence=NO_VALENCE)
+        .filter(Exists(sourced))
+        .update(valence=Subquery(sourced.values("valence")[:1]), updated_at=now)
+    )
+    duplicates = codings.filter(code=source).filter(Exists(same_quotation(target)))
+    result.duplicates_collapsed = duplicates.count()
+    duplicates.delete()
+    result.codings_moved = codings.filter(code=source).update(code=target, updated_at=now)
+
+    result.children_moved = list(source.children.values_list("name", flat=True))
+    base = next_position(project, target)
+    source.children.update(parent=target, position=F("position") + base, updated_at=now)
+
+    _repoint_relations(source, target, result)
+
+    result.memos_moved = source.memos.update(code=target)
+    target.memos.create(
+        project=project,
+        author=user if user.is_authenticated else None,
+        title=f"Merged from “{source.name}”"[:200],
+        text=_merged_memo(source),
+    )
+    source.delete()
+    record(
+        project=project,
+        user=user,
+        action=CodebookAction.MERGE,
+        code=target,
+        summary=f"Merged “{source_snapshot['name']}” into “{target.name}”",
+        detail={"source": source_snapshot, "target": _brief(target), **asdict(result)},
+    )
+    return result
+
+
+def _repoint_relations(source: Code, target: Code, result: MergeResult) -> None:
+    kept = {
+        (relation.source_id, relation.target_id, relation.kind): relation
+        for relation in CodeRelation.objects.filter(Q(source=target) | Q(target=target))
+    }
+    for relation in CodeRelation.objects.filter(Q(source=source) | Q(target=source)).select_related(
+        "source", "target"
+    ):
+        ends = tuple(
+            target.pk if end == source.pk else end for end in (relation.source_id, relation.target_id)
+        )
+        key = (*ends, relation.kind)
+        if ends[0] == ends[1] or key in kept:
+            if key in kept and relation.memo and relation.memo not in kept[key].memo:
+                survivor = kept[key]
+                survivor.memo = "\n\n".join(
+                    part for part in (survivor.memo, f"(from “{source.name}”) {relation.memo}") if part
+                )
+                survivor.save(update_fields=["memo"])
+            relation.delete()
+            result.relations_dropped += 1
+            continue
+        relation.source_id, relation.target_id = ends
+        relation.save(update_fields=["source", "target"])
+        kept[key] = relation
+        result.relations_moved += 1
+
+
+def _merged_memo(source: Code) -> str:
+    parts = [f"“{source.name}” ({source.get_level_display().lower()}) was merged into this code."]
+    for label, value in (
+        ("Definition", source.definition),
+        ("Apply when", source.inclusion),
+        ("Do not apply when", source.exclusion),
+        ("Example", source.example),
+    ):
+        if value:
+            parts.append(f"{label}: {value}")
+    return "\n\n".join(parts)
+
+
+# Split
+
+
+@transaction.atomic
+def split_code(
+    *, code: Code, coding_ids: list[int], name: str, as_child: bool, definition: str = "", user
+) -> Code:
+    """Moves the chosen codings of `code` to a new code, a child of `code` or its sibling.
+
+    A child starts at the open level (a finer concept under the category); a sibling shares the code's level.
+    """
+    project = code.project
+    _lock(project)
+    code.refresh_from_db()
+    parent = code if as_child else code.parent
+    _refuse_clash(project, parent, name)
+    ids = set(coding_ids)
+    if not ids:
+        raise Refused("Choose at least one coding to move to the new code.")
+    if code.codings.filter(pk__in=ids).count() != len(ids):
+        raise Refused(f"Some of the chosen codings are no longer on “{code.name}”: reload the page.")
+    new = Code.objects.create(
+        project=project,
+        parent=parent,
+        name=name,
+        level=Level.OPEN if as_child else code.level,
+        framework=code.framework,
+        definition=definition,
+        colour=code.colour,
+        position=next_position(project, parent),
+        created_by=user if user.is_authenticated else None,
+    )
+    moved = code.codings.filter(pk__in=ids).update(code=new, updated_at=timezone.now())
+    record(
+        project=project,
+        user=user,
+        action=CodebookAction.SPLIT,
+        code=new,
+        summary=f"Split {moved} coding{'s' if moved != 1 else ''} of “{code.name}” into the new "
+        f"{'sub-code' if as_child else 'code'} “{new.name}”",
+        detail={"from": _brief(code), "code": snapshot(new), "codings": sorted(ids)},
+    )
+    return new
+
+
+# Delete
+
+
+@dataclass
+class Removal:
+    """What deleting a code takes with it; shown to the owner before, and recorded after."""
+
+    code_ids: set[int]
+    children_kept: int
+    codings: int
+    relations: int
+    memos: int
+
+
+def removal(*, code: Code, keep_children: bool) -> Removal:
+    descendants = code.project.codes.descendant_ids(code.pk)
+    ids = {code.pk} if keep_children else {code.pk, *descendants}
+    return Removal(
+        code_ids=ids,
+        children_kept=code.children.count() if keep_children else 0,
+        codings=_codings().filter(code_id__in=ids).count(),
+        relations=CodeRelation.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids)).count(),
+        memos=Code.memos.rel.related_model.objects.filter(code_id__in=ids).count(),
+    )
+
+
+def children_clash(code: Code) -> list[str]:
+    """Names of `code`'s children that its siblings already use (they could not move up in its place)."""
+    taken = {
+        name.lower()
+        for name in siblings(code.project, code.parent).exclude(pk=code.pk).values_list("name", flat=True)
+    }
+    return sorted(
+        (n for n in code.children.values_list("name", flat=True) if n.lower() in taken), key=str.lower
+    )
+
+
+@transaction.atomic
+def delete_code(*, code: Code, keep_children: bool, confirmed_codings: int, user) -> Removal:
+    """Deletes a code, with its sub-codes or after moving them up to its parent.
+
+    Its codings, relations and memos go with it. `confirmed_codings` is the number of codings the owner agreed
+    to delete: if codings were added since, nothing is deleted and the owner is asked again.
+    """
+    project = code.project
+    _lock(project)
+    code.refresh_from_db()
+    gone = removal(code=code, keep_children=keep_children)
+    if gone.codings != confirmed_codings:
+        raise Refused(
+            f"This now deletes {gone.codings} coding{'s' if gone.codings != 1 else ''}, not "
+            f"{confirmed_codings}: check again and confirm."
+        )
+    if keep_children:
+        clash = children_clash(code)
+        if clash:
+            raise Refused(
+                f"Sub-codes named {', '.join(f'“{n}”' for n in clash)} already exist {where(code.parent)}: "
+                "rename them, or delete them with the code."
+            )
+        base = next_position(project, code.parent)
+        code.children.update(parent=code.parent, position=F("position") + base, updated_at=timezone.now())
+    deleted = [snapshot(each) for each in project.codes.filter(pk__in=gone.code_ids)]
+    project.codes.filter(pk__in=gone.code_ids).delete()
+    extra = len(gone.code_ids) - 1
+    record(
+        project=project,
+        user=user,
+        action=CodebookAction.DELETE,
+        summary=f"Deleted “{code.name}”"
+        + (f" and {extra} sub-code{'s' if extra != 1 else ''}" if extra else "")
+        + (f", with {gone.codings} coding{'s' if gone.codings != 1 else ''}" if gone.codings else ""),
+        detail={
+            "codes": deleted,
+            "children_moved_up": gone.children_kept,
+            "codings": gone.codings,
+            "relations": gone.relations,
+            "memos": gone.memos,
+        },
+    )
+    return gone
+
+
+# Relations
+
+
+@transaction.atomic
+def add_relation(*, source: Code, target: Code, kind: str, memo: str, user) -> CodeRelation:
+    if source.project_id != target.project_id or source.pk == target.pk:
+        raise Refused("A relation links two different codes of one codebook.")
+    if CodeRelation.objects.filter(source=source, target=target, kind=kind).exists():
+        raise Refused("This relation already exists.")
+    relation = CodeRelation.objects.create(
+        project=source.project,
+        source=source,
+        target=target,
+        kind=kind,
+        memo=memo,
+        created_by=user if user.is_authenticated else None,
+    )
+    record(
+        project=source.project,
+        user=user,
+        action=CodebookAction.RELATE,
+        code=source,
+        summary=f"Related “{source.name}” {relation.kind_label} “{target.name}”",
+        detail=_relation_detail(relation),
+    )
+    return relation
+
+
+def _relation_detail(relation: CodeRelation) -> dict:
+    return {
+        "relation": relation.pk,
+        "source": _brief(relation.source),
+        "target": _brief(relation.target),
+        "kind": relation.kind,
+        "memo": relation.memo,
+    }
+
+
+@transaction.atomic
+def edit_relation(*, relation: CodeRelation, kind: str, memo: str, user) -> bool:
+    if (relation.kind, relation.memo) == (kind, memo):
+        return False
+    clash = CodeRelation.objects.filter(source=relation.source, target=relation.target, kind=kind)
+    if clash.exclude(pk=relation.pk).exists():
+        raise Refused("This relation already exists.")
+    before = {"kind": relation.kind, "memo": relation.memo}
+    relation.kind, relation.memo = kind, memo
+    relation.save(update_fields=["kind", "memo"])
+    record(
+        project=relation.project,
+        user=user,
+        action=CodebookAction.RELATION_EDIT,
+        code=relation.source,
+        summary=f"Edited the relation “{relation.source.name}” {relation.kind_label} "
+        f"“{relation.target.name}”",
+        detail={**_relation_detail(relation), "before": before},
+    )
+    return True
+
+
+@transaction.atomic
+def delete_relation(*, relation: CodeRelation, user) -> None:
+    detail = _relation_detail(relation)
+    summary = f"Removed the relation “{relation.source.name}” {relation.kind_label} “{relation.target.name}”"
+    relation.delete()
+    record(
+        project=relation.project,
+        user=user,
+        action=CodebookAction.UNRELATE,
+        code=relation.source,
+        summary=summary,
+        detail=detail,
+    )
