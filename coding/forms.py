@@ -3,8 +3,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from cases.models import Project
+from codebook.changes import Refused, create_code
 from codebook.models import Code, Framework, Level
 from coding.models import Valence
+from coding.segments import CodingRefused
 
 
 class SpanForm(forms.Form):
@@ -59,15 +61,18 @@ class ApplyForm(SpanForm):
         if self.cleaned_data.get("existing_new_code"):
             return self.cleaned_data["existing_new_code"]
         parent = self.cleaned_data.get("new_code_parent")
-        return Code.objects.create(
+        code = Code(
             project=self.project,
             parent=parent,
             name=name,
             level=Level.OPEN,
             framework=Framework.EMERGENT,
             colour=parent.colour if parent else "#fdd0a2",
-            created_by=user,
         )
+        try:
+            return create_code(code=code, user=user)  # placed last among its siblings, and in the history
+        except Refused as refusal:  # a sibling of that name appeared since the form was checked
+            raise CodingRefused(refusal.message) from refusal
 
 
 class ValenceForm(forms.Form):

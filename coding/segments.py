@@ -11,7 +11,8 @@ from typing import TypeVar
 from django.db import IntegrityError, transaction
 
 from cases.models import Membership, Transcript
-from codebook.models import Code
+from codebook import history
+from codebook.models import Code, CodebookAction
 from coding.models import Coding, Segment, Valence
 
 Undo = dict
@@ -175,7 +176,7 @@ def set_memo(*, segment: Segment, memo: str) -> Undo:
 
 
 @transaction.atomic
-def undo(*, record: Undo, transcript: Transcript) -> str:
+def undo(*, record: Undo, transcript: Transcript, user) -> str:
     """Reverts one operation on `transcript`; returns what was undone, in words."""
     segments = Segment.objects.filter(transcript=transcript)
     match record["op"]:
@@ -184,9 +185,18 @@ def undo(*, record: Undo, transcript: Transcript) -> str:
             if record["delete_segment"]:
                 segments.filter(pk=record["segment"], codings__isnull=True, memo="").delete()
             if record.get("new_code"):  # the in-vivo code made for it, unless used since
-                Code.objects.filter(
+                unused = Code.objects.filter(
                     pk=record["new_code"], codings__isnull=True, children__isnull=True
-                ).delete()
+                )
+                for code in unused.select_related("project"):
+                    history.record(
+                        project=code.project,
+                        user=user,
+                        action=CodebookAction.DELETE,
+                        summary=f"Removed the in-vivo code “{code.name}” by undoing its first use",
+                        detail={"code": history.snapshot(code)},
+                    )
+                    code.delete()
             return "Undid applying codes."
         case "restore":
             data = record["segment"]

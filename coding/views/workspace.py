@@ -94,7 +94,7 @@ def _changed(
     codes whose use changed come as an event the page applies to the code panel, which is redrawn whole only
     when `panel` is set (a new code, or an undo that may touch any code).
     """
-    # Most actions come without filters; building the filter form (two querysets) only when they do saves time.
+    # Most actions come without filters: build the filter form (two querysets) only when they do.
     filters = _filters(request, project)[1] if request.GET else Filters()
     seen, paragraphs = set(), []
     for span in spans:
@@ -317,7 +317,7 @@ def undo_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespons
     entry = stack.pop()
     request.session[_undo_key(transcript)] = stack
     try:
-        message = ops.undo(record=entry["record"], transcript=transcript)
+        message = ops.undo(record=entry["record"], transcript=transcript, user=request.user)
     except ops.CodingRefused as refusal:
         return _refused(request, project, transcript, refusal.message)
     if not request.htmx:

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Role
-from codebook.models import Code
+from codebook.models import Code, CodebookEvent
 from coding.models import Coding, Segment
 from tests.factories import (
     CodeFactory,
@@ -167,6 +167,8 @@ def test_in_vivo_code_is_created_under_its_parent_and_applied(client_for, coder,
         coder,
     )
     assert Coding.objects.get().code == code
+    event = CodebookEvent.objects.get()
+    assert (event.action, event.code, event.user) == ("create", code, coder)
 
 
 def test_in_vivo_name_of_an_existing_sibling_reuses_it(client_for, coder, transcript, codes):
@@ -310,6 +312,7 @@ def test_undo_of_an_in_vivo_apply_removes_the_new_code(client_for, coder, transc
     apply(client, transcript, 0, 11, new_code="bureau pride", new_code_parent=codes["parent"].pk)
     client.post(url("coding:undo_hx", transcript), headers=HX)
     assert not Code.objects.filter(name="bureau pride").exists()
+    assert list(CodebookEvent.objects.order_by("pk").values_list("action", flat=True)) == ["create", "delete"]
 
 
 def test_undo_restores_boundaries_and_valence(client_for, coder, transcript, codes):
