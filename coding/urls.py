@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coding.views import workspace
+from coding.views import exports, matrix, retrieval, workspace
 
 app_name = "coding"
 
@@ -34,4 +34,12 @@ urlpatterns = [
         workspace.coding_delete_hx,
         name="coding_delete_hx",
     ),
+    path("matrix/", matrix.matrix, name="matrix"),
+    path("matrix/cell/", matrix.matrix_cell_hx, name="matrix_cell_hx"),
+    path("matrix/export/", exports.matrix_export, name="matrix_export"),
+    path("cooccurrence/", matrix.cooccurrence, name="cooccurrence"),
+    path("cooccurrence/cell/", matrix.cooccurrence_cell_hx, name="cooccurrence_cell_hx"),
+    path("retrieval/", retrieval.retrieval, name="retrieval"),
+    path("exports/excerpts/", exports.excerpts_export, name="excerpts_export"),
+    path("exports/report/", exports.report_export, name="report_export"),
 ]

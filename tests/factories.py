@@ -88,3 +88,14 @@ class CodingFactory(factory.django.DjangoModelFactory):
     code = factory.SubFactory(CodeFactory, project=factory.SelfAttribute("..segment.transcript.case.project"))
     coder = factory.SubFactory(UserFactory)
     valence = "none"
+
+
+def code_passage(transcript, passage: str, code, coder, valence: str = "none", *, segment_by=None) -> Coding:
+    """Codes the one occurrence of `passage` in the transcript; the segment is `segment_by`'s (default: the
+    coder's), so a second coder can add a coding to an existing quotation."""
+    assert transcript.text.count(passage) == 1, passage
+    start = transcript.text.index(passage)
+    segment, _ = Segment.objects.get_or_create(
+        transcript=transcript, start=start, end=start + len(passage), created_by=segment_by or coder
+    )
+    return Coding.objects.create(segment=segment, code=code, coder=coder, valence=valence)

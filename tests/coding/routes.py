@@ -12,4 +12,12 @@ ROUTES = {
     "coding:segment_delete_hx": {"POST": Role.CODER},
     "coding:coding_valence_hx": {"POST": Role.CODER},
     "coding:coding_delete_hx": {"POST": Role.CODER},
+    "coding:matrix": {"GET": Role.VIEWER},
+    "coding:matrix_cell_hx": {"GET": Role.VIEWER},
+    "coding:matrix_export": {"GET": Role.VIEWER},
+    "coding:cooccurrence": {"GET": Role.VIEWER},
+    "coding:cooccurrence_cell_hx": {"GET": Role.VIEWER},
+    "coding:retrieval": {"GET": Role.VIEWER},
+    "coding:excerpts_export": {"GET": Role.VIEWER},
+    "coding:report_export": {"GET": Role.VIEWER},
 }

@@ -1,0 +1,537 @@
+"""Finding quotations by their codes: AND / OR / NOT over the code tree, narrowed by case, attribute, coder,
+valence, coding date and text.
+
+The matrix, co-occurrence, drill-downs and every export select codings through here, so a cell's count, the
+quotations behind it and the rows of its export always agree. The vocabulary they share:
+
+- a **code term** stands for the code and, unless sub-codes are left out, every code beneath it (a parent
+  rolls up its descendants, as in the matrix);
+- a **dimension** slices a project's interviews: the case, the respondent's role, or any case or transcript
+  attribute. Matrix columns are a dimension's values; the `where` filters are (dimension, value) pairs;
+- **scope** is what every analysis counts: codings by the chosen coder, coded within the date range, on
+  passages of the chosen cases and attribute values containing the text. Valence qualifies the AND / OR terms
+  (a "negative Data ownership" coding); NOT excludes a passage that carries the code at all within the scope.
+"""
+
+import bisect
+import operator
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import cached_property, lru_cache, reduce
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import (
+    Attribute,
+    AttributeKind,
+    AttributeTarget,
+    Case,
+    CaseAttributeValue,
+    Project,
+    Transcript,
+    TranscriptAttributeValue,
+)
+from cases.turns import Turn, find_turns
+from codebook.models import Code
+from coding.models import Coding, Segment, Valence
+
+NO_VALUE = ""  # the key of "(no value)": a case or transcript without the attribute, or without a role
+NO_VALUE_LABEL = "(no value)"
+MAX_TEXT = 200
+
+
+class CodeTree:
+    """A project's codebook in tree order with each code's path, sub-tree and ancestors; one query."""
+
+    def __init__(self, codes: list[Code]):
+        self.codes = codes  # depth-first in sibling order, each with `.depth`
+        self.by_id = {code.pk: code for code in codes}
+        self.children: dict[int | None, list[Code]] = {}
+        for code in codes:
+            self.children.setdefault(code.parent_id, []).append(code)
+            parent = self.by_id.get(code.parent_id)
+            code.path = f"{parent.path} › {code.name}" if parent else code.name
+            code.has_children = False
+        for code in codes:
+            if code.parent_id in self.by_id:
+                self.by_id[code.parent_id].has_children = True
+
+    @classmethod
+    def load(cls, project: Project) -> "CodeTree":
+        return cls(Code.objects.filter(project=project).in_tree_order())
+
+    def __contains__(self, code_id: int) -> bool:
+        return code_id in self.by_id
+
+    def subtree(self, code_id: int) -> list[int]:
+        """The code and every code beneath it."""
+        found = [code_id]
+        for child in self.children.get(code_id, []):
+            found.extend(self.subtree(child.pk))
+        return found
+
+    def ancestors(self, code_id: int) -> list[Code]:
+        """The code, its parent, …, up to its top-level code."""
+        chain = []
+        code = self.by_id.get(code_id)
+        while code is not None:
+            chain.append(code)
+            code = self.by_id.get(code.parent_id)
+        return chain
+
+
+@dataclass(frozen=True)
+class DimensionValue:
+    key: str  # as it travels in URLs and forms; NO_VALUE for "(no value)"
+    label: str
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A way to slice a project's interviews: by case, respondent role, or a case or transcript attribute."""
+
+    key: str  # "case", "role" or "attr-<id>"
+    label: str
+    attribute: Attribute | None = None
+
+    @property
+    def per_case(self) -> bool:
+        """Whether every interview of a case has the same value (so respondents never span two values)."""
+        return self.key == "case" or (
+            self.attribute is not None and self.attribute.applies_to == AttributeTarget.CASE
+        )
+
+    def annotate(self, queryset: QuerySet, *, to_transcript: str) -> tuple[QuerySet, str]:
+        """`queryset` joined to this dimension's value, and the path naming it; `to_transcript` is the path
+        from the queryset's model to its transcript ("segment__transcript__", "transcript__" or "")."""
+        if self.key == "case":
+            return queryset, f"{to_transcript}case_id"
+        if self.key == "role":
+            return queryset, f"{to_transcript}respondent_role"
+        attribute = self.attribute
+        owner = f"{to_transcript}case__" if attribute.applies_to == AttributeTarget.CASE else to_transcript
+        # A LEFT JOIN on the one attribute: interviews without a value keep their rows, with NULL.
+        joined = queryset.annotate(
+            dimension_value=FilteredRelation(
+                f"{owner}attribute_values",
+                condition=Q(**{f"{owner}attribute_values__attribute_id": attribute.pk}),
+            )
+        )
+        return joined, f"dimension_value__{attribute.value_field}"
+
+    def key_of(self, raw) -> str:
+        """The key of a value as the database returns it (raw SQL gives SQLite's 0/1, floats and strings)."""
+        if raw is None or raw == "":
+            return NO_VALUE
+        if self.key in ("case", "role"):
+            return str(raw)
+        match self.attribute.kind:
+            case AttributeKind.BOOLEAN:
+                return "yes" if raw in (True, 1, "1") else "no"
+            case AttributeKind.NUMBER:
+                return f"{Decimal(str(raw)).normalize():f}"
+            case AttributeKind.DATE:
+                return raw.isoformat() if isinstance(raw, date) else str(raw)[:10]
+            case _:
+                return str(raw)
+
+    def condition(self, keys: Iterable[str], *, to_transcript: str) -> Q:
+        """Interviews whose value is any of `keys` (NO_VALUE included); `to_transcript` as for `annotate`."""
+        keys = set(keys)
+        if self.key == "case":
+            return Q(**{f"{to_transcript}case_id__in": [int(key) for key in keys]})
+        if self.key == "role":
+            return Q(**{f"{to_transcript}respondent_role__in": keys})
+        attribute = self.attribute
+        if attribute.applies_to == AttributeTarget.CASE:
+            values = CaseAttributeValue.objects.filter(case_id=OuterRef(f"{to_transcript}case_id"))
+        else:
+            values = TranscriptAttributeValue.objects.filter(transcript_id=OuterRef(f"{to_transcript}pk"))
+        values = values.filter(attribute=attribute)
+        alternatives = []
+        typed = [self.typed(key) for key in keys if key != NO_VALUE]
+        if typed:
+            alternatives.append(Q(Exists(values.filter(**{f"{attribute.value_field}__in": typed}))))
+        if NO_VALUE in keys:
+            alternatives.append(~Q(Exists(values)))
+        return reduce(operator.or_, alternatives)
+
+    def typed(self, key: str):
+        match self.attribute.kind:
+            case AttributeKind.BOOLEAN:
+                return key == "yes"
+            case AttributeKind.NUMBER:
+                return Decimal(key)
+            case AttributeKind.DATE:
+                return date.fromisoformat(key)
+            case _:
+                return key
+
+
+def _sort_key(dimension: Dimension, key: str):
+    if dimension.attribute is not None and dimension.attribute.kind == AttributeKind.NUMBER:
+        try:
+            return (0, Decimal(key), "")
+        except InvalidOperation:
+            return (1, Decimal(0), key)
+    if dimension.attribute is not None and dimension.attribute.kind == AttributeKind.BOOLEAN:
+        return (0, Decimal(key != "yes"), "")
+    return (0, Decimal(0), key.casefold())
+
+
+@dataclass
+class Facets:
+    """What a project's codings can be filtered and sliced by: its codes, cases, coders, dimensions and their
+    values. Loaded once per request in a fixed number of queries; forms take their choices from it."""
+
+    project: Project
+    tree: CodeTree
+    cases: list[Case]
+    coders: list
+    dimensions: dict[str, Dimension]
+    values: dict[str, list[DimensionValue]]
+
+    def label(self, dimension_key: str, value_key: str) -> str:
+        if value_key == NO_VALUE:
+            return NO_VALUE_LABEL
+        for value in self.values.get(dimension_key, []):
+            if value.key == value_key:
+                return value.label
+        return value_key
+
+    @cached_property
+    def coder_names(self) -> dict[int, str]:
+        return {user.pk: user.get_username() for user in self.coders}
+
+
+def load_facets(*, project: Project) -> Facets:
+    """Seven queries: codes, cases, members, attributes, roles, case values, transcript values."""
+    tree = CodeTree.load(project)
+    cases = list(project.cases.order_by("name"))
+    coders = list(get_user_model().objects.filter(memberships__project=project).order_by("username"))
+    attributes = list(project.attributes.all())
+    role_counts = dict(
+        project.transcripts.order_by()
+        .values_list("respondent_role")
+        .annotate(n=Count("pk"))
+        .values_list("respondent_role", "n")
+    )
+    roles = set(role_counts)
+    dimensions = {
+        "case": Dimension("case", "Case"),
+        "role": Dimension("role", "Respondent role"),
+    }
+    for attribute in attributes:
+        where = "case" if attribute.applies_to == AttributeTarget.CASE else "interview"
+        dimensions[f"attr-{attribute.pk}"] = Dimension(
+            f"attr-{attribute.pk}", f"{attribute.name} ({where})", attribute
+        )
+    values: dict[str, list[DimensionValue]] = {
+        "case": [DimensionValue(str(case.pk), case.name) for case in cases],
+        "role": [DimensionValue(role, role) for role in sorted(roles - {""}, key=str.casefold)]
+        + ([DimensionValue(NO_VALUE, NO_VALUE_LABEL)] if "" in roles else []),
+    }
+    by_attribute: dict[int, set[str]] = {attribute.pk: set() for attribute in attributes}
+    owners: dict[int, set[int]] = {attribute.pk: set() for attribute in attributes}
+    fields = ("attribute_id", "value_text", "value_number", "value_date", "value_boolean")
+    for model, owner in ((CaseAttributeValue, "case_id"), (TranscriptAttributeValue, "transcript_id")):
+        rows = model.objects.filter(attribute__project=project).values_list(owner, *fields)
+        for owner_id, attribute_id, *raw in rows:
+            dimension = dimensions[f"attr-{attribute_id}"]
+            by_attribute[attribute_id].add(dimension.key_of(next((v for v in raw if v is not None), None)))
+            owners[attribute_id].add(owner_id)
+    transcript_count = sum(role_counts.values())
+    for attribute in attributes:
+        dimension = dimensions[f"attr-{attribute.pk}"]
+        keys = sorted(by_attribute[attribute.pk] - {NO_VALUE}, key=lambda k, d=dimension: _sort_key(d, k))
+        values[dimension.key] = [DimensionValue(key, key) for key in keys]
+        if attribute.applies_to == AttributeTarget.CASE:
+            missing = len(owners[attribute.pk]) < len(cases)
+        else:
+            missing = len(owners[attribute.pk]) < transcript_count
+        if missing:
+            values[dimension.key].append(DimensionValue(NO_VALUE, NO_VALUE_LABEL))
+    return Facets(project, tree, cases, coders, dimensions, values)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Interviews whose `dimension` has one of `keys`."""
+
+    dimension: Dimension
+    keys: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """Which codings and quotations an analysis looks at. Empty means everything in the project."""
+
+    all_codes: tuple[int, ...] = ()  # the passage carries each of these (AND)
+    any_codes: tuple[int, ...] = ()  # … and at least one of these (OR)
+    not_codes: tuple[int, ...] = ()  # … and none of these (NOT)
+    subcodes: bool = True  # a code term includes the codes beneath it
+    in_transcripts_with: tuple[int, ...] = ()  # the interview (not the passage) carries each of these
+    cases: tuple[int, ...] = ()
+    not_cases: tuple[int, ...] = ()
+    where: tuple[Condition, ...] = ()
+    coder_id: int | None = None
+    valences: tuple[str, ...] = ()
+    coded_from: date | None = None
+    coded_to: date | None = None
+    text: str = ""
+
+    @property
+    def has_code_terms(self) -> bool:
+        return bool(self.all_codes or self.any_codes)
+
+
+@dataclass
+class Selection:
+    """Criteria resolved against a project's code tree: ready to filter querysets."""
+
+    project: Project
+    criteria: Criteria
+    tree: CodeTree
+
+    def codes(self, code_id: int) -> list[int]:
+        return self.tree.subtree(code_id) if self.criteria.subcodes else [code_id]
+
+    def interview_q(self, to_transcript: str, *, project: bool = True) -> Q:
+        """Conditions on the interview: project, cases and `where`; `to_transcript` leads to Transcript.
+
+        `project=False` leaves out the project for a query already confined to it another way (by its codes).
+        """
+        criteria = self.criteria
+        q = Q(**{f"{to_transcript}case__project": self.project}) if project else Q()
+        if criteria.cases:
+            q &= Q(**{f"{to_transcript}case_id__in": criteria.cases})
+        if criteria.not_cases:
+            q &= ~Q(**{f"{to_transcript}case_id__in": criteria.not_cases})
+        for condition in criteria.where:
+            q &= condition.dimension.condition(condition.keys, to_transcript=to_transcript)
+        return q
+
+    def passage_q(self, prefix: str, *, project: bool = True) -> Q:
+        """Conditions on the passage and its interview; `prefix` leads to Segment ("" or "segment__")."""
+        q = self.interview_q(f"{prefix}transcript__", project=project)
+        if self.criteria.text:
+            q &= Q(**{f"{prefix}quote__icontains": self.criteria.text})
+        return q
+
+    def coding_q(self, prefix: str = "") -> Q:
+        """Conditions on the coding itself that define the scope: coder and coding date."""
+        criteria = self.criteria
+        q = Q()
+        if criteria.coder_id:
+            q &= Q(**{f"{prefix}coder_id": criteria.coder_id})
+        if criteria.coded_from:
+            q &= Q(**{f"{prefix}created_at__date__gte": criteria.coded_from})
+        if criteria.coded_to:
+            q &= Q(**{f"{prefix}created_at__date__lte": criteria.coded_to})
+        return q
+
+    def qualifying_q(self, prefix: str = "") -> Q:
+        """A coding that counts towards the AND / OR terms: in scope and of a chosen valence."""
+        q = self.coding_q(prefix)
+        if self.criteria.valences:
+            q &= Q(**{f"{prefix}valence__in": self.criteria.valences})
+        return q
+
+    def qualifies(self, coding: Coding) -> bool:
+        """`qualifying_q` and the AND / OR terms, for a coding already in memory."""
+        criteria = self.criteria
+        coded = timezone.localtime(coding.created_at).date()
+        return (
+            (not criteria.coder_id or coding.coder_id == criteria.coder_id)
+            and (not criteria.coded_from or coded >= criteria.coded_from)
+            and (not criteria.coded_to or coded <= criteria.coded_to)
+            and (not criteria.valences or coding.valence in criteria.valences)
+            and (not criteria.has_code_terms or coding.code_id in self.positive_code_set)
+        )
+
+    @cached_property
+    def positive_code_set(self) -> frozenset[int]:
+        return frozenset(self.positive_codes())
+
+    def positive_codes(self) -> list[int]:
+        found: list[int] = []
+        for code_id in (*self.criteria.all_codes, *self.criteria.any_codes):
+            found.extend(self.codes(code_id))
+        return found
+
+    def scoped_codings(self, *, transcript_ids: list[int] | None = None) -> QuerySet[Coding]:
+        """Every coding the analysis counts (the matrix's input): in scope, on passages that qualify.
+
+        With `transcript_ids` (the project's), the project is named by literal ids of its codes and interviews
+        rather than by a join to its cases: the planner then estimates from the columns' statistics and reads
+        only this project's passages, instead of walking cases → interviews → passages → codings through
+        indexes (3× slower at 450k codings) or scanning every project's passages.
+        """
+        if transcript_ids is None:
+            return Coding.objects.filter(self.passage_q("segment__"), self.coding_q())
+        return Coding.objects.filter(
+            self.passage_q("segment__", project=False),
+            self.coding_q(),
+            code_id__in=list(self.tree.by_id),
+            segment__transcript_id__in=transcript_ids,
+        )
+
+    def segments(self) -> QuerySet[Segment]:
+        """The passages matching the criteria."""
+        criteria = self.criteria
+        segments = Segment.objects.filter(self.passage_q(""))
+        here = Coding.objects.filter(segment=OuterRef("pk"))
+        qualifying = here.filter(self.qualifying_q())
+        for code_id in criteria.all_codes:
+            segments = segments.filter(Exists(qualifying.filter(code_id__in=self.codes(code_id))))
+        if criteria.any_codes:
+            codes = [c for code_id in criteria.any_codes for c in self.codes(code_id)]
+            segments = segments.filter(Exists(qualifying.filter(code_id__in=codes)))
+        if not criteria.has_code_terms:
+            # Without code terms a passage still needs one coding in scope (and of the valence asked for).
+            segments = segments.filter(Exists(qualifying))
+        scoped = here.filter(self.coding_q())
+        for code_id in criteria.not_codes:
+            segments = segments.exclude(Exists(scoped.filter(code_id__in=self.codes(code_id))))
+        in_interview = Coding.objects.filter(segment__transcript_id=OuterRef("transcript_id")).filter(
+            self.coding_q()
+        )
+        for code_id in criteria.in_transcripts_with:
+            segments = segments.filter(Exists(in_interview.filter(code_id__in=self.codes(code_id))))
+        return segments
+
+    def codings(self) -> QuerySet[Coding]:
+        """The codings an export lists: those of the matching passages that qualify, and belong to the AND /
+        OR terms when there are any (a passage found by "Data ownership" exports its Data ownership row).
+
+        The conditions of `segments`, put to each coding's own passage (EXISTS on its segment) rather than as
+        "segment IN (matching passages)", which the planner joins badly once passages number thousands.
+        """
+        criteria = self.criteria
+        codings = Coding.objects.filter(self.passage_q("segment__"), self.qualifying_q())
+        same_passage = Coding.objects.filter(segment_id=OuterRef("segment_id"))
+        qualifying = same_passage.filter(self.qualifying_q())
+        if criteria.has_code_terms:
+            codings = codings.filter(code_id__in=self.positive_codes())
+        for code_id in criteria.all_codes:
+            codings = codings.filter(Exists(qualifying.filter(code_id__in=self.codes(code_id))))
+        if criteria.any_codes and criteria.all_codes:
+            codes = [c for code_id in criteria.any_codes for c in self.codes(code_id)]
+            codings = codings.filter(Exists(qualifying.filter(code_id__in=codes)))
+        scoped = same_passage.filter(self.coding_q())
+        for code_id in criteria.not_codes:
+            codings = codings.exclude(Exists(scoped.filter(code_id__in=self.codes(code_id))))
+        in_interview = Coding.objects.filter(
+            segment__transcript_id=OuterRef("segment__transcript_id")
+        ).filter(self.coding_q())
+        for code_id in criteria.in_transcripts_with:
+            codings = codings.filter(Exists(in_interview.filter(code_id__in=self.codes(code_id))))
+        return codings
+
+    def transcripts(self) -> QuerySet[Transcript]:
+        """The interviews holding at least one of `codings()`."""
+        return Transcript.objects.filter(Exists(self.codings().filter(segment__transcript_id=OuterRef("pk"))))
+
+
+def select(*, project: Project, criteria: Criteria, tree: CodeTree) -> Selection:
+    return Selection(project=project, criteria=criteria, tree=tree)
+
+
+# Quotations as a reader sees them ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _turns(text: str) -> tuple[Turn, ...]:
+    # A coded transcript's text never changes, so its turns can be remembered between requests.
+    return tuple(find_turns(text))
+
+
+class Locator:
+    """Speaker and paragraph number of offsets in one transcript's text (turns and paragraphs found once)."""
+
+    def __init__(self, text: str, *, remember: bool = True):
+        # Exports pass remember=False: they hold one transcript's text at a time, never a cache of them.
+        self.turns = list(_turns(text)) if remember else find_turns(text)
+        self.turn_starts = [turn.start for turn in self.turns]
+        self.starts = [start for start, _, _ in Transcript(text=text).paragraphs()]
+
+    def paragraph(self, offset: int) -> int:
+        """The number (from 1) of the paragraph holding `offset`, as the workspace numbers them."""
+        return max(1, bisect.bisect_right(self.starts, offset))
+
+    def speaker(self, offset: int) -> str:
+        """As `cases.turns.speaker_at`, with the turns' starts listed once rather than for every offset."""
+        index = bisect.bisect_right(self.turn_starts, offset) - 1
+        if index >= 0 and offset < self.turns[index].end:
+            return self.turns[index].speaker
+        return ""
+
+
+def citation(*, case: str, respondent: str, title: str) -> str:
+    """A ready-to-paste source for a quotation, such as "(City X, respondent R07)"."""
+    return f"({case}, respondent {respondent})" if respondent else f"({case}, {title})"
+
+
+@dataclass
+class Quotation:
+    segment: Segment
+    codings: list[Coding] = field(default_factory=list)
+    speaker: str = ""
+    paragraph: int = 0
+    workspace_url: str = ""
+
+    @property
+    def citation(self) -> str:
+        transcript = self.segment.transcript
+        return citation(case=transcript.case.name, respondent=transcript.respondent, title=transcript.title)
+
+
+def quotations(
+    *, project: Project, segments: list[Segment], selection: Selection | None = None
+) -> list[Quotation]:
+    """The passages with their codings, speaker, paragraph and workspace link: two queries for any number.
+
+    `segments` must come with `transcript__case` selected. With a selection, the codings that qualify for it
+    are marked (`coding.matched`), so a drill-down shows why a passage is listed.
+    """
+    if not segments:
+        return []
+    by_segment: dict[int, Quotation] = {segment.pk: Quotation(segment) for segment in segments}
+    codings = (
+        Coding.objects.filter(segment_id__in=by_segment)
+        .select_related("code", "coder")
+        .order_by("code__position", "code__name", "pk")
+    )
+    for coding in codings:
+        coding.matched = selection is not None and selection.qualifies(coding)
+        by_segment[coding.segment_id].codings.append(coding)
+    transcript_ids = {segment.transcript_id for segment in segments}
+    texts = dict(Transcript.objects.filter(pk__in=transcript_ids).values_list("pk", "text"))
+    locators = {pk: Locator(text) for pk, text in texts.items()}
+    for quotation in by_segment.values():
+        segment = quotation.segment
+        locator = locators[segment.transcript_id]
+        quotation.speaker = locator.speaker(segment.start)
+        quotation.paragraph = locator.paragraph(segment.start)
+        quotation.workspace_url = (
+            reverse("coding:workspace", args=[project.pk, segment.transcript_id]) + f"#s{segment.pk}"
+        )
+    return list(by_segment.values())
+
+
+def ordered_segments(segments: QuerySet[Segment]) -> QuerySet[Segment]:
+    """Passages in reading order (case, interview, position), leaving the transcripts' text behind."""
+    return (
+        segments.select_related("transcript__case", "created_by")
+        .defer("transcript__text")
+        .order_by("transcript__case__name", "transcript__title", "transcript_id", "start", "end", "pk")
+    )
+
+
+def valence_label(value: str) -> str:
+    return Valence(value).label if value in Valence.values else value
