@@ -4,13 +4,14 @@ Every operation goes through Django's test client (URL routing, middleware, temp
 figures are what a user's request costs on the server, without the network.
 """
 
+import os
 import random
 import statistics
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -74,29 +75,40 @@ def measure(name: str, request: Callable, *, repeat: int, expect: int = 200) -> 
     return Result(name, repeat, statistics.median(timings), percentile(timings, 0.95), queries)
 
 
+def resident_mb() -> float | None:
+    """This process's resident memory now (Linux), for memory growth while streaming."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def stream_export(name: str, request: Callable) -> Result:
-    """One full streamed export: rows per second and the peak Python memory allocated while streaming."""
-    tracemalloc.start()
+    """One full streamed export: rows per second and how far resident memory grew while streaming.
+
+    Resident memory is sampled between chunks rather than traced: tracemalloc slows Python several times over
+    and would turn the rows-per-second figure into a measure of itself.
+    """
+    before = resident_mb()
+    peak = before or 0.0
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as captured:
         response = request()
         rows = 0
-        for chunk in response.streaming_content:
+        for index, chunk in enumerate(response.streaming_content):
             rows += chunk.count(b"\n")
+            if before is not None and index % 256 == 0:
+                peak = max(peak, resident_mb() or 0.0)
     elapsed = time.perf_counter() - started
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    growth = round(peak - before, 1) if before is not None else None
     return Result(
         name,
         1,
         elapsed * 1000,
         elapsed * 1000,
         len(captured),
-        {
-            "rows": rows - 1,
-            "rows_per_s": round((rows - 1) / elapsed),
-            "peak_memory_mb": round(peak / 2**20, 1),
-        },
+        {"rows": rows - 1, "rows_per_s": round((rows - 1) / elapsed), "memory_growth_mb": growth},
     )
 
 
@@ -183,6 +195,39 @@ def workspace_operations(bench: Bench, *, repeat: int) -> list[Result]:
     ]
 
 
+def analysis_operations(bench: Bench, *, repeat: int) -> list[Result]:
+    """The matrix (each measure, the valence view, attribute columns), a drill-down, retrieval and exports."""
+    client = bench.client
+    size = f"{bench.corpus.transcripts} interviews, {bench.corpus.codings:,} codings"
+    matrix = bench.url("coding:matrix")
+    code = bench.project.codes.filter(parent__isnull=True).values_list("pk", flat=True).first()
+    case = bench.project.cases.values_list("pk", flat=True).first()
+    hx = {"HX-Request": "true"}
+
+    def get(url: str, **headers):
+        return lambda: client.get(url, headers=headers)
+
+    views = {
+        "matrix, segments × case": get(matrix),
+        "matrix, valence view": get(matrix + "?view=valence"),
+        "matrix, interviews × role": get(matrix + "?measure=transcripts&columns=role"),
+        "matrix, share of interviews": get(matrix + "?measure=share"),
+        "matrix, respondents": get(matrix + "?measure=respondents"),
+        "matrix drill-down, largest cell": get(
+            bench.url("coding:matrix_cell_hx") + f"?node={code}&col=v:{case}", **hx
+        ),
+        "retrieval, code AND negative AND NOT a case": get(
+            bench.url("coding:retrieval") + f"?all_codes={code}&valence=negative&not_case={case}"
+        ),
+        "matrix XLSX export": get(bench.url("coding:matrix_export") + "?format=xlsx"),
+    }
+    results = [measure(f"{name} ({size})", request, repeat=repeat) for name, request in views.items()]
+    results.append(
+        stream_export(f"excerpts CSV, every coding ({size})", get(bench.url("coding:excerpts_export")))
+    )
+    return results
+
+
 def import_docx(bench: Bench, *, repeat: int) -> Result:
     """One file through the upload endpoint: extraction, normalisation, original stored, row written."""
     words = IMPORT_WORDS // 10 if bench.small else IMPORT_WORDS
@@ -221,6 +266,7 @@ def _run(
         try:
             if scale == scales[0]:
                 results.extend(workspace_operations(bench, repeat=repeat))
+            results.extend(analysis_operations(bench, repeat=repeat))
         finally:
             if not keep:
                 bench.project.delete()
