@@ -25,18 +25,7 @@ class CodeForm(forms.ModelForm):
 
     class Meta:
         model = Code
-        fields = [
-            "name",
-            "level",
-            "framework",
-            "definition",
-            "inclusion",
-            "exclusion",
-            "example",
-            "colour",
-            "is_codable",
-            "is_core",
-        ]
+        fields = list(changes.EDITABLE_FIELDS)
         widgets = {
             "colour": forms.TextInput(attrs={"type": "color"}),
             "definition": forms.Textarea(attrs={"rows": 4}),

@@ -3,6 +3,7 @@ drill-down and exports. The `analysis` fixture (tests/conftest.py) describes the
 
 import csv
 import io
+import re
 from datetime import date
 from fractions import Fraction
 
@@ -16,7 +17,16 @@ from codebook.seeding import seed_framework
 from coding import matrix as matrix_module
 from coding.matrix import Measure, Spec, build_matrix, tree_keys
 from coding.retrieval import Condition, Criteria, load_facets
-from tests.factories import CaseFactory, MembershipFactory, TranscriptFactory, UserFactory, code_passage
+from tests.factories import (
+    CaseFactory,
+    CodeFactory,
+    CodingFactory,
+    MembershipFactory,
+    SegmentFactory,
+    TranscriptFactory,
+    UserFactory,
+    code_passage,
+)
 
 HX = {"HX-Request": "true"}
 ROWS = ["Determinants", "Data ownership", "Political determination", "Territory", "Marking", "Marking data"]
@@ -427,6 +437,20 @@ def test_drill_down_lists_the_quotations_behind_the_cell(client_for, analysis, v
     assert "leader" in html and "Political determination" in html  # the passage's other code
     workspace = reverse("coding:workspace", args=[project.pk, analysis.transcripts.x1.pk])
     assert f'href="{workspace}#s{analysis.segments.s1.pk}"' in html
+
+
+def test_a_long_drill_down_is_paged_in_place(client_for, project, case, viewer):
+    code = CodeFactory(project=project, name="Data ownership")
+    transcript = TranscriptFactory(case=case, text=" ".join(f"w{n:02d}" for n in range(30)))
+    for n in range(25):
+        segment = SegmentFactory(transcript=transcript, start=4 * n, end=4 * n + 3, created_by=viewer)
+        CodingFactory(segment=segment, code=code, coder=viewer)
+    cell = url(project, "coding:matrix_cell_hx") + f"?node={code.pk}&col=v:{case.pk}"
+    first = client_for(viewer).get(cell, headers=HX).text
+    assert "25 quotations" in first and "Page 1 of 2" in first
+    assert re.search(r'hx-get="[^"]*/matrix/cell/\?[^"]*&amp;page=2" hx-target="#drilldown"', first)
+    second = client_for(viewer).get(cell + "&page=2", headers=HX).text
+    assert "Page 2 of 2" in second and ">Previous</a>" in second
 
 
 def test_every_cell_drills_down_to_as_many_quotations_as_it_counts(client_for, analysis, viewer):
