@@ -148,6 +148,7 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
             for code in tree.codes
         }
         current, locator = None, None
+        zone = timezone.get_current_timezone()  # once: looking it up per row costs a fifth of the export
         for row in codings.iterator(chunk_size=chunk_size):
             (segment_id, transcript_id, case_id, case, title, respondent, role, start, end, code_id) = row[
                 :10
@@ -173,7 +174,7 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
                 quote,
                 coder,
                 memo,
-                timezone.localtime(created).isoformat(timespec="seconds"),
+                created.astimezone(zone).isoformat(timespec="seconds"),
                 citation(case=case, respondent=respondent, title=title),
             ]
 
