@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from cases.turns import paragraph_spans
+
 
 class Role(models.TextChoices):
     OWNER = "owner", "Owner"
@@ -262,14 +264,7 @@ class Transcript(models.Model):
 
     def paragraphs(self) -> list[tuple[int, int, str]]:
         """(start, end, text) of each paragraph, in code points; paragraphs are separated by a blank line."""
-        result = []
-        start = 0
-        for block in self.text.split("\n\n"):
-            end = start + len(block)
-            if block.strip():
-                result.append((start, end, block))
-            start = end + 2
-        return result
+        return paragraph_spans(self.text)
 
 
 class TranscriptAttributeValue(AttributeValue):

@@ -5,7 +5,6 @@ On PostgreSQL an English full-text match is added, so "share" also finds "sharin
 are marked by `ts_headline`. Snippets and paragraph numbers are computed only for the page of results shown.
 """
 
-import bisect
 import re
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from cases.models import Project, Transcript
+from cases.turns import Locator
 
 MAX_QUERY = 200
 SNIPPETS_PER_TRANSCRIPT = 5
@@ -79,19 +79,15 @@ def search(*, project: Project, query: str, page_number: int | str = 1) -> tuple
 
 def _hit(transcript: Transcript, query: str) -> Hit:
     text = transcript.text
-    starts = [start for start, _, _ in transcript.paragraphs()]
+    locator = Locator(text, remember=False)
     found = list(re.finditer(re.escape(query), text, re.IGNORECASE))
-    snippets = [_snippet(text, starts, m.start(), m.end()) for m in found[:SNIPPETS_PER_TRANSCRIPT]]
+    snippets = [_snippet(text, locator, m.start(), m.end()) for m in found[:SNIPPETS_PER_TRANSCRIPT]]
     if not snippets and getattr(transcript, "headline", None):
-        snippets = _headline_snippets(text, starts, transcript.headline)
+        snippets = _headline_snippets(text, locator, transcript.headline)
     return Hit(transcript=transcript, count=len(found), snippets=snippets)
 
 
-def _paragraph(starts: list[int], offset: int) -> int:
-    return max(bisect.bisect_right(starts, offset), 1)
-
-
-def _snippet(text: str, starts: list[int], start: int, end: int) -> Snippet:
+def _snippet(text: str, locator: Locator, start: int, end: int) -> Snippet:
     left, right = max(0, start - CONTEXT), min(len(text), end + CONTEXT)
     html = (
         ("…" if left else "")
@@ -100,10 +96,10 @@ def _snippet(text: str, starts: list[int], start: int, end: int) -> Snippet:
         + escape(text[end:right])
         + ("…" if right < len(text) else "")
     )
-    return Snippet(paragraph=_paragraph(starts, start), html=mark_safe(html.replace("\n", " ")))  # escaped
+    return Snippet(paragraph=locator.paragraph(start), html=mark_safe(html.replace("\n", " ")))  # escaped
 
 
-def _headline_snippets(text: str, starts: list[int], headline: str) -> list[Snippet]:
+def _headline_snippets(text: str, locator: Locator, headline: str) -> list[Snippet]:
     snippets = []
     for fragment in headline.split("\x1f"):
         plain = fragment.replace(_START, "").replace(_STOP, "")
@@ -111,7 +107,7 @@ def _headline_snippets(text: str, starts: list[int], headline: str) -> list[Snip
         html = escape(fragment).replace(_START, "<mark>").replace(_STOP, "</mark>")
         snippets.append(
             Snippet(
-                paragraph=_paragraph(starts, max(at, 0)), html=mark_safe("…" + html.replace("\n", " ") + "…")
+                paragraph=locator.paragraph(max(at, 0)), html=mark_safe("…" + html.replace("\n", " ") + "…")
             )
         )
     return snippets

@@ -16,6 +16,7 @@ Turns are derived from the text, never stored: the text is frozen once coded, so
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A name: starts with a letter (any script), then letters, digits, spaces and a few joiners; at most 40 chars.
 _NAME = r"[^\W\d_][\w .'’()\-&/]{0,39}?"
@@ -80,12 +81,47 @@ def _rstrip(text: str, start: int, end: int) -> int:
     return end
 
 
-def speaker_at(turns: list[Turn], offset: int) -> str:
-    """The speaker of the turn holding `offset`, or "" outside any turn."""
-    index = bisect.bisect_right([turn.start for turn in turns], offset) - 1
-    if index >= 0 and offset < turns[index].end:
-        return turns[index].speaker
-    return ""
+@lru_cache(maxsize=64)
+def turns_of(text: str) -> tuple[Turn, ...]:
+    """`find_turns`, remembered: a coded transcript's text never changes, and every page that shows passages
+    of it (workspace, drill-downs, retrieval) asks again for the same text."""
+    return tuple(find_turns(text))
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of each paragraph, in code points; paragraphs are separated by a blank line."""
+    result = []
+    start = 0
+    for block in text.split("\n\n"):
+        end = start + len(block)
+        if block.strip():
+            result.append((start, end, block))
+        start = end + 2
+    return result
+
+
+class Locator:
+    """Where offsets of one text sit: the speaker of their turn and the number of their paragraph.
+
+    Turns and paragraph starts are found once, then each offset costs two binary searches. `remember=False`
+    is for exports, which go through every transcript once and must not fill the cache with their texts.
+    """
+
+    def __init__(self, text: str, *, remember: bool = True):
+        self.turns = turns_of(text) if remember else tuple(find_turns(text))
+        self.turn_starts = [turn.start for turn in self.turns]
+        self.paragraph_starts = [start for start, _, _ in paragraph_spans(text)]
+
+    def speaker(self, offset: int) -> str:
+        """The speaker of the turn holding `offset`, or "" outside any turn."""
+        index = bisect.bisect_right(self.turn_starts, offset) - 1
+        if index >= 0 and offset < self.turns[index].end:
+            return self.turns[index].speaker
+        return ""
+
+    def paragraph(self, offset: int) -> int:
+        """The number (from 1) of the paragraph holding `offset`, as the transcript page numbers them."""
+        return max(1, bisect.bisect_right(self.paragraph_starts, offset))
 
 
 @dataclass(frozen=True)
@@ -98,7 +134,7 @@ class LabelledParagraph:
 
 def label_paragraphs(text: str, paragraphs: list[tuple[int, int, str]]) -> list[LabelledParagraph]:
     """Paragraphs numbered from 1, each split into its speaker label (if a turn opens there) and the rest."""
-    label_ends = {turn.start: turn.label_end for turn in find_turns(text)}
+    label_ends = {turn.start: turn.label_end for turn in turns_of(text)}
     result = []
     for number, (start, end, _) in enumerate(paragraphs, start=1):
         cut = label_ends.get(start, start)

@@ -22,9 +22,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from cases.models import AttributeTarget, CaseAttributeValue, Project, Transcript, TranscriptAttributeValue
+from cases.turns import Locator
 from codebook.models import Framework
 from coding.matrix import Cell, Matrix, describe
-from coding.retrieval import Facets, Locator, Selection, citation
+from coding.retrieval import Facets, Selection, citation
 
 EXCEL_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH = 500  # rows per chunk sent to the client

@@ -17,10 +17,11 @@ from docx import Document
 from docx.shared import Pt
 
 from cases.models import Transcript
+from cases.turns import Locator
 from codebook.models import Framework
 from coding.matrix import scope_text
 from coding.models import Valence
-from coding.retrieval import Facets, Locator, Selection, citation
+from coding.retrieval import Facets, Selection, citation
 
 REPORT_LIMIT = 1000
 SIGN = {Valence.POSITIVE: "+", Valence.NEGATIVE: "−"}

@@ -13,13 +13,12 @@ quotations behind it and the rows of its export always agree. The vocabulary the
   (a "negative Data ownership" coding); NOT excludes a passage that carries the code at all within the scope.
 """
 
-import bisect
 import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import cached_property, lru_cache, reduce
+from functools import cached_property, reduce
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet
@@ -36,7 +35,7 @@ from cases.models import (
     Transcript,
     TranscriptAttributeValue,
 )
-from cases.turns import Turn, find_turns
+from cases.turns import Locator
 from codebook.models import Code
 from coding.models import Coding, Segment, Valence
 
@@ -443,33 +442,6 @@ def select(*, project: Project, criteria: Criteria, tree: CodeTree) -> Selection
 
 
 # Quotations as a reader sees them ---------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=64)
-def _turns(text: str) -> tuple[Turn, ...]:
-    # A coded transcript's text never changes, so its turns can be remembered between requests.
-    return tuple(find_turns(text))
-
-
-class Locator:
-    """Speaker and paragraph number of offsets in one transcript's text (turns and paragraphs found once)."""
-
-    def __init__(self, text: str, *, remember: bool = True):
-        # Exports pass remember=False: they hold one transcript's text at a time, never a cache of them.
-        self.turns = list(_turns(text)) if remember else find_turns(text)
-        self.turn_starts = [turn.start for turn in self.turns]
-        self.starts = [start for start, _, _ in Transcript(text=text).paragraphs()]
-
-    def paragraph(self, offset: int) -> int:
-        """The number (from 1) of the paragraph holding `offset`, as the workspace numbers them."""
-        return max(1, bisect.bisect_right(self.starts, offset))
-
-    def speaker(self, offset: int) -> str:
-        """As `cases.turns.speaker_at`, with the turns' starts listed once rather than for every offset."""
-        index = bisect.bisect_right(self.turn_starts, offset) - 1
-        if index >= 0 and offset < self.turns[index].end:
-            return self.turns[index].speaker
-        return ""
 
 
 def citation(*, case: str, respondent: str, title: str) -> str:

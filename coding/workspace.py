@@ -2,14 +2,13 @@
 
 import json
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from django.db.models import Count
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from cases.models import Membership, Transcript
-from cases.turns import Turn, find_turns
+from cases.turns import turns_of
 from codebook.models import Code
 from coding.highlights import Layer, Mark, Paragraph, render
 from coding.models import Coding
@@ -52,7 +51,7 @@ def paragraphs_with_marks(
         low, high = numbered[0][1][0], numbered[-1][1][1]
         codings = codings.filter(segment__start__lt=high, segment__end__gt=low)
     marks = _marks(filters.apply(codings))
-    turns = speaker_turns(transcript.text)
+    turns = turns_of(transcript.text)
     rendered = render(
         text=transcript.text, paragraphs=[p for _, p in numbered], marks=marks.values(), turns=turns
     )
@@ -61,12 +60,6 @@ def paragraphs_with_marks(
         replace(paragraph, number=number, tooltips=_tooltips(paragraph, marks))
         for (number, _), paragraph in zip(numbered, rendered, strict=True)
     ]
-
-
-@lru_cache(maxsize=32)
-def speaker_turns(text: str) -> tuple[Turn, ...]:
-    """Turns of a text, remembered: a coded transcript's text never changes and coders act on it often."""
-    return tuple(find_turns(text))
 
 
 def _marks(codings) -> dict[int, Mark]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cases.turns import find_turns, label_paragraphs, speaker_at
+from cases.turns import Locator, find_turns, label_paragraphs
 
 
 def labels(text: str) -> list[tuple[str, str]]:
@@ -51,11 +51,12 @@ def test_a_turn_runs_until_the_next_label_across_paragraphs():
 
 def test_speaker_at_an_offset():
     text = "Preface without a speaker.\n\nR01: First.\n\nInterviewer: Next?"
-    turns = find_turns(text)
-    assert speaker_at(turns, 0) == ""
-    assert speaker_at(turns, text.index("First")) == "R01"
-    assert speaker_at(turns, text.index("Next")) == "Interviewer"
-    assert speaker_at(turns, len(text)) == ""
+    locator = Locator(text)
+    assert locator.speaker(0) == ""
+    assert locator.speaker(text.index("First")) == "R01"
+    assert locator.speaker(text.index("Next")) == "Interviewer"
+    assert locator.speaker(len(text)) == ""
+    assert [locator.paragraph(text.index(word)) for word in ("Preface", "First", "Next")] == [1, 2, 3]
 
 
 def test_label_paragraphs_splits_each_label_from_its_speech():
