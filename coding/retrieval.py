@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property, reduce
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -494,6 +495,12 @@ def quotations(
             reverse("coding:workspace", args=[project.pk, segment.transcript_id]) + f"#s{segment.pk}"
         )
     return list(by_segment.values())
+
+
+def quotation_page(*, selection: Selection, page_number, per_page: int) -> tuple[Page, list[Quotation]]:
+    """One page of the selection's passages in reading order, as quotations, for every list of them."""
+    page = Paginator(ordered_segments(selection.segments()), per_page).get_page(page_number)
+    return page, quotations(project=selection.project, segments=list(page.object_list), selection=selection)
 
 
 def ordered_segments(segments: QuerySet[Segment]) -> QuerySet[Segment]:

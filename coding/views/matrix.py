@@ -6,7 +6,6 @@ the table without leaving the page.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +21,7 @@ from coding.analysis_forms import CellForm, CooccurrenceCellForm, CooccurrenceFo
 from coding.cooccurrence import Cooccurrence, build_cooccurrence
 from coding.matrix import TOTAL, VALUE_PREFIX, Cell, Matrix, Row, build_matrix, describe, scope_text
 from coding.models import Valence
-from coding.retrieval import Facets, load_facets, ordered_segments, quotations, select
+from coding.retrieval import Facets, load_facets, quotation_page, select
 
 PER_PAGE = 20
 DARK = 0.55  # heat above which a cell's number turns white
@@ -130,9 +129,18 @@ def _cooccurrence_rows(table: Cooccurrence, *, page_link: str, cell_link: str) -
 
 def _quotation_page(request: HttpRequest, project: Project, facets: Facets, criteria) -> dict:
     selection = select(project=project, criteria=criteria, tree=facets.tree)
-    page = Paginator(ordered_segments(selection.segments()), PER_PAGE).get_page(request.GET.get("page"))
-    found = quotations(project=project, segments=list(page.object_list), selection=selection)
+    page, found = quotation_page(selection=selection, page_number=request.GET.get("page"), per_page=PER_PAGE)
     return {"page": page, "quotations": found}
+
+
+def _drilldown_hx(request: HttpRequest, project_id, *, page: str, opener, template: str) -> HttpResponse:
+    """A cell's quotations for the panel beside a table; without htmx, the table's page with the cell open."""
+    project = get_project(request, project_id)
+    if not request.htmx:
+        url = reverse(page, args=[project.pk])
+        return redirect(f"{url}?{request.GET.urlencode()}#drilldown")
+    facets = load_facets(project=project)
+    return render(request, template, {"project": project, **opener(request, project, facets)})
 
 
 def _cell(request: HttpRequest, project: Project, facets: Facets) -> dict:
@@ -183,13 +191,9 @@ def matrix(request: HttpRequest, project_id) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 def matrix_cell_hx(request: HttpRequest, project_id) -> HttpResponse:
-    project = get_project(request, project_id)
-    if not request.htmx:
-        url = reverse("coding:matrix", args=[project.pk])
-        return redirect(f"{url}?{request.GET.urlencode()}#drilldown")
-    facets = load_facets(project=project)
-    context = {"project": project, **_cell(request, project, facets)}
-    return render(request, "coding/matrix.html#drilldown", context)
+    return _drilldown_hx(
+        request, project_id, page="coding:matrix", opener=_cell, template="coding/matrix.html#drilldown"
+    )
 
 
 @require_GET
@@ -235,10 +239,10 @@ def _pair(request: HttpRequest, project: Project, facets: Facets) -> dict:
 @login_required
 @vary_on_headers("HX-Request")
 def cooccurrence_cell_hx(request: HttpRequest, project_id) -> HttpResponse:
-    project = get_project(request, project_id)
-    if not request.htmx:
-        url = reverse("coding:cooccurrence", args=[project.pk])
-        return redirect(f"{url}?{request.GET.urlencode()}#drilldown")
-    facets = load_facets(project=project)
-    context = {"project": project, **_pair(request, project, facets)}
-    return render(request, "coding/cooccurrence.html#drilldown", context)
+    return _drilldown_hx(
+        request,
+        project_id,
+        page="coding:cooccurrence",
+        opener=_pair,
+        template="coding/cooccurrence.html#drilldown",
+    )

@@ -2,7 +2,6 @@
 drives the excerpt export and the quotation report."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -11,7 +10,7 @@ from django.views.decorators.vary import vary_on_headers
 from cases.access import get_project
 from coding.analysis_forms import RetrievalForm
 from coding.matrix import scope_text
-from coding.retrieval import load_facets, ordered_segments, quotations, select
+from coding.retrieval import load_facets, quotation_page, select
 
 PER_PAGE = 25
 
@@ -27,10 +26,12 @@ def retrieval(request: HttpRequest, project_id) -> HttpResponse:
     if form.is_valid():
         criteria = form.criteria()
         selection = select(project=project, criteria=criteria, tree=facets.tree)
-        page = Paginator(ordered_segments(selection.segments()), PER_PAGE).get_page(request.GET.get("page"))
+        page, found = quotation_page(
+            selection=selection, page_number=request.GET.get("page"), per_page=PER_PAGE
+        )
         context.update(
             page=page,
-            quotations=quotations(project=project, segments=list(page.object_list), selection=selection),
+            quotations=found,
             scope=scope_text(facets=facets, criteria=criteria),
             params=form.query(page=None),
         )
