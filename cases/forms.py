@@ -19,6 +19,11 @@ from cases.models import (
 User = get_user_model()
 
 
+def error_sentence(form: forms.BaseForm) -> str:
+    """Every error of a bound form as one line, for answers that have no room for the form itself."""
+    return " ".join(error for errors in form.errors.values() for error in errors)
+
+
 class ProjectForm(forms.ModelForm):
     seed_icaf = forms.BooleanField(
         label="Seed with ICAF (participation dilemmas in cross-agency data sharing)", required=False

@@ -19,6 +19,7 @@ from cases.forms import (
     ProjectForm,
     TranscriptMetadataForm,
     UploadForm,
+    error_sentence,
 )
 from cases.importers import ImportRefused
 from cases.models import Case, Membership, Project, Role, Transcript
@@ -357,9 +358,8 @@ def transcript_upload_hx(request: HttpRequest, project_id, case_id: int) -> Http
     case = get_object_or_404(project.cases, pk=case_id)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        errors = [error for field_errors in form.errors.values() for error in field_errors]
         upload = request.FILES.get("files")
-        results = [UploadResult(name=getattr(upload, "name", ""), refusal=" ".join(errors))]
+        results = [UploadResult(name=getattr(upload, "name", ""), refusal=error_sentence(form))]
     else:
         results = _import_files(request, case, form)
     status = 200 if all(result.transcript for result in results) else 400

@@ -7,10 +7,12 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.access import get_project
+from cases.forms import error_sentence
 from cases.models import Project, Role
 from codebook import changes, exporters, importers
 from codebook.coverage import coverage as coverage_report
@@ -227,8 +229,8 @@ def code_move_hx(request: HttpRequest, project_id, code_id: int) -> HttpResponse
         except changes.Refused as refusal:
             form.add_error("parent", refusal.message)
     if form.errors:
-        message = " ".join(error for errors in form.errors.values() for error in errors)
-        return render(request, "codebook/codebook.html#refusal", {"message": message}, status=400)
+        context = {"message": error_sentence(form)}
+        return render(request, "codebook/codebook.html#refusal", context, status=400)
     context = _tree_context(project)
     context["moved"] = code.pk
     return render(request, "codebook/codebook.html#trees", context)
@@ -354,7 +356,7 @@ def relation_edit(request: HttpRequest, project_id, code_id: int) -> HttpRespons
         else:
             messages.success(request, "Relation saved.")
     else:
-        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        messages.error(request, error_sentence(form))
     return redirect(code)
 
 
@@ -405,7 +407,7 @@ def network_svg(request: HttpRequest, project_id) -> HttpResponse:
         {"project": project, "drawing": drawing, "standalone": True},
         content_type="image/svg+xml; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="{_file_stem(project)}-network.svg"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{_file_stem(project)}-network.svg")
     return response
 
 
@@ -439,7 +441,7 @@ def export_qdc(request: HttpRequest, project_id) -> HttpResponse:
         messages.error(request, "The codebook is empty: there is nothing to export.")
         return redirect("codebook:codebook", project.pk)
     response = HttpResponse(content, content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_file_stem(project)}.qdc"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{_file_stem(project)}.qdc")
     return response
 
 
@@ -449,7 +451,7 @@ def export_csv(request: HttpRequest, project_id) -> StreamingHttpResponse:
     project = get_project(request, project_id)
     lines = exporters.csv_lines(project=project, bom=request.GET.get("excel") == "1")
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_file_stem(project)}.csv"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{_file_stem(project)}.csv")
     return response
 
 
@@ -470,7 +472,7 @@ def document_docx(request: HttpRequest, project_id) -> HttpResponse:
         docx(project=project),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
-    response["Content-Disposition"] = f'attachment; filename="{_file_stem(project)}.docx"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{_file_stem(project)}.docx")
     return response
 
 
@@ -524,5 +526,5 @@ def import_confirm(request: HttpRequest, project_id) -> HttpResponse:
             f"{result.unchanged} unchanged code(s).",
         )
         return redirect("codebook:codebook", project.pk)
-    context["refusal"] = " ".join(error for errors in form.errors.values() for error in errors)
+    context["refusal"] = error_sentence(form)
     return render(request, "codebook/import.html", context, status=400)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from cases.access import get_project
+from cases.forms import error_sentence
 from cases.models import Project, Role, Transcript
 from codebook.models import Code
 from coding import segments as ops
@@ -138,8 +139,7 @@ def apply_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespon
     transcript = _transcript(project, transcript_id)
     form = ApplyForm(request.POST, project=project)
     if not form.is_valid():
-        errors = [error for field_errors in form.errors.values() for error in field_errors]
-        return _refused(request, project, transcript, " ".join(errors))
+        return _refused(request, project, transcript, error_sentence(form))
     chosen = list(form.cleaned_data["codes"])
 
     def code_it() -> tuple[Code | None, list[Code], ops.Applied]:
