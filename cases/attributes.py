@@ -45,9 +45,6 @@ class AttributeFormMixin:
             value = current.get(attribute.pk)
             self.fields[field_name(attribute)] = form_field(attribute, value.value if value else None)
 
-    def attribute_items(self):
-        return [self[field_name(attribute)] for attribute in self.attributes]
-
     def save_attributes(self, owner: models.Model) -> None:
         for attribute in self.attributes:
             value = self.cleaned_data.get(field_name(attribute))

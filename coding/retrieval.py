@@ -38,7 +38,7 @@ from cases.models import (
 )
 from cases.turns import Locator
 from codebook.models import Code
-from coding.models import Coding, Segment, Valence
+from coding.models import Coding, Segment
 
 NO_VALUE = ""  # the key of "(no value)": a case or transcript without the attribute, or without a role
 NO_VALUE_LABEL = "(no value)"
@@ -510,7 +510,3 @@ def ordered_segments(segments: QuerySet[Segment]) -> QuerySet[Segment]:
         .defer("transcript__text")
         .order_by("transcript__case__name", "transcript__title", "transcript_id", "start", "end", "pk")
     )
-
-
-def valence_label(value: str) -> str:
-    return Valence(value).label if value in Valence.values else value
