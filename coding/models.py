@@ -130,3 +130,24 @@ class Memo(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.text[:60]
+
+
+class UndoStep(models.Model):
+    """One write a coder can take back in the workspace, newest first.
+
+    Written in the same transaction as the change it reverts, so a step exists exactly when its change does,
+    whichever tabs or requests of the coder run at once.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="+")
+    record = models.JSONField(help_text="What `coding.segments.undo` needs to revert the change.")
+    start = models.PositiveIntegerField(help_text="The passage to redraw once undone.")
+    end = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "transcript", "-id"], name="undo_newest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.record.get('op')} on {self.transcript_id} by {self.user_id}"

@@ -1,7 +1,7 @@
 """Writing quotations and codings, and undoing the last writes.
 
 Every operation returns an undo record, a small JSON-able dict that `undo()` turns back into the old state.
-The workspace keeps the last few in the session, so undo works without a page reload and survives one.
+The workspace keeps the last few in the database (`coding.undo`), so undo survives a reload and other tabs.
 """
 
 from collections.abc import Callable
@@ -67,7 +67,9 @@ def retry_once(operation: Callable[[], T]) -> T:
             return operation()
 
 
-@transaction.atomic(savepoint=False)  # nothing here recovers from an error part-way: no savepoint needed
+# Each write below joins the caller's transaction if there is one (the view's, which keeps the undo step).
+# Nothing here recovers from an error part-way, so no savepoint: it would cost two round trips.
+@transaction.atomic(savepoint=False)
 def apply_codes(
     *, transcript: Transcript, start: int, end: int, codes: list[Code], coder, valence: str = Valence.NONE
 ) -> Applied:
@@ -118,14 +120,14 @@ def _snapshot(segment: Segment) -> dict:
     }
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def delete_segment(*, segment: Segment) -> Undo:
     undo = {"op": "restore", "segment": _snapshot(segment)}
     segment.delete()
     return undo
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def remove_coding(*, coding: Coding) -> Undo:
     """Removes one code from a passage; a passage left with no code and no memo goes too."""
     segment = coding.segment
@@ -143,7 +145,7 @@ def remove_coding(*, coding: Coding) -> Undo:
     return undo
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def change_span(*, segment: Segment, start: int, end: int) -> Undo:
     start, end = trimmed_span(segment.transcript.text, start, end)
     clash = Segment.objects.filter(
@@ -159,7 +161,7 @@ def change_span(*, segment: Segment, start: int, end: int) -> Undo:
     return undo
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def set_valence(*, coding: Coding, valence: str) -> Undo:
     undo = {"op": "valence", "coding": coding.pk, "valence": coding.valence}
     coding.valence = valence
@@ -167,7 +169,7 @@ def set_valence(*, coding: Coding, valence: str) -> Undo:
     return undo
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def set_memo(*, segment: Segment, memo: str) -> Undo:
     undo = {"op": "memo", "segment": segment.pk, "memo": segment.memo}
     segment.memo = memo
@@ -175,7 +177,7 @@ def set_memo(*, segment: Segment, memo: str) -> Undo:
     return undo
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def undo(*, record: Undo, transcript: Transcript, user) -> str:
     """Reverts one operation on `transcript`; returns what was undone, in words."""
     segments = Segment.objects.filter(transcript=transcript)

@@ -3,7 +3,7 @@
 import json
 from dataclasses import dataclass, replace
 
-from django.db.models import Count
+from django.db.models import Count, Subquery
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -111,6 +111,17 @@ def counts_in_transcript(*, transcript: Transcript, code_ids: set[int]) -> dict[
         .values_list("code_id", "n")
     )
     return {code_id: found.get(code_id, 0) for code_id in code_ids}
+
+
+def count_here(code, *, transcript_id: int) -> Subquery:
+    """The number of codings of `code` (an expression, such as `OuterRef("code")`) in the transcript."""
+    return Subquery(
+        Coding.objects.filter(segment__transcript_id=transcript_id, code=code)
+        .order_by()
+        .values("code")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
 
 
 def code_panel(*, transcript: Transcript, membership: Membership) -> dict:

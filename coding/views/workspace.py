@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,11 +23,10 @@ from cases.forms import error_sentence
 from cases.models import Project, Role, Transcript
 from codebook.models import Code
 from coding import segments as ops
+from coding import undo
 from coding.forms import ApplyForm, MemoForm, SpanForm, ValenceForm, WorkspaceFilterForm
 from coding.models import Coding, Segment
-from coding.workspace import Filters, code_panel, counts_in_transcript, paragraphs_with_marks
-
-UNDO_DEPTH = 20
+from coding.workspace import Filters, code_panel, count_here, counts_in_transcript, paragraphs_with_marks
 
 
 def _transcript(project: Project, transcript_id: int) -> Transcript:
@@ -40,16 +41,6 @@ def _filters(request: HttpRequest, project: Project) -> tuple[WorkspaceFilterFor
     coder_id = request.user.pk if form.cleaned_data["mine"] else (coder.pk if coder else None)
     codes = frozenset(code.pk for code in form.cleaned_data["code"])
     return form, Filters(code_ids=codes, coder_id=coder_id)
-
-
-def _undo_key(transcript: Transcript) -> str:
-    return f"undo:{transcript.pk}"
-
-
-def _push_undo(request: HttpRequest, transcript: Transcript, record: dict, span: tuple[int, int]) -> None:
-    stack = request.session.get(_undo_key(transcript), [])
-    stack.append({"record": record, "span": list(span)})
-    request.session[_undo_key(transcript)] = stack[-UNDO_DEPTH:]
 
 
 def _workspace_url(project: Project, transcript: Transcript, segment: Segment | None = None) -> str:
@@ -71,7 +62,7 @@ def workspace(request: HttpRequest, project_id, transcript_id: int) -> HttpRespo
         "filters": filters,
         "paragraphs": paragraphs_with_marks(transcript=transcript, filters=filters),
         "can_code": project.membership.can_code,
-        "undo_count": len(request.session.get(_undo_key(transcript), [])),
+        "can_undo": project.membership.can_code and undo.can_undo(user=request.user, transcript=transcript),
         "apply_url": reverse("coding:apply_hx", args=[project.pk, transcript.pk]),
         **code_panel(transcript=transcript, membership=project.membership),
     }
@@ -88,6 +79,7 @@ def _changed(
     segment: Segment | None = None,
     codes: Iterable[int] = (),
     panel: bool = False,
+    can_undo: bool = True,
 ) -> HttpResponse:
     """The htmx answer to an action: only what changed.
 
@@ -109,7 +101,7 @@ def _changed(
         "paragraphs": paragraphs,
         "segment": segment,
         "can_code": project.membership.can_code,
-        "undo_count": len(request.session.get(_undo_key(transcript), [])),
+        "can_undo": can_undo,
         "panel": panel,
         "filters": filters,
     }
@@ -118,11 +110,19 @@ def _changed(
     if segment is not None:
         context.update(_segment_context(segment, project))
     response = render(request, "coding/workspace.html#changed", context)
-    events = {"counts": {} if panel else counts_in_transcript(transcript=transcript, code_ids=set(codes))}
+    events = {"counts": {} if panel else _counts(transcript, set(codes), context.get("segment_codings", []))}
     if segment is not None:
         events["segment-saved"] = {"id": segment.pk}
     response["HX-Trigger"] = json.dumps(events)
     return response
+
+
+def _counts(transcript: Transcript, code_ids: set[int], segment_codings: list[Coding]) -> dict[int, int]:
+    """The counts in the transcript of the codes an action touched; those on the quotation carry theirs."""
+    known = {coding.code_id: coding.here for coding in segment_codings}
+    if code_ids <= known.keys():
+        return {code_id: known[code_id] for code_id in code_ids}
+    return counts_in_transcript(transcript=transcript, code_ids=code_ids)
 
 
 def _refused(request: HttpRequest, project: Project, transcript: Transcript, message: str) -> HttpResponse:
@@ -153,6 +153,12 @@ def apply_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespon
             coder=request.user,
             valence=form.cleaned_data["valence"],
         )
+        segment = applied.segment
+        if new_code is not None and applied.created and new_code.created_by_id == request.user.pk:
+            applied.undo["new_code"] = new_code.pk
+        undo.push(
+            user=request.user, transcript=transcript, record=applied.undo, span=(segment.start, segment.end)
+        )
         return new_code, codes, applied
 
     try:
@@ -160,9 +166,6 @@ def apply_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespon
     except ops.CodingRefused as refusal:
         return _refused(request, project, transcript, refusal.message)
     segment = applied.segment
-    if new_code is not None and applied.created and new_code.created_by_id == request.user.pk:
-        applied.undo["new_code"] = new_code.pk
-    _push_undo(request, transcript, applied.undo, (segment.start, segment.end))
     if not request.htmx:
         messages.success(request, f"Coded “{segment.quote[:60]}”.")
         return redirect(_workspace_url(project, transcript, segment))
@@ -180,21 +183,27 @@ def apply_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespon
 def _segment_for_edit(
     request: HttpRequest, project: Project, transcript: Transcript, segment_id: int
 ) -> Segment:
-    segment = get_object_or_404(Segment.objects.filter(transcript=transcript), pk=segment_id)
+    segment = get_object_or_404(
+        Segment.objects.filter(transcript=transcript).select_related("created_by"), pk=segment_id
+    )
     if not ops.can_edit_segment(segment, project.membership):
         raise PermissionDenied("Only the coder who made this quotation, or a project owner, can change it.")
     return segment
 
 
 def _segment_context(segment: Segment, project: Project) -> dict:
-    codings = list(segment.codings.select_related("code", "coder").order_by("code__name"))
+    # Each coding carries its code's count in the transcript: an action's answer needs no query of its own.
+    codings = list(
+        segment.codings.select_related("code", "coder")
+        .annotate(here=count_here(OuterRef("code"), transcript_id=segment.transcript_id))
+        .order_by("code__name")
+    )
     for coding in codings:
         coding.editable = ops.can_edit_coding(coding, project.membership)
     return {
         "segment": segment,
         "segment_codings": codings,
         "segment_editable": ops.can_edit_segment(segment, project.membership),
-        "memo_form": MemoForm(initial={"memo": segment.memo}),
     }
 
 
@@ -203,7 +212,9 @@ def _segment_context(segment: Segment, project: Project) -> dict:
 def segment_hx(request: HttpRequest, project_id, transcript_id: int, segment_id: int) -> HttpResponse:
     project = get_project(request, project_id)
     transcript = _transcript(project, transcript_id)
-    segment = get_object_or_404(Segment.objects.filter(transcript=transcript), pk=segment_id)
+    segment = get_object_or_404(
+        Segment.objects.filter(transcript=transcript).select_related("created_by"), pk=segment_id
+    )
     if not request.htmx:
         return redirect(_workspace_url(project, transcript, segment))
     context = {"project": project, "transcript": transcript, "can_code": project.membership.can_code}
@@ -222,12 +233,14 @@ def segment_span_hx(request: HttpRequest, project_id, transcript_id: int, segmen
         return _refused(request, project, transcript, "Give the new start and end as offsets in the text.")
     old = (segment.start, segment.end)
     try:
-        record = ops.change_span(
-            segment=segment, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
-        )
+        with transaction.atomic():
+            record = ops.change_span(
+                segment=segment, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+            )
+            span = (min(old[0], segment.start), max(old[1], segment.end))
+            undo.push(user=request.user, transcript=transcript, record=record, span=span)
     except ops.CodingRefused as refusal:
         return _refused(request, project, transcript, refusal.message)
-    _push_undo(request, transcript, record, (min(old[0], segment.start), max(old[1], segment.end)))
     if not request.htmx:
         return redirect(_workspace_url(project, transcript, segment))
     return _changed(request, project, transcript, [old, (segment.start, segment.end)], segment=segment)
@@ -242,8 +255,9 @@ def segment_memo_hx(request: HttpRequest, project_id, transcript_id: int, segmen
     form = MemoForm(request.POST)
     if not form.is_valid():
         return _refused(request, project, transcript, "The memo is too long (at most 20,000 characters).")
-    record = ops.set_memo(segment=segment, memo=form.cleaned_data["memo"])
-    _push_undo(request, transcript, record, (segment.start, segment.end))
+    with transaction.atomic():
+        record = ops.set_memo(segment=segment, memo=form.cleaned_data["memo"])
+        undo.push(user=request.user, transcript=transcript, record=record, span=(segment.start, segment.end))
     if not request.htmx:
         return redirect(_workspace_url(project, transcript, segment))
     return _changed(request, project, transcript, [(segment.start, segment.end)], segment=segment)
@@ -256,8 +270,9 @@ def segment_delete_hx(request: HttpRequest, project_id, transcript_id: int, segm
     transcript = _transcript(project, transcript_id)
     segment = _segment_for_edit(request, project, transcript, segment_id)
     span = (segment.start, segment.end)
-    record = ops.delete_segment(segment=segment)
-    _push_undo(request, transcript, record, span)
+    with transaction.atomic():
+        record = ops.delete_segment(segment=segment)
+        undo.push(user=request.user, transcript=transcript, record=record, span=span)
     if not request.htmx:
         messages.success(request, "Quotation deleted.")
         return redirect(_workspace_url(project, transcript))
@@ -282,9 +297,10 @@ def coding_valence_hx(request: HttpRequest, project_id, transcript_id: int, codi
     form = ValenceForm(request.POST)
     if not form.is_valid():
         return _refused(request, project, transcript, "Valence must be positive, negative or none.")
-    record = ops.set_valence(coding=coding, valence=form.cleaned_data["valence"])
     segment = coding.segment
-    _push_undo(request, transcript, record, (segment.start, segment.end))
+    with transaction.atomic():
+        record = ops.set_valence(coding=coding, valence=form.cleaned_data["valence"])
+        undo.push(user=request.user, transcript=transcript, record=record, span=(segment.start, segment.end))
     if not request.htmx:
         return redirect(_workspace_url(project, transcript, segment))
     return _changed(request, project, transcript, [(segment.start, segment.end)], segment=segment)
@@ -298,9 +314,10 @@ def coding_delete_hx(request: HttpRequest, project_id, transcript_id: int, codin
     coding = _coding_for_edit(project, transcript, coding_id)
     segment = coding.segment
     span = (segment.start, segment.end)
-    record = ops.remove_coding(coding=coding)
-    _push_undo(request, transcript, record, span)
-    remaining = Segment.objects.filter(pk=segment.pk).first()
+    with transaction.atomic():
+        record = ops.remove_coding(coding=coding)
+        undo.push(user=request.user, transcript=transcript, record=record, span=span)
+    remaining = Segment.objects.filter(pk=segment.pk).select_related("created_by").first()
     if not request.htmx:
         return redirect(_workspace_url(project, transcript, remaining))
     return _changed(request, project, transcript, [span], segment=remaining, codes=[coding.code_id])
@@ -311,17 +328,12 @@ def coding_delete_hx(request: HttpRequest, project_id, transcript_id: int, codin
 def undo_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.CODER)
     transcript = _transcript(project, transcript_id)
-    stack = request.session.get(_undo_key(transcript), [])
-    if not stack:
-        return _refused(request, project, transcript, "There is nothing to undo.")
-    entry = stack.pop()
-    request.session[_undo_key(transcript)] = stack
     try:
-        message = ops.undo(record=entry["record"], transcript=transcript, user=request.user)
+        message, span = undo.take_back(user=request.user, transcript=transcript)
     except ops.CodingRefused as refusal:
         return _refused(request, project, transcript, refusal.message)
     if not request.htmx:
         messages.success(request, message)
         return redirect(_workspace_url(project, transcript))
-    response = _changed(request, project, transcript, [tuple(entry["span"])], panel=True)
-    return response
+    more = undo.can_undo(user=request.user, transcript=transcript)
+    return _changed(request, project, transcript, [span], panel=True, can_undo=more)

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from cases.models import Role
 from codebook.models import Code, CodebookEvent
-from coding.models import Coding, Segment
+from coding.models import Coding, Segment, UndoStep
 from tests.factories import (
     CodeFactory,
     CodingFactory,
@@ -67,6 +67,24 @@ def test_coder_applies_two_codes_with_a_valence(client_for, coder, transcript, c
         str(codes["ownership"].pk): 1,
         str(codes["political"].pk): 1,
     }
+
+
+def test_actions_send_the_codes_counts_in_this_transcript_only(client_for, coder, case, transcript, codes):
+    elsewhere = TranscriptFactory(case=case)
+    for start, where in [(40, transcript), (60, transcript), (0, elsewhere)]:
+        CodingFactory(
+            segment=SegmentFactory(transcript=where, start=start, end=start + 9), code=codes["ownership"]
+        )
+    client = client_for(coder)
+    response = apply(client, transcript, 0, 11, codes["ownership"], codes["political"])
+    counts = json.loads(response["HX-Trigger"])["counts"]
+    assert counts == {str(codes["ownership"].pk): 3, str(codes["political"].pk): 1}
+    coding = Coding.objects.get(coder=coder, code=codes["political"])
+    response = client.post(url("coding:coding_delete_hx", transcript, coding_id=coding.pk), headers=HX)
+    assert json.loads(response["HX-Trigger"])["counts"] == {str(codes["political"].pk): 0}
+    coding = Coding.objects.get(coder=coder, code=codes["ownership"])
+    response = client.post(url("coding:coding_delete_hx", transcript, coding_id=coding.pk), headers=HX)
+    assert json.loads(response["HX-Trigger"])["counts"] == {str(codes["ownership"].pk): 2}
 
 
 def test_selection_is_trimmed_of_surrounding_whitespace(client_for, coder, transcript, codes):
@@ -307,6 +325,71 @@ def test_undo_reverts_apply_then_delete_in_order(client_for, coder, transcript, 
     assert "nothing to undo" in response.text
 
 
+def test_undo_steps_belong_to_their_coder_and_outlive_the_login(
+    client_for, coder, project, transcript, codes
+):
+    apply(client_for(coder), transcript, 0, 11, codes["ownership"])
+    other = MembershipFactory(project=project, role=Role.CODER).user
+    response = client_for(other).post(url("coding:undo_hx", transcript), headers=HX)
+    assert response.status_code == 400 and "nothing to undo" in response.text
+    assert Segment.objects.exists()
+    page = client_for(coder).get(url("coding:workspace", transcript))  # a new login: another browser
+    assert 'class="undo" disabled' not in page.text
+    client_for(coder).post(url("coding:undo_hx", transcript), headers=HX)
+    assert not Segment.objects.exists()
+
+
+def test_undo_reaches_back_twenty_steps(client_for, coder, transcript, codes):
+    client = client_for(coder)
+    for start in range(25):
+        apply(client, transcript, start, start + 30, codes["ownership"])
+    for _ in range(20):
+        assert client.post(url("coding:undo_hx", transcript), headers=HX).status_code == 200
+    assert Segment.objects.count() == 5
+    response = client.post(url("coding:undo_hx", transcript), headers=HX)
+    assert response.status_code == 400 and "nothing to undo" in response.text
+    assert 'class="undo" disabled' in client.get(url("coding:workspace", transcript)).text
+
+
+def test_opening_the_transcript_forgets_steps_beyond_the_undo_depth(client_for, coder, transcript, codes):
+    client = client_for(coder)
+    for start in range(25):
+        apply(client, transcript, start, start + 30, codes["ownership"])
+    assert UndoStep.objects.count() == 25  # writes add a step and nothing else
+    client.get(url("coding:workspace", transcript))
+    assert UndoStep.objects.count() == 20
+
+
+def test_an_undo_that_can_no_longer_apply_is_forgotten(client_for, coder, owner, transcript, codes):
+    client = client_for(coder)
+    apply(client, transcript, 0, 11, codes["ownership"])
+    segment = Segment.objects.get()
+    client.post(url("coding:segment_memo_hx", transcript, segment_id=segment.pk), {"memo": "m"}, headers=HX)
+    client_for(owner).post(url("coding:segment_delete_hx", transcript, segment_id=segment.pk), headers=HX)
+    client = client_for(coder)
+    response = client.post(url("coding:undo_hx", transcript), headers=HX)  # the memo: its quotation is gone
+    assert response.status_code == 400 and "no longer exists" in response.text
+    response = client.post(url("coding:undo_hx", transcript), headers=HX)  # the apply, then nothing
+    assert response.status_code == 200
+    assert client.post(url("coding:undo_hx", transcript), headers=HX).status_code == 400
+
+
+def test_a_refused_change_leaves_nothing_to_undo(client_for, coder, transcript, codes):
+    client = client_for(coder)
+    apply(client, transcript, 0, 11, codes["ownership"])
+    apply(client, transcript, 20, 40, codes["ownership"])
+    first, second = Segment.objects.order_by("start")
+    client.post(url("coding:undo_hx", transcript), headers=HX)  # takes back the second apply
+    apply(client, transcript, 20, 40, codes["ownership"])
+    second = Segment.objects.get(start=20)
+    response = client.post(
+        url("coding:segment_span_hx", transcript, segment_id=second.pk), {"start": 0, "end": 11}, headers=HX
+    )
+    assert response.status_code == 400  # the coder already has a quotation there
+    client.post(url("coding:undo_hx", transcript), headers=HX)  # so this takes back the last apply
+    assert list(Segment.objects.values_list("start", flat=True)) == [first.start]
+
+
 def test_undo_of_an_in_vivo_apply_removes_the_new_code(client_for, coder, transcript, codes):
     client = client_for(coder)
     apply(client, transcript, 0, 11, new_code="bureau pride", new_code_parent=codes["parent"].pk)
@@ -354,8 +437,9 @@ def test_workspace_page_query_count_is_fixed(
         )
         CodingFactory(segment=segment, code=codes["ownership"], coder=others[index % 3], valence="negative")
         CodingFactory(segment=segment, code=codes["political"], coder=others[index % 3])
-    # session, user, membership, transcript, codings, codes, counts here, recent codes, coders for the filter
-    with django_assert_num_queries(9):
+    # session, user, membership, transcript, codings, codes, counts here, recent codes, coders for the filter,
+    # the newest undo steps
+    with django_assert_num_queries(10):
         response = client.get(url("coding:workspace", transcript))
     assert response.status_code == 200
     assert response.text.count('class="chip"') == 80
@@ -363,7 +447,7 @@ def test_workspace_page_query_count_is_fixed(
 
 @pytest.mark.parametrize(
     ("action", "queries"),
-    [("apply", 16), ("span", 17), ("valence", 14), ("memo", 15), ("delete", 16), ("undo", 19)],
+    [("apply", 13), ("span", 14), ("valence", 12), ("memo", 12), ("delete", 14), ("undo", 22)],
 )
 def test_action_query_counts_are_fixed(
     client_for, coder, transcript, codes, django_assert_num_queries, action, queries
