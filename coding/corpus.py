@@ -96,7 +96,6 @@ def spans(rng: random.Random, text: str, count: int) -> list[tuple[int, int]]:
     return sorted(found)
 
 
-@transaction.atomic
 def make_corpus(
     *,
     scale: int = 1,
@@ -107,6 +106,28 @@ def make_corpus(
     segments_per_transcript: int = SEGMENTS_PER_TRANSCRIPT,
 ) -> CorpusSummary:
     """Creates the project; the smaller sizes exist for smoke runs that must finish in seconds."""
+    summary = _generate(
+        scale=scale,
+        seed=seed,
+        name=name,
+        transcripts_per_scale=transcripts_per_scale,
+        words=words,
+        segments_per_transcript=segments_per_transcript,
+    )
+    _refresh_statistics()  # once committed: the statistics then count the new rows
+    return summary
+
+
+@transaction.atomic
+def _generate(
+    *,
+    scale: int,
+    seed: int,
+    name: str | None,
+    transcripts_per_scale: int,
+    words: int,
+    segments_per_transcript: int,
+) -> CorpusSummary:
     rng = random.Random(seed)
     users = get_user_model().objects
     coders = [users.get_or_create(username=f"bench-coder-{n}")[0] for n in (1, 2)]
@@ -196,7 +217,6 @@ def make_corpus(
         Coding.objects.bulk_create(codings, batch_size=2000)
         total_segments += len(segments)
         total_codings += len(codings)
-    _refresh_statistics()
     return CorpusSummary(project=project, transcripts=count, segments=total_segments, codings=total_codings)
 
 

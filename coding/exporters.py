@@ -1,11 +1,11 @@
 """Exports for papers: coded excerpts as CSV (streamed), and the matrix as CSV or XLSX.
 
 Every file name names the project and the date. The excerpt export streams: codings are read through a
-server-side cursor in chunks and written out in batches, and each transcript's text (needed for the speaker
-and paragraph of its excerpts) is read by a second cursor in the same order, one transcript at a time, so
-memory stays flat however many codings are exported. CSV is UTF-8; the Excel option adds a byte-order mark
-(without it Excel reads UTF-8 as the local code page and garbles Chinese) and defuses cells Excel would run
-as formulas.
+server-side cursor in chunks and written out in batches, and each transcript's text and details (for the
+speaker, paragraph and source of its excerpts) are read by a second cursor in the same order, one transcript
+at a time, so memory stays flat however many codings are exported. CSV is UTF-8; the Excel option adds a
+byte-order mark (without it Excel reads UTF-8 as the local code page and garbles Chinese) and defuses cells
+Excel would run as formulas.
 """
 
 import csv
@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import BigIntegerField, CharField, Func, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.text import slugify
 from openpyxl import Workbook
@@ -85,6 +87,21 @@ def _attribute_values(model, owner: str, facets: Facets) -> dict[tuple[int, int]
     return found
 
 
+class EpochSeconds(Func):
+    """A timestamp as whole seconds since 1970 (UTC). Read as a number it costs a fraction of a parsed date,
+    which an export of hundreds of thousands of rows feels."""
+
+    output_field = BigIntegerField()
+    template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS bigint)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # The format travels as a parameter: written into the SQL, "%s" would be taken for one.
+        text = Func(
+            Value("%s"), *self.get_source_expressions(), function="strftime", output_field=CharField()
+        )
+        return compiler.compile(Cast(text, BigIntegerField()))
+
+
 @contextmanager
 def _one_snapshot():
     """Both cursors of an export read the same state of the database.
@@ -97,9 +114,9 @@ def _one_snapshot():
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                # A cursor is planned for its first rows by default (nested loops); an export reads them all.
-                # Compiling the plan (JIT) costs more than the export saves by it.
-                cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+                # Compiling the plan (JIT) costs more than the export saves by it. A cursor's default plan
+                # for its first rows suits an export too: it walks the transcripts in order and sorts each
+                # one's codings apart, where a plan for all rows sorts them all at once, on disk, first.
                 cursor.execute("SET LOCAL jit = off")
             yield
     else:
@@ -123,11 +140,6 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
             .values_list(
                 "segment_id",
                 "segment__transcript_id",
-                "segment__transcript__case_id",
-                "segment__transcript__case__name",
-                "segment__transcript__title",
-                "segment__transcript__respondent",
-                "segment__transcript__respondent_role",
                 "segment__start",
                 "segment__end",
                 "code_id",
@@ -135,37 +147,51 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
                 "segment__quote",
                 "coder__username",
                 "segment__memo",
-                "created_at",
+                EpochSeconds("created_at"),
             )
         )
-        texts = (
+        # What each row repeats of its transcript comes once per transcript, with its text, from a second
+        # cursor in the same order.
+        transcripts = (
             selection.transcripts()
             .order_by("case__name", "title", "pk")
-            .values_list("pk", "text")
+            .values_list("pk", *TRANSCRIPT_FIELDS)
             .iterator(chunk_size=4)
         )
         codes = {
             code.pk: (code.name, code.path, code.get_level_display(), _framework(code.framework))
             for code in tree.codes
         }
-        current, locator = None, None
+        current = None
         zone = timezone.get_current_timezone()  # once: looking it up per row costs a fifth of the export
-        for row in codings.iterator(chunk_size=chunk_size):
-            (segment_id, transcript_id, case_id, case, title, respondent, role, start, end, code_id) = row[
-                :10
-            ]
-            valence, quote, coder, memo, created = row[10:]
+        for (
+            segment_id,
+            transcript_id,
+            start,
+            end,
+            code_id,
+            valence,
+            quote,
+            coder,
+            memo,
+            created,
+        ) in codings.iterator(chunk_size=chunk_size):
             if transcript_id != current:
-                locator = _locator(texts, transcript_id)
                 current = transcript_id
+                text, case_id, case, title, respondent, role = _transcript(transcripts, transcript_id)
+                locator = Locator(text, remember=False)
+                head = [
+                    case,
+                    *[case_values.get((case_id, a.pk), "") for a in on_cases],
+                    title,
+                    respondent,
+                    role,
+                    *[interview_values.get((transcript_id, a.pk), "") for a in on_interviews],
+                ]
+                cited = citation(case=case, respondent=respondent, title=title)
             yield [
                 f"Q{segment_id}",
-                case,
-                *[case_values.get((case_id, a.pk), "") for a in on_cases],
-                title,
-                respondent,
-                role,
-                *[interview_values.get((transcript_id, a.pk), "") for a in on_interviews],
+                *head,
                 locator.speaker(start),
                 locator.paragraph(start),
                 start,
@@ -175,8 +201,8 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
                 quote,
                 coder,
                 memo,
-                created.astimezone(zone).isoformat(timespec="seconds"),
-                citation(case=case, respondent=respondent, title=title),
+                datetime.fromtimestamp(created, zone).isoformat(),
+                cited,
             ]
 
 
@@ -184,14 +210,17 @@ def _framework(key: str) -> str:
     return Framework(key).label if key in Framework.values else key
 
 
-def _locator(texts: Iterator[tuple[int, str]], transcript_id: int) -> Locator:
-    """The next transcript's locator from the text cursor, which runs in the same order as the codings."""
-    for pk, text in texts:
+TRANSCRIPT_FIELDS = ("text", "case_id", "case__name", "title", "respondent", "respondent_role")
+
+
+def _transcript(transcripts: Iterator[tuple], transcript_id: int) -> tuple:
+    """The next transcript's fields from the transcripts' cursor, which runs in the codings' order."""
+    for pk, *fields in transcripts:
         if pk == transcript_id:
-            return Locator(text, remember=False)
+            return tuple(fields)
     # Only if the two reads saw different data (SQLite reads without a shared snapshot): ask directly.
-    text = Transcript.objects.filter(pk=transcript_id).values_list("text", flat=True).first()
-    return Locator(text or "", remember=False)
+    found = Transcript.objects.filter(pk=transcript_id).values_list(*TRANSCRIPT_FIELDS).first()
+    return found or ("", None, "", "", "", "")
 
 
 def _excel_safe(value):

@@ -4,6 +4,7 @@ quotation report (printable page and DOCX). Data from the `analysis` fixture (te
 import csv
 import io
 import tracemalloc
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
@@ -13,7 +14,7 @@ from docx import Document
 from coding import reports
 from coding.corpus import make_corpus
 from coding.exporters import csv_stream, excerpt_header
-from coding.models import Segment
+from coding.models import Coding, Segment
 from coding.retrieval import load_facets
 from tests.factories import MembershipFactory, UserFactory
 
@@ -269,3 +270,11 @@ def test_quotes_come_from_the_segment_snapshot(client_for, analysis, viewer, pat
     response = client_for(viewer).get(reverse(f"coding:{path}", args=[analysis.project.pk]))
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert segment.quote.encode() in body
+
+
+def test_creation_times_are_in_the_projects_time_zone_to_the_second(client_for, analysis, viewer, settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    moment = datetime(2024, 7, 1, 23, 59, 59, 900_000, tzinfo=UTC)
+    Coding.objects.filter(segment__transcript__case__project=analysis.project).update(created_at=moment)
+    found = rows(export(client_for(viewer), analysis.project)[0])
+    assert {row["created"] for row in found} == {"2024-07-02T07:59:59+08:00"}
