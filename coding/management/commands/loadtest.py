@@ -1,3 +1,5 @@
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from coding.loadtest import run
@@ -12,7 +14,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--clients", type=int, default=16)
         parser.add_argument("--duration", type=float, default=60.0, help="seconds")
-        parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=(os.cpu_count() or 1) + 1,
+            help="gunicorn worker processes; default one per core and one more (the app is CPU-bound: more "
+            "workers only queue on the cores)",
+        )
         parser.add_argument("--small", action="store_true", help="a tiny corpus, for a smoke run")
         parser.add_argument("--keep", action="store_true", help="keep the generated project")
 
