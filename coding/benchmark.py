@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
 from cases.models import Membership, Project, Role, Transcript
-from coding.corpus import CorpusSummary, interview_docx, interview_text, make_corpus, spans
+from coding.corpus import CorpusSummary, interview_docx, interview_text, make_corpus, remove_corpus, spans
 from coding.models import Coding, Segment, Valence
 
 WORKSPACE_WORDS = 15_000
@@ -282,5 +282,5 @@ def _run(
             results.extend(analysis_operations(bench, repeat=repeat))
         finally:
             if not keep:
-                bench.project.delete()
+                remove_corpus(bench.project)
     return results

@@ -15,7 +15,7 @@ from docx import Document
 from cases.models import Attribute, Case, CaseAttributeValue, Membership, Project, Role, Transcript
 from codebook.models import Code, Framework, Level
 from codebook.seeding import seed_framework
-from coding.models import Coding, Segment, Valence
+from coding.models import Coding, Segment, UndoStep, Valence
 
 WORDS = (
     "data sharing bureau agency department platform leader policy city district system report budget "
@@ -220,8 +220,21 @@ def _generate(
     return CorpusSummary(project=project, transcripts=count, segments=total_segments, codings=total_codings)
 
 
+BULK_TABLES = (Transcript, Segment, Coding, Code)
+
+
 def _refresh_statistics() -> None:
     """Bulk loads outrun autovacuum; fresh planner statistics give the plans a settled database would use."""
     with connection.cursor() as cursor:
-        for model in (Transcript, Segment, Coding, Code):
+        for model in BULK_TABLES:
             cursor.execute(f"ANALYZE {model._meta.db_table}")
+
+
+def remove_corpus(project: Project) -> None:
+    """Deletes a generated project and, on PostgreSQL, vacuums what it leaves: hundreds of thousands of dead
+    rows would slow every later run until autovacuum came by, and some servers run without it."""
+    project.delete()
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            for model in (*BULK_TABLES, UndoStep):
+                cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")

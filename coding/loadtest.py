@@ -27,7 +27,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from cases.models import Membership, Role
-from coding.corpus import make_corpus, spans
+from coding.corpus import make_corpus, remove_corpus, spans
 from coding.models import Coding
 
 CODING_IDS = re.compile(r"/code/c/(\d+)/delete/")
@@ -281,5 +281,5 @@ def run(*, clients: int, seconds: float, workers: int, small: bool, keep: bool) 
         unexpected=len(found) - len(expected & set(found)),
     )
     if not keep:
-        project.delete()
+        remove_corpus(project)
     return report
