@@ -155,7 +155,7 @@ def layout(
     levels: set[str],
     hierarchy: bool,
 ) -> Drawing:
-    """Positions for `codes` (from `in_tree_order`, annotated with `coding_count`) and `relations`."""
+    """Positions for `codes` (from `tree_with_usage`) and `relations`."""
     totals = {code.pk: code.coding_count for code in codes}
     for code in reversed(codes):  # children come after their parents in tree order
         if code.parent_id is not None:
@@ -293,6 +293,6 @@ def _curve(source: Node, target: Node, *, arrow: bool) -> tuple[str, tuple[float
 
 def draw(*, project: Project, framework: str | None, levels: set[str], hierarchy: bool) -> Drawing:
     """The project's network, filtered; two queries (codes with their coding counts, relations)."""
-    codes = project.codes.with_coding_count().in_tree_order()
+    codes = project.codes.tree_with_usage()
     relations = list(project.code_relations.order_by("pk"))
     return layout(codes=codes, relations=relations, framework=framework, levels=levels, hierarchy=hierarchy)

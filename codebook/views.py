@@ -51,7 +51,7 @@ def _file_stem(project: Project) -> str:
 
 
 def _tree_context(project: Project) -> dict:
-    codes = project.codes.with_usage().in_tree_order()
+    codes = project.codes.tree_with_usage()
     present = {code.framework for code in codes if code.depth == 0}
     return {
         "project": project,

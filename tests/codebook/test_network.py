@@ -39,7 +39,7 @@ def test_ior_network_of_the_demo_draws_every_determinant_and_every_relation(
     demo, django_assert_max_num_queries
 ):
     project, client = demo
-    with django_assert_max_num_queries(5):  # session, user, membership, codes with counts, relations
+    with django_assert_max_num_queries(6):  # session, user, membership, codes, their usage, relations
         response = client.get(reverse("codebook:network", args=[project.pk]), {"framework": "ior"})
     assert response.status_code == 200
     svg = drawing(response.text)
@@ -122,7 +122,7 @@ def test_nodes_in_a_column_never_overlap_and_stay_on_the_canvas(project, transcr
             segment=SegmentFactory(transcript=transcript, start=n, end=n + 3), code=code, coder=owner
         )
     result = layout(
-        codes=project.codes.with_coding_count().in_tree_order(),
+        codes=project.codes.tree_with_usage(),
         relations=list(project.code_relations.all()),
         framework=None,
         levels={"open", "axial", "selective"},

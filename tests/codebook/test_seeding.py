@@ -1,9 +1,12 @@
+import re
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from codebook.models import Code
 from codebook.seeding import available_frameworks, load_framework, seed_framework
+from tests.factories import CodeFactory, CodingFactory, SegmentFactory, TranscriptFactory
 
 ICAF_DIMENSIONS = {
     "Inter-agency collaborative relationships": {
@@ -124,7 +127,7 @@ def test_codebook_page_shows_tree_levels_definitions_and_counts(
     seed_framework(project=project, framework="ior")
     seed_framework(project=project, framework="icaf")
     client = client_for(viewer)
-    with django_assert_num_queries(4):  # session, user, membership, codes with usage
+    with django_assert_num_queries(5):  # session, user, membership, codes, their usage
         response = client.get(reverse("codebook:codebook", args=[project.pk]))
     text = response.text
     assert "Data ownership" in text and "Participation dilemma" in text
@@ -151,3 +154,17 @@ def test_each_framework_seeds_its_core_category(project):
     seed_framework(project=project, framework="icaf")
     core = set(project.codes.filter(is_core=True).values_list("name", "level"))
     assert core == {("Tension", "selective"), ("Participation dilemma", "selective")}
+
+
+def test_codebook_page_counts_each_codes_codings_and_interviews(client_for, viewer, project, case):
+    code, unused = CodeFactory(project=project, name="Trust"), CodeFactory(project=project, name="Unused")
+    first, second = TranscriptFactory(case=case), TranscriptFactory(case=case)
+    for transcript, start in [(first, 0), (first, 20), (second, 0)]:
+        CodingFactory(segment=SegmentFactory(transcript=transcript, start=start, end=start + 9), code=code)
+    response = client_for(viewer).get(reverse("codebook:codebook", args=[project.pk]))
+    cells = r'data-name="([^"]+)".*?<td class="num">(\d+)</td>\s*<td class="num">(\d+)'
+    rows = {
+        name: (codings, interviews) for name, codings, interviews in re.findall(cells, response.text, re.S)
+    }
+    assert rows[code.name] == ("3", "2")
+    assert rows[unused.name] == ("0", "0")
