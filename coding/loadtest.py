@@ -57,6 +57,7 @@ class Report:
     p99_ms: float
     client_cpu_s: float
     server_cpu_s: float
+    database_cpu_s: float | None
     expected: int
     found: int
     lost: int
@@ -72,11 +73,33 @@ class Report:
             f"requests {self.requests}, writes {self.writes} ({self.writes / self.seconds:.0f}/s), "
             f"errors {len(self.errors)}",
             f"latency p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms, p99 {self.p99_ms:.1f} ms",
-            f"CPU used: server (gunicorn) {self.server_cpu_s:.1f} s, load generator "
-            f"{self.client_cpu_s:.1f} s, of {self.seconds * (os.cpu_count() or 1):.0f} core-seconds",
+            f"CPU used: server (gunicorn) {self.server_cpu_s:.1f} s, load generator {self.client_cpu_s:.1f} s"
+            + ("" if self.database_cpu_s is None else f", PostgreSQL {self.database_cpu_s:.1f} s")
+            + f", of {self.seconds * (os.cpu_count() or 1):.0f} core-seconds",
             f"codings the clients were told exist: {self.expected}; in the database: {self.found}; "
             f"lost {self.lost}; unexpected or duplicated {self.unexpected}",
         ]
+
+
+def postgres_cpu_seconds() -> float | None:
+    """CPU time of this machine's PostgreSQL processes so far (Linux), when the database is PostgreSQL on it.
+
+    Processes that end during the run take their time with them: a close lower bound, as the server's
+    connections persist through the run.
+    """
+    local = connection.settings_dict["HOST"] in {"", "localhost", "127.0.0.1", "::1"}
+    if connection.vendor != "postgresql" or not local or not Path("/proc/self/stat").exists():
+        return None
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, fields = stat.read_text().rsplit(")", 1)
+        except OSError:  # the process ended meanwhile
+            continue
+        if name.endswith("(postgres"):
+            utime, stime = fields.split()[11:13]
+            ticks += int(utime) + int(stime)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -244,6 +267,7 @@ def run(*, clients: int, seconds: float, workers: int, small: bool, keep: bool) 
 
             started = time.monotonic()
             client_cpu = time.process_time()
+            database_cpu = postgres_cpu_seconds()
             threads = [threading.Thread(target=work, args=(index,)) for index in range(clients)]
             for thread in threads:
                 thread.start()
@@ -251,6 +275,8 @@ def run(*, clients: int, seconds: float, workers: int, small: bool, keep: bool) 
                 thread.join(seconds + 60)
             elapsed = time.monotonic() - started
             client_cpu = time.process_time() - client_cpu
+            if database_cpu is not None:
+                database_cpu = (postgres_cpu_seconds() or 0.0) - database_cpu
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -275,6 +301,7 @@ def run(*, clients: int, seconds: float, workers: int, small: bool, keep: bool) 
         p99_ms=ordered[int(0.99 * (len(ordered) - 1))],
         client_cpu_s=client_cpu,
         server_cpu_s=children.ru_utime + children.ru_stime - collect_cpu,
+        database_cpu_s=database_cpu,
         expected=len(expected),
         found=len(found),
         lost=len(expected - set(found)),

@@ -1,9 +1,11 @@
-"""The benchmark's measuring: what it reports must be what happened (its timings are checked by no test)."""
+"""What the benchmark and the load test report must be what happened (no test checks their timings)."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from coding.benchmark import measure, percentile, stream_export
+from coding.loadtest import postgres_cpu_seconds
 
 
 def test_measure_counts_one_requests_queries_and_times_each_run(client_for, owner):
@@ -38,3 +40,12 @@ def test_stream_export_counts_the_rows_after_the_header(client_for, analysis, vi
 def test_percentile_picks_the_nearest_rank():
     assert percentile([5, 1, 4, 2, 3], 0.5) == 3
     assert percentile([5, 1, 4, 2, 3], 0.95) == 5
+
+
+@pytest.mark.django_db
+def test_database_cpu_is_read_only_for_a_local_postgresql():
+    seconds = postgres_cpu_seconds()
+    if connection.vendor == "postgresql":
+        assert seconds is not None and seconds > 0  # the server answering this test has used some
+    else:
+        assert seconds is None
