@@ -106,118 +106,103 @@ def make_corpus(
     segments_per_transcript: int = SEGMENTS_PER_TRANSCRIPT,
 ) -> CorpusSummary:
     """Creates the project; the smaller sizes exist for smoke runs that must finish in seconds."""
-    summary = _generate(
-        scale=scale,
-        seed=seed,
-        name=name,
-        transcripts_per_scale=transcripts_per_scale,
-        words=words,
-        segments_per_transcript=segments_per_transcript,
-    )
+    with transaction.atomic():
+        rng = random.Random(seed)
+        users = get_user_model().objects
+        coders = [users.get_or_create(username=f"bench-coder-{n}")[0] for n in (1, 2)]
+        project = Project.objects.create(
+            name=name or f"Benchmark corpus (scale {scale})",
+            description="Synthetic interviews generated for benchmarks; not real data.",
+        )
+        Membership.objects.bulk_create(
+            [
+                Membership(project=project, user=coders[0], role=Role.OWNER),
+                Membership(project=project, user=coders[1], role=Role.CODER),
+            ]
+        )
+        for framework in ("icaf", "ior"):
+            seed_framework(project=project, framework=framework)
+        parents = list(project.codes.filter(level=Level.AXIAL))
+        Code.objects.bulk_create(
+            [
+                Code(
+                    project=project,
+                    parent=parents[index % len(parents)],
+                    name=f"Open code {index + 1:02d}",
+                    level=Level.OPEN,
+                    framework=Framework.EMERGENT,
+                    colour="#" + "".join(f"{rng.randrange(0x80, 0x100):02x}" for _ in range(3)),
+                    definition="Synthetic open code.",
+                    position=100 + index,
+                )
+                for index in range(OPEN_CODES)
+            ]
+        )
+        codable = list(project.codes.filter(is_codable=True).values_list("pk", flat=True))
+
+        population = Attribute.objects.create(
+            project=project, applies_to="case", name="Population (millions)", kind="number"
+        )
+        cases = []
+        for city, people, _gdp, _period in CITIES:
+            case = Case.objects.create(project=project, name=city)
+            CaseAttributeValue.objects.create(case=case, attribute=population, value_number=people)
+            cases.append(case)
+
+        count = transcripts_per_scale * scale
+        roles = ["leader", "public servant", "IT specialist", "data manager"]
+        transcripts = Transcript.objects.bulk_create(
+            [
+                Transcript(
+                    case=cases[index % len(cases)],
+                    title=f"Interview {index + 1:04d}",
+                    respondent=f"R{index + 1:04d}",
+                    respondent_role=roles[index % len(roles)],
+                    language="en",
+                    text=interview_text(
+                        rng, words=words, respondent=f"R{index + 1:04d}", chinese=index % 5 == 0
+                    ),
+                )
+                for index in range(count)
+            ],
+            batch_size=200,
+        )
+        total_segments = total_codings = 0
+        for transcript in transcripts:
+            chosen = spans(rng, transcript.text, segments_per_transcript)
+            segments = Segment.objects.bulk_create(
+                [
+                    Segment(
+                        transcript=transcript,
+                        start=start,
+                        end=end,
+                        quote=transcript.text[start:end],
+                        created_by=coders[position % 2],
+                        memo="Synthetic memo." if position % 10 == 0 else "",
+                    )
+                    for position, (start, end) in enumerate(chosen)
+                ],
+                batch_size=1000,
+            )
+            codings = []
+            for segment in segments:
+                for code_id in rng.sample(codable, rng.randint(1, 3)):
+                    codings.append(
+                        Coding(
+                            segment=segment,
+                            code_id=code_id,
+                            coder_id=segment.created_by_id,
+                            valence=rng.choice((Valence.POSITIVE, Valence.NEGATIVE, Valence.NONE)),
+                        )
+                    )
+            Coding.objects.bulk_create(codings, batch_size=2000)
+            total_segments += len(segments)
+            total_codings += len(codings)
+        summary = CorpusSummary(
+            project=project, transcripts=count, segments=total_segments, codings=total_codings
+        )
     _refresh_statistics()  # once committed: the statistics then count the new rows
     return summary
-
-
-@transaction.atomic
-def _generate(
-    *,
-    scale: int,
-    seed: int,
-    name: str | None,
-    transcripts_per_scale: int,
-    words: int,
-    segments_per_transcript: int,
-) -> CorpusSummary:
-    rng = random.Random(seed)
-    users = get_user_model().objects
-    coders = [users.get_or_create(username=f"bench-coder-{n}")[0] for n in (1, 2)]
-    project = Project.objects.create(
-        name=name or f"Benchmark corpus (scale {scale})",
-        description="Synthetic interviews generated for benchmarks; not real data.",
-    )
-    Membership.objects.bulk_create(
-        [
-            Membership(project=project, user=coders[0], role=Role.OWNER),
-            Membership(project=project, user=coders[1], role=Role.CODER),
-        ]
-    )
-    for framework in ("icaf", "ior"):
-        seed_framework(project=project, framework=framework)
-    parents = list(project.codes.filter(level=Level.AXIAL))
-    Code.objects.bulk_create(
-        [
-            Code(
-                project=project,
-                parent=parents[index % len(parents)],
-                name=f"Open code {index + 1:02d}",
-                level=Level.OPEN,
-                framework=Framework.EMERGENT,
-                colour="#" + "".join(f"{rng.randrange(0x80, 0x100):02x}" for _ in range(3)),
-                definition="Synthetic open code.",
-                position=100 + index,
-            )
-            for index in range(OPEN_CODES)
-        ]
-    )
-    codable = list(project.codes.filter(is_codable=True).values_list("pk", flat=True))
-
-    population = Attribute.objects.create(
-        project=project, applies_to="case", name="Population (millions)", kind="number"
-    )
-    cases = []
-    for city, people, _gdp, _period in CITIES:
-        case = Case.objects.create(project=project, name=city)
-        CaseAttributeValue.objects.create(case=case, attribute=population, value_number=people)
-        cases.append(case)
-
-    count = transcripts_per_scale * scale
-    roles = ["leader", "public servant", "IT specialist", "data manager"]
-    transcripts = Transcript.objects.bulk_create(
-        [
-            Transcript(
-                case=cases[index % len(cases)],
-                title=f"Interview {index + 1:04d}",
-                respondent=f"R{index + 1:04d}",
-                respondent_role=roles[index % len(roles)],
-                language="en",
-                text=interview_text(rng, words=words, respondent=f"R{index + 1:04d}", chinese=index % 5 == 0),
-            )
-            for index in range(count)
-        ],
-        batch_size=200,
-    )
-    total_segments = total_codings = 0
-    for transcript in transcripts:
-        chosen = spans(rng, transcript.text, segments_per_transcript)
-        segments = Segment.objects.bulk_create(
-            [
-                Segment(
-                    transcript=transcript,
-                    start=start,
-                    end=end,
-                    quote=transcript.text[start:end],
-                    created_by=coders[position % 2],
-                    memo="Synthetic memo." if position % 10 == 0 else "",
-                )
-                for position, (start, end) in enumerate(chosen)
-            ],
-            batch_size=1000,
-        )
-        codings = []
-        for segment in segments:
-            for code_id in rng.sample(codable, rng.randint(1, 3)):
-                codings.append(
-                    Coding(
-                        segment=segment,
-                        code_id=code_id,
-                        coder_id=segment.created_by_id,
-                        valence=rng.choice((Valence.POSITIVE, Valence.NEGATIVE, Valence.NONE)),
-                    )
-                )
-        Coding.objects.bulk_create(codings, batch_size=2000)
-        total_segments += len(segments)
-        total_codings += len(codings)
-    return CorpusSummary(project=project, transcripts=count, segments=total_segments, codings=total_codings)
 
 
 BULK_TABLES = (Transcript, Segment, Coding, Code)
