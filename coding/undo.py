@@ -49,9 +49,7 @@ def take_back(*, user, transcript: Transcript) -> tuple[str, tuple[int, int]]:
         step.delete()
         try:
             with transaction.atomic():  # a refused revert rolls back alone; the step stays forgotten
-                message = ops.undo(record=step.record, transcript=transcript, user=user)
+                return ops.undo(record=step.record, transcript=transcript, user=user), (step.start, step.end)
         except ops.CodingRefused as refusal:
-            refused = refusal
-        else:
-            return message, (step.start, step.end)
+            refused = refusal  # raised once the forgetting is committed
     raise refused

@@ -108,7 +108,7 @@ def _changed(
     if panel:
         context.update(code_panel(transcript=transcript, membership=project.membership))
     if segment is not None:
-        context.update(_segment_context(segment, project))
+        context.update(_segment_context(segment, project, counted=True))
     response = render(request, "coding/workspace.html#changed", context)
     events = {"counts": {} if panel else _counts(transcript, set(codes), context.get("segment_codings", []))}
     if segment is not None:
@@ -191,13 +191,11 @@ def _segment_for_edit(
     return segment
 
 
-def _segment_context(segment: Segment, project: Project) -> dict:
-    # Each coding carries its code's count in the transcript: an action's answer needs no query of its own.
-    codings = list(
-        segment.codings.select_related("code", "coder")
-        .annotate(here=count_here(OuterRef("code"), transcript_id=segment.transcript_id))
-        .order_by("code__name")
-    )
+def _segment_context(segment: Segment, project: Project, *, counted: bool = False) -> dict:
+    codings = segment.codings.select_related("code", "coder").order_by("code__name")
+    if counted:  # each coding carries its code's count in the transcript, for an action's answer
+        codings = codings.annotate(here=count_here(OuterRef("code"), transcript_id=segment.transcript_id))
+    codings = list(codings)
     for coding in codings:
         coding.editable = ops.can_edit_coding(coding, project.membership)
     return {
