@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from cases.attributes import AttributeFormMixin
-from cases.importers import ACCEPTED_EXTENSIONS
+from cases.importing.extract import ACCEPTED_EXTENSIONS
 from cases.models import (
     Attribute,
     AttributeTarget,

@@ -21,11 +21,11 @@ from cases.forms import (
     UploadForm,
     error_sentence,
 )
-from cases.importers import ImportRefused
+from cases.importing.uploads import Metadata, import_upload
 from cases.models import Case, Membership, Project, Role, Transcript
+from cases.refusals import Refused
 from cases.search import MAX_QUERY, search, uses_full_text
 from cases.turns import label_paragraphs
-from cases.uploads import Metadata, import_upload
 from codebook.seeding import seed_framework
 
 
@@ -315,7 +315,7 @@ def _import_files(request: HttpRequest, case: Case, form: UploadForm) -> list[Up
             transcript = import_upload(
                 case=case, upload=upload, user=request.user, encoding=data["encoding"], metadata=metadata
             )
-        except ImportRefused as refusal:
+        except Refused as refusal:
             results.append(UploadResult(name=upload.name, refusal=refusal.message))
         else:
             results.append(UploadResult(name=upload.name, transcript=transcript))

@@ -17,6 +17,7 @@ from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from cases.models import Project
+from cases.refusals import Refused
 from codebook.history import record, snapshot
 from codebook.models import Code, CodebookAction, CodeRelation, Level
 
@@ -36,14 +37,6 @@ EDITABLE_FIELDS = (
     "is_codable",
     "is_core",
 )
-
-
-class Refused(Exception):
-    """A change the codebook cannot take; `message` is one sentence for the owner who asked for it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _codings():

@@ -7,7 +7,9 @@ from django import forms
 from django.db.models import Q
 
 from cases.models import Project
-from codebook import changes, importers
+from cases.refusals import Refused
+from codebook import changes
+from codebook.exchange import imports
 from codebook.models import Code, CodeRelation, Framework, Level, RelationKind, normalise_colour
 
 
@@ -351,21 +353,21 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > importers.MAX_BYTES:
+        if upload.size > imports.MAX_BYTES:
             raise forms.ValidationError(
-                f"The file is larger than {importers.MAX_BYTES // 1_000_000} MB; codebooks are much smaller."
+                f"The file is larger than {imports.MAX_BYTES // 1_000_000} MB; codebooks are much smaller."
             )
         self.filename = PurePath(upload.name).name[:200] or "codebook"
         self.content = upload.read()
         try:
-            parsed = importers.read_codebook(filename=self.filename, data=self.content)
-            self.plan = importers.plan_import(project=self.project, parsed=parsed)
-        except importers.CodebookRefused as refusal:
+            parsed = imports.read_codebook(filename=self.filename, data=self.content)
+            self.plan = imports.plan_import(project=self.project, parsed=parsed)
+        except Refused as refusal:
             raise forms.ValidationError(f"“{self.filename}” was not imported. {refusal.message}") from refusal
         return upload
 
     def signed(self) -> str:
-        return importers.sign_upload(
+        return imports.sign_upload(
             project=self.project,
             user=self.user,
             filename=self.filename,
@@ -375,7 +377,7 @@ class ImportForm(forms.Form):
 
 
 class ImportConfirmForm(forms.Form):
-    """Step two: the previewed file, carried in a signed field (see `importers`), read again."""
+    """Step two: the previewed file, carried in a signed field (see `imports`), read again."""
 
     payload = forms.CharField(widget=forms.HiddenInput)
 
@@ -385,16 +387,16 @@ class ImportConfirmForm(forms.Form):
 
     def clean_payload(self):
         try:
-            self.filename, self.content, self.fingerprint = importers.unsign_upload(
+            self.filename, self.content, self.fingerprint = imports.unsign_upload(
                 token=self.cleaned_data["payload"], project=self.project, user=self.user
             )
-            self.parsed = importers.read_codebook(filename=self.filename, data=self.content)
-        except importers.CodebookRefused as refusal:
+            self.parsed = imports.read_codebook(filename=self.filename, data=self.content)
+        except Refused as refusal:
             raise forms.ValidationError(refusal.message) from refusal
         return self.cleaned_data["payload"]
 
-    def signed(self, plan: importers.ImportPlan) -> str:
-        return importers.sign_upload(
+    def signed(self, plan: imports.ImportPlan) -> str:
+        return imports.sign_upload(
             project=self.project,
             user=self.user,
             filename=self.filename,

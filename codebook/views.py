@@ -14,9 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases.access import get_project
 from cases.forms import error_sentence
 from cases.models import Project, Role
-from codebook import changes, exporters, importers
+from cases.refusals import Refused
+from codebook import changes
 from codebook.coverage import coverage as coverage_report
-from codebook.document import docx, outline, sections
+from codebook.exchange import exports, imports
+from codebook.exchange.document import docx, outline, sections
 from codebook.forms import (
     CodeForm,
     DeleteForm,
@@ -135,7 +137,7 @@ def code_create(request: HttpRequest, project_id) -> HttpResponse:
         code.parent = form.cleaned_data["parent"]
         try:
             changes.create_code(code=code, user=request.user)
-        except changes.Refused as refusal:
+        except Refused as refusal:
             form.add_error("name", refusal.message)
         else:
             messages.success(request, f"Code “{code.name}” created.")
@@ -154,7 +156,7 @@ def code_edit(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             changed = changes.update_code(code=form.instance, previous=previous, user=request.user)
-        except changes.Refused as refusal:
+        except Refused as refusal:
             form.add_error("name", refusal.message)
         else:
             messages.success(request, "Code saved." if changed else "Nothing changed.")
@@ -179,7 +181,7 @@ def code_delete(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
                 confirmed_codings=form.seen(),
                 user=request.user,
             )
-        except changes.Refused as refusal:
+        except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
             extra = f" and {len(gone.code_ids) - 1} sub-code(s)" if len(gone.code_ids) > 1 else ""
@@ -207,7 +209,7 @@ def code_move(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             changes.move_code(code=code, parent=form.cleaned_data["parent"], user=request.user)
-        except changes.Refused as refusal:
+        except Refused as refusal:
             form.add_error("parent", refusal.message)
         else:
             messages.success(request, f"“{code.name}” moved {changes.where(form.cleaned_data['parent'])}.")
@@ -226,7 +228,7 @@ def code_move_hx(request: HttpRequest, project_id, code_id: int) -> HttpResponse
     if form.is_valid():
         try:
             changes.move_code(code=code, parent=form.cleaned_data["parent"], user=request.user)
-        except changes.Refused as refusal:
+        except Refused as refusal:
             form.add_error("parent", refusal.message)
     if form.errors:
         context = {"message": error_sentence(form)}
@@ -259,7 +261,7 @@ def code_merge(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
         target = form.cleaned_data["target"]
         try:
             result = changes.merge_codes(source=code, target=target, user=request.user)
-        except changes.Refused as refusal:
+        except Refused as refusal:
             form.add_error("target", refusal.message)
         else:
             collapsed = (
@@ -294,7 +296,7 @@ def code_split(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
                 definition=data["definition"],
                 user=request.user,
             )
-        except changes.Refused as refusal:
+        except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
             messages.success(request, f"{len(data['codings'])} coding(s) moved to the new code “{new.name}”.")
@@ -326,7 +328,7 @@ def relation_add(request: HttpRequest, project_id, code_id: int) -> HttpResponse
                 memo=form.cleaned_data["memo"],
                 user=request.user,
             )
-        except changes.Refused as refusal:
+        except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
             messages.success(request, f"Relation added: {relation}.")
@@ -351,7 +353,7 @@ def relation_edit(request: HttpRequest, project_id, code_id: int) -> HttpRespons
                 memo=form.cleaned_data["memo"],
                 user=request.user,
             )
-        except changes.Refused as refusal:
+        except Refused as refusal:
             messages.error(request, refusal.message)
         else:
             messages.success(request, "Relation saved.")
@@ -436,7 +438,7 @@ def history(request: HttpRequest, project_id) -> HttpResponse:
 @login_required
 def export_qdc(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
-    content = exporters.qdc(project=project)
+    content = exports.qdc(project=project)
     if content is None:
         messages.error(request, "The codebook is empty: there is nothing to export.")
         return redirect("codebook:codebook", project.pk)
@@ -449,7 +451,7 @@ def export_qdc(request: HttpRequest, project_id) -> HttpResponse:
 @login_required
 def export_csv(request: HttpRequest, project_id) -> StreamingHttpResponse:
     project = get_project(request, project_id)
-    lines = exporters.csv_lines(project=project, bom=request.GET.get("excel") == "1")
+    lines = exports.csv_lines(project=project, bom=request.GET.get("excel") == "1")
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"{_file_stem(project)}.csv")
     return response
@@ -500,19 +502,19 @@ def import_confirm(request: HttpRequest, project_id) -> HttpResponse:
     context = {"project": project, "form": ImportForm(project=project, user=request.user)}
     if form.is_valid():
         try:
-            result = importers.apply_import(
+            result = imports.apply_import(
                 project=project,
                 parsed=form.parsed,
                 fingerprint=form.fingerprint,
                 filename=form.filename,
                 user=request.user,
             )
-        except changes.Refused as refusal:
+        except Refused as refusal:
             # Show what the file would do now, to confirm again; nothing was written.
             context["refusal"] = refusal.message
             try:
-                plan = importers.plan_import(project=project, parsed=form.parsed)
-            except importers.CodebookRefused as error:
+                plan = imports.plan_import(project=project, parsed=form.parsed)
+            except Refused as error:
                 context["refusal"] += f" {error.message}"
             else:
                 context["plan"] = plan

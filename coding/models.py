@@ -141,7 +141,7 @@ class UndoStep(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="+")
-    record = models.JSONField(help_text="What `coding.segments.undo` needs to revert the change.")
+    record = models.JSONField(help_text="What `coding.workspace.actions.undo` needs to revert the change.")
     start = models.PositiveIntegerField(help_text="The passage to redraw once undone.")
     end = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)

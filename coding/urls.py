@@ -1,6 +1,7 @@
 from django.urls import path
 
-from coding.views import exports, matrix, retrieval, workspace
+from coding.analysis.views import exports, matrix, retrieval
+from coding.workspace import views as workspace
 
 app_name = "coding"
 

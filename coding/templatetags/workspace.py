@@ -2,9 +2,9 @@ from django import template
 from django.utils.safestring import SafeString
 
 from codebook.models import Code
-from coding.highlights import Paragraph
-from coding.highlights import markup as paragraph_markup
-from coding.workspace import code_rows as render_code_rows
+from coding.workspace.highlights import Paragraph
+from coding.workspace.highlights import markup as paragraph_markup
+from coding.workspace.page import code_rows as render_code_rows
 
 register = template.Library()
 

@@ -2,7 +2,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cases.models import Project
-from coding.demo import ensure_demo
+from coding.demo.seed import ensure_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

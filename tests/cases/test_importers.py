@@ -1,7 +1,7 @@
 """Extracting a transcript's text from uploaded files: every format, every encoding, every refusal.
 
 Fixtures are generated here (python-docx, odfpy, a hand-written PDF) so each test shows what the file holds;
-the real files in the shared corpus check the readers against documents nobody wrote for Crosscase.
+the real files in tests/fixtures/corpus check the readers against documents nobody wrote for Crosscase.
 """
 
 import codecs
@@ -18,11 +18,12 @@ from odf.table import Table, TableCell, TableColumn, TableRow
 from odf.text import H, LineBreak, List, ListItem, P, S, Span, Tab
 from pypdf import PdfWriter
 
-from cases.importers import ACCEPTED_EXTENSIONS, Extracted, ImportRefused, decode_text, extract
-from cases.normalise import normalise
+from cases.importing.extract import ACCEPTED_EXTENSIONS, Extracted, decode_text, extract
+from cases.importing.normalise import normalise
+from cases.refusals import Refused
 from cases.turns import find_turns
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
 SIMPLIFIED = (
     "访谈员：请您先介绍一下您所在的部门在数据共享方面的工作。\n"
@@ -60,7 +61,7 @@ def speakers(result: Extracted) -> list[str]:
 
 
 def refusal(**kwargs) -> str:
-    with pytest.raises(ImportRefused) as refused:
+    with pytest.raises(Refused) as refused:
         extract(**kwargs)
     return refused.value.message
 
@@ -271,7 +272,7 @@ def test_unknown_encoding_override_is_refused_naming_it():
 
 
 def test_decode_text_refuses_without_a_file_name():
-    with pytest.raises(ImportRefused) as refused:
+    with pytest.raises(Refused) as refused:
         decode_text("資料".encode(), encoding="big5")
     assert refused.value.message.startswith("This file is not valid Big5 text")
 
@@ -457,7 +458,7 @@ def test_subtitle_file_without_cues_is_refused():
     assert "does not look like a WebVTT subtitle file" in refusal(filename="x.vtt", data=b"WEBVTT\n\nhello\n")
 
 
-# The shared corpus
+# The real corpus in tests/fixtures/corpus
 
 
 def test_corpus_think_aloud_odt_has_moderator_turns():

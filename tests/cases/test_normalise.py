@@ -5,7 +5,7 @@ import unicodedata
 
 import pytest
 
-from cases.normalise import normalise
+from cases.importing.normalise import normalise
 from cases.turns import find_turns
 
 

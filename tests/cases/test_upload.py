@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.urls import reverse
 
+from cases.importing.uploads import Metadata, import_upload
 from cases.models import Transcript
-from cases.uploads import Metadata, import_upload
 from tests.cases.test_importers import text_pdf
 
 INTERVIEW = "Interviewer: Who owns the data?\n\nR01: The bureau says the data belong to it.\n"

@@ -12,14 +12,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from lxml import etree
 
-from codebook import exporters, importers
+from codebook.exchange import exports, imports
 from codebook.models import Code, CodebookEvent
 from codebook.seeding import seed_framework
 from tests.factories import CodeFactory, MembershipFactory, ProjectFactory
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-REFI = SHARED / "refi"
-CORPUS = SHARED / "corpus"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REFI = FIXTURES / "refi"
+CORPUS = FIXTURES / "corpus"
 SCHEMA = etree.XMLSchema(etree.parse(str(REFI / "Codebook.xsd")))
 QDC = "{urn:QDA-XML:codebook:1.0}"
 
@@ -146,7 +146,7 @@ def test_qdc_round_trip_into_a_new_project_keeps_everything(client_for, owner, s
 
 
 def test_qdc_import_updates_codes_it_recognises_by_guid(client_for, owner, seeded):
-    exported = exporters.qdc(project=seeded).decode()
+    exported = exports.qdc(project=seeded).decode()
     tension = seeded.codes.get(name="Tension")
     exported = exported.replace('name="Tension"', 'name="Interagency tension"').replace("#abcdef", "#ABC")
     client = client_for(owner)
@@ -161,7 +161,7 @@ def test_qdc_import_updates_codes_it_recognises_by_guid(client_for, owner, seede
 
 
 def test_qdc_import_moves_a_code_to_where_the_file_puts_it(client_for, owner, seeded):
-    document = etree.fromstring(exporters.qdc(project=seeded))
+    document = etree.fromstring(exports.qdc(project=seeded))
     tension = document.find(f".//{QDC}Code[@name='Tension']")
     tension.getparent().remove(tension)
     document.find(f"{QDC}Codes").append(tension)
@@ -285,7 +285,7 @@ def test_a_tampered_or_foreign_preview_is_refused(client_for, owner, project, co
 def test_an_expired_preview_is_refused(client_for, owner, project, monkeypatch):
     client = client_for(owner)
     token = payload(upload(client, project, REFI / "mastodonmoodboard_example_codebook.qdc"))
-    monkeypatch.setattr(importers, "PREVIEW_MAX_AGE", -1)
+    monkeypatch.setattr(imports, "PREVIEW_MAX_AGE", -1)
     response = confirm(client, project, token)
     assert response.status_code == 400
     assert "The preview is more than an hour old" in response.text
@@ -429,18 +429,18 @@ def test_import_page_opens_for_owners(client_for, owner, project):
 
 def test_description_sections_split_back_into_fields():
     text = "What it is.\n\nSecond paragraph.\n\nInclusion criteria: When.\n\nExample: Like this."
-    assert importers.split_description(text) == {
+    assert imports.split_description(text) == {
         "definition": "What it is.\n\nSecond paragraph.",
         "inclusion": "When.",
         "exclusion": "",
         "example": "Like this.",
     }
-    assert importers.split_description("Example: only an example.")["example"] == "only an example."
+    assert imports.split_description("Example: only an example.")["example"] == "only an example."
 
 
 def test_import_can_swap_the_names_of_two_siblings(client_for, owner, seeded):
     tension, symbiosis = seeded.codes.get(name="Tension"), seeded.codes.get(name="Symbiosis")
-    exported = exporters.qdc(project=seeded).decode()
+    exported = exports.qdc(project=seeded).decode()
     swapped = (
         exported.replace('name="Tension"', 'name="__placeholder__"')
         .replace('name="Symbiosis"', 'name="Tension"')

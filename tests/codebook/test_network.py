@@ -10,7 +10,7 @@ from lxml import etree
 
 from codebook.models import CodeRelation
 from codebook.network import MAX_RADIUS, MIN_RADIUS, ROW_HEIGHT, layout
-from coding.demo import ensure_demo
+from coding.demo.seed import ensure_demo
 from tests.codebook.test_seeding import IOR_DETERMINANTS
 from tests.factories import CodeFactory, CodingFactory, SegmentFactory
 

@@ -7,6 +7,7 @@ leaves everything untouched when it is refused.
 import pytest
 from django.urls import reverse
 
+from cases.refusals import Refused
 from codebook import changes
 from codebook.models import Code, CodebookEvent, CodeRelation
 from coding.models import Coding, Memo, Valence
@@ -111,7 +112,7 @@ def test_move_under_a_code_of_another_project_is_refused(client_for, owner, tree
 
 
 def test_the_domain_function_refuses_a_cycle_even_without_the_form(owner, tree):
-    with pytest.raises(changes.Refused, match="cannot go under itself"):
+    with pytest.raises(Refused, match="cannot go under itself"):
         changes.move_code(code=tree["determinants"], parent=tree["ownership"], user=owner)
     assert not CodebookEvent.objects.exists()
 

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from coding.benchmark import measure, percentile, stream_export
-from coding.loadtest import postgres_cpu_seconds
+from coding.perf.benchmark import measure, percentile, stream_export
+from coding.perf.loadtest import postgres_cpu_seconds
 
 
 def test_measure_counts_one_requests_queries_and_times_each_run(client_for, owner):

@@ -5,9 +5,9 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from coding import analysis_forms
-from coding.cooccurrence import build_cooccurrence
-from coding.retrieval import Criteria, load_facets
+from coding.analysis import forms as analysis_forms
+from coding.analysis.cooccurrence import build_cooccurrence
+from coding.analysis.retrieval import Criteria, load_facets
 
 HX = {"HX-Request": "true"}
 

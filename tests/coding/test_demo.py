@@ -19,7 +19,7 @@ from cases.models import (
     TranscriptAttributeValue,
 )
 from codebook.models import Code
-from coding.demo import DEMO_FILE, ensure_demo
+from coding.demo.seed import DEMO_FILE, ensure_demo
 from coding.models import Coding, Segment, Valence
 
 DETERMINANTS = "Determinants of interagency relationships"

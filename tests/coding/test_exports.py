@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 
-from coding import reports
-from coding.corpus import make_corpus
-from coding.exporters import csv_stream, excerpt_header
+from coding.analysis import reports
+from coding.analysis.exports import csv_stream, excerpt_header
+from coding.analysis.retrieval import load_facets
 from coding.models import Coding, Segment
-from coding.retrieval import load_facets
+from coding.perf.corpus import make_corpus
 from tests.factories import MembershipFactory, UserFactory
 
 COLUMNS = [

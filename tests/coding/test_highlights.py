@@ -3,7 +3,7 @@
 import re
 
 from cases.turns import find_turns
-from coding.highlights import Layer, Mark, render
+from coding.workspace.highlights import Layer, Mark, render
 
 TEXT = (
     "R01: The data belongs to us 𠮷 and nobody else.\n\nInterviewer: Why?\n\nR01: Because the bureau said so"

@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 
 from cases.models import Role
 from codebook.seeding import seed_framework
-from coding import matrix as matrix_module
-from coding.matrix import Measure, Spec, build_matrix, tree_keys
-from coding.retrieval import Condition, Criteria, load_facets
+from coding.analysis import matrix as matrix_module
+from coding.analysis.matrix import Measure, Spec, build_matrix, tree_keys
+from coding.analysis.retrieval import Condition, Criteria, load_facets
 from tests.factories import (
     CaseFactory,
     CodeFactory,
@@ -287,7 +287,7 @@ def test_an_empty_project_has_an_empty_matrix(project):
 
 # The IOR paper's determinant × case table ---------------------------------------------------------
 
-# From the findings of the IOR meta-analysis (shared/seeds/ior-interagency-data-sharing.txt): which case
+# From the findings of the IOR meta-analysis (the IOR paper the IOR seed cites): which case
 # study (1 = City X, 2 = City Y, 3 = City Z) the paper cites for each determinant, and its direction. "+"
 # pulls agencies together, "−" pushes them apart, "" the paper attributes nothing to that city.
 PAPER = {

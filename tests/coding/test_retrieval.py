@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from coding.retrieval import NO_VALUE, Condition, Criteria, load_facets, select
-from coding.views import retrieval as retrieval_view
+from coding.analysis.retrieval import NO_VALUE, Condition, Criteria, load_facets, select
+from coding.analysis.views import retrieval as retrieval_view
 from tests.factories import CaseFactory, CodeFactory
 
 HX = {"HX-Request": "true"}

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError
 
 from coding.models import Coding, Segment
-from coding.segments import apply_codes, retry_once
+from coding.workspace.actions import apply_codes, retry_once
 from tests.factories import CodeFactory
 
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from coding.benchmark import run
+from coding.perf.benchmark import run
 
 
 class Command(BaseCommand):

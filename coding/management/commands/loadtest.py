@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from coding.loadtest import run
+from coding.perf.loadtest import run
 
 
 class Command(BaseCommand):

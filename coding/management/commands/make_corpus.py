@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from coding.corpus import make_corpus
+from coding.perf.corpus import make_corpus
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from coding.demo import ensure_demo
+from coding.demo.seed import ensure_demo
 
 
 class Command(BaseCommand):

@@ -1,0 +1,441 @@
+"""From an uploaded file's bytes to a transcript's text, or a refusal a researcher can act on.
+
+`extract` vets the file before any parser sees it (size, that the content is what the extension says, zip
+bombs, DTDs in Office XML), decodes byte-text formats, hands the document to its reader in
+`cases.importing.readers` and normalises the result. Every failure is a `Refused` whose message is
+one sentence naming the file; nothing here touches the database or the file system.
+
+Encodings, in order: the researcher's choice (strictly), a byte-order mark, strict UTF-8, an HTML page's
+declared charset, then the legacy encodings Chinese and Western transcripts still arrive in (GBK/GB18030,
+Big5, Windows-1252), chosen by `cases.importing.readers.encodings`.
+"""
+
+import codecs
+import functools
+import io
+import logging
+import math
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from cases.importing.normalise import normalise
+from cases.importing.readers import NoTextLayer, PasswordProtected, Unreadable
+from cases.importing.readers.captions import read_captions
+from cases.importing.readers.encodings import detect_legacy, unmarked_utf16
+from cases.importing.readers.html import read_html
+from cases.importing.readers.markdown import read_markdown
+from cases.importing.readers.opendocument import read_odt
+from cases.importing.readers.pdf import read_pdf
+from cases.importing.readers.rtf import declared_encoding, read_rtf
+from cases.importing.readers.word import read_docx
+from cases.refusals import Refused
+
+logger = logging.getLogger(__name__)
+
+ACCEPTED_EXTENSIONS = (".txt", ".md", ".docx", ".odt", ".pdf", ".rtf", ".html", ".htm", ".vtt", ".srt")
+_FORMATS = {extension: extension.lstrip(".") for extension in ACCEPTED_EXTENSIONS} | {".htm": "html"}
+_KINDS = {
+    "docx": "a Word document (.docx)",
+    "odt": "an OpenDocument text (.odt)",
+    "pdf": "a PDF",
+    "rtf": "an RTF document",
+}
+_TEXT_KIND = "a text file"
+
+# Zip archives (.docx, .odt): far beyond any real transcript, well below what would exhaust the server.
+MAX_ZIP_MEMBERS = 5_000
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+# Office XML never declares a DTD; one in an upload can only be an entity-expansion or XXE attempt.
+_DTD_MARKERS = tuple(
+    marker.encode(encoding)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("ascii", "utf-16-le", "utf-16-be")
+)
+_ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE, whose mark it starts with
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# How researchers know the encodings; any other is shown as typed.
+_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16"}
+_ENCODING_NAMES |= {"utf-16-be": "UTF-16", "utf-32": "UTF-32", "gb18030": "GB18030", "gbk": "GBK"}
+_ENCODING_NAMES |= {"big5": "Big5", "cp950": "Big5", "cp1252": "Windows-1252", "cp1251": "Windows-1251"}
+_ENCODING_NAMES |= {"shift_jis": "Shift JIS", "cp932": "Shift JIS", "euc_kr": "EUC-KR", "cp949": "EUC-KR"}
+# HTML pages declare their charset; WHATWG reads these labels as the Windows supersets.
+_HTML_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+_HTML_CHARSET_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252"}
+_HTML_CHARSET_ALIASES |= {"gb2312": "gb18030", "gbk": "gb18030", "big5": "cp950"}
+# Bytes no text file holds (C0 controls other than tab, newlines, form feed and escape).
+_CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x1B)) + bytes(range(0x1C, 0x20)) + b"\x7f"
+_BINARY_SHARE = 0.05
+_SNIFF_SAMPLE = 65_536
+
+
+@dataclass(frozen=True)
+class Extracted:
+    text: str  # normalised: what the transcript stores and every offset points into
+    format: str  # "txt", "md", "docx", "odt", "pdf", "rtf", "html", "vtt" or "srt"
+    encoding: str | None  # the codec used for byte-text formats (a name `codecs.lookup` accepts), else None
+    title: str  # from the file name, e.g. "City X interview 03"
+
+
+def extract(*, filename: str, data: bytes, encoding: str | None = None) -> Extracted:
+    """The normalised text of the uploaded file `filename` holding `data`; raises Refused.
+
+    `encoding` is the researcher's choice when detection garbled a byte-text file; it is used strictly, so a
+    wrong choice is refused rather than imported as mojibake. Binary formats ignore it.
+    """
+    name = _display_name(filename)
+    extension = _extension(name)
+    if extension not in _FORMATS:
+        accepted = ", ".join(ACCEPTED_EXTENSIONS)
+        raise Refused(f"“{name}” is not a kind of file Crosscase can import; upload one of: {accepted}.")
+    check_size(filename=name, size=len(data))
+    if not data:
+        raise Refused(f"“{name}” is empty.")
+    file_format = _FORMATS[extension]
+    encoding = (encoding or "").strip() or None
+    try:
+        raw, used = _READERS[file_format](name=name, data=data, encoding=encoding)
+    except Refused:
+        raise
+    except Exception as error:  # a reader bug or an exotic file must still end in a sentence, not a traceback
+        logger.warning("Unexpected failure reading %r as %s", name, file_format, exc_info=True)
+        raise Refused(f"“{name}” could not be read; it may be damaged.") from error
+    limit = settings.MAX_TRANSCRIPT_CHARS
+    # Normalising only shrinks white space; text many times the limit cannot get under it and is not worth it.
+    if len(raw) > 4 * limit:
+        raise _too_long(name, len(raw), limit)
+    text = normalise(raw)
+    if not text:
+        raise Refused(f"“{name}” holds no text.")
+    if len(text) > limit:
+        raise _too_long(name, len(text), limit)
+    return Extracted(text=text, format=file_format, encoding=used, title=_title(name))
+
+
+def decode_text(data: bytes, *, encoding: str | None = None) -> tuple[str, str]:
+    """`data` as text and the codec used: `encoding` strictly if given, else detected; may refuse."""
+    return _decode(data, encoding=encoding, subject="This file")
+
+
+def check_size(*, filename: str, size: int) -> None:
+    """Refuses a file over settings.MAX_UPLOAD_MB; callers can check an upload's size before reading it."""
+    limit = settings.MAX_UPLOAD_MB
+    if size > limit * 1024 * 1024:
+        raise Refused(
+            f"“{_display_name(filename)}” is {_megabytes(size, limit)} MB; the limit is {limit} MB."
+        )
+
+
+# Byte-text formats
+
+
+def _read_text_format(*, name: str, data: bytes, encoding: str | None, file_format: str) -> tuple[str, str]:
+    declared = _html_charset(data) if file_format == "html" else None
+    text, used = _decode(data, encoding=encoding, subject=f"“{name}”", declared=declared)
+    try:
+        if file_format == "md":
+            return read_markdown(text), used
+        if file_format == "html":
+            return read_html(text), used
+        if file_format in ("vtt", "srt"):
+            return read_captions(text), used
+    except Unreadable as error:
+        kind = {"html": "a web page", "vtt": "a WebVTT subtitle file", "srt": "a SubRip subtitle file"}[
+            file_format
+        ]
+        raise Refused(f"“{name}” does not look like {kind}; it may be damaged.") from error
+    return text, used
+
+
+def _decode(
+    data: bytes, *, encoding: str | None, subject: str, declared: str | None = None
+) -> tuple[str, str]:
+    if encoding:
+        return _decode_as(data, encoding=encoding, subject=subject)
+    for mark, codec in _BOMS:
+        if data.startswith(mark):
+            return _strictly(data, codec, subject=subject), codec
+    utf16 = unmarked_utf16(data)
+    if utf16:
+        return _strictly(data, utf16, subject=subject), utf16
+    _refuse_binary(data, subject=subject)
+    try:
+        return _checked(data.decode("utf-8"), subject=subject), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if declared:
+        try:
+            return _checked(data.decode(declared), subject=subject), declared
+        except UnicodeDecodeError:
+            pass  # a wrong declaration is common; fall back to detection
+    detected = detect_legacy(data)
+    if detected is None:
+        raise Refused(
+            f"{subject} does not look like a text file; if it is one, choose its encoding and try again."
+        )
+    text, codec = detected
+    return _checked(text, subject=subject), codec
+
+
+def _decode_as(data: bytes, *, encoding: str, subject: str) -> tuple[str, str]:
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise Refused(f"Crosscase does not know the encoding “{encoding}”; choose another one.") from None
+    if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        codec = "utf-8-sig"
+    if not codec.startswith(("utf-16", "utf-32")):
+        _refuse_binary(data, subject=subject)
+    label = _ENCODING_NAMES.get(codec, encoding.upper())
+    return _strictly(data, codec, subject=subject, label=label), codec
+
+
+def _strictly(data: bytes, codec: str, *, subject: str, label: str | None = None) -> str:
+    label = label or _ENCODING_NAMES.get(codec, codec)
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as error:
+        raise Refused(
+            f"{subject} is not valid {label} text: the bytes at position {error.start:,} are not {label}."
+        ) from None
+    return _checked(text, subject=subject)
+
+
+def _checked(text: str, *, subject: str) -> str:
+    """`text`, unless it is mostly control characters: binary data that happened to decode."""
+    sample = text[:_SNIFF_SAMPLE]
+    junk = sum(1 for char in sample if unicodedata.category(char) == "Cc" and char not in "\t\n\r\f\v\x1b")
+    if sample and junk / len(sample) > _BINARY_SHARE:
+        raise Refused(f"{subject} does not look like a text file.")
+    return text
+
+
+def _refuse_binary(data: bytes, *, subject: str) -> None:
+    """Refuses bytes that are a known binary format, hold NUL bytes or are thick with control bytes."""
+    actual = _sniff(data)
+    if actual:
+        raise Refused(f"{subject} does not look like a text file; it looks like {actual}.")
+    sample = data[:_SNIFF_SAMPLE]
+    if b"\x00" in data or (sample and _count_control_bytes(sample) / len(sample) > _BINARY_SHARE):
+        raise Refused(f"{subject} does not look like a text file.")
+
+
+def _count_control_bytes(sample: bytes) -> int:
+    return len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+
+
+def _html_charset(data: bytes) -> str | None:
+    match = _HTML_CHARSET.search(data[:4096])
+    if not match:
+        return None
+    label = match.group(1).decode("ascii").lower()
+    try:
+        codec = codecs.lookup(_HTML_CHARSET_ALIASES.get(label, label)).name
+    except LookupError:
+        return None
+    return None if codec.startswith(("utf-16", "utf-32")) else codec
+
+
+# Rich text
+
+
+def _read_rtf(*, name: str, data: bytes, encoding: str | None) -> tuple[str, str]:
+    if not data.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{\\rtf"):
+        raise _mismatch(name, data, "rtf")
+    if encoding:
+        try:
+            codec = codecs.lookup(encoding).name
+        except LookupError:
+            raise Refused(f"Crosscase does not know the encoding “{encoding}”; choose another one.") from None
+    else:
+        codec = declared_encoding(data)
+    label = _ENCODING_NAMES.get(codec, (encoding or codec).upper())
+    source = _strictly(data, codec, subject=f"“{name}”", label=label)
+    try:
+        return read_rtf(source, encoding=codec), codec
+    except UnicodeDecodeError as error:
+        raise Refused(
+            f"“{name}” is not valid {label} text: it holds characters {label} cannot express."
+        ) from error
+    except Unreadable as error:
+        raise Refused(f"“{name}” could not be read as an RTF document; it may be damaged.") from error
+
+
+# Office documents
+
+
+def _read_docx(*, name: str, data: bytes, encoding: str | None) -> tuple[str, None]:
+    _vet_package(name, data, "docx")
+    try:
+        return read_docx(data), None
+    except Unreadable as error:
+        raise Refused(f"“{name}” could not be read as a Word document; it may be damaged.") from error
+
+
+def _read_odt(*, name: str, data: bytes, encoding: str | None) -> tuple[str, None]:
+    _vet_package(name, data, "odt")
+    try:
+        return read_odt(data), None
+    except Unreadable as error:
+        raise Refused(f"“{name}” could not be read as an OpenDocument text; it may be damaged.") from error
+
+
+def _vet_package(name: str, data: bytes, file_format: str) -> None:
+    """Refuses a zip that is not the expected document, would unpack to too much, or declares a DTD."""
+    if not data.startswith(b"PK\x03\x04"):
+        raise _mismatch(name, data, file_format)
+    damaged = Refused(f"“{name}” could not be read as {_KINDS[file_format]}; it may be damaged.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise damaged from None
+    unpacked = sum(member.file_size for member in members)
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise _bomb(name, f"{len(members):,} files")
+    if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_COMPRESSION_RATIO * len(data):
+        raise _bomb(name, f"{_megabytes(unpacked, 0)} MB")
+    names = {member.filename for member in members}
+    if file_format == "docx" and "word/document.xml" not in names:
+        raise _mismatch(name, data, file_format)
+    try:
+        if file_format == "odt" and (
+            "mimetype" not in names or archive.read("mimetype").strip() != _ODT_MIMETYPE
+        ):
+            raise _mismatch(name, data, file_format)
+        for member in members:
+            if member.filename.endswith((".xml", ".rels")) and any(
+                marker in archive.read(member) for marker in _DTD_MARKERS
+            ):
+                raise Refused(
+                    f"“{name}” declares a document type (DTD), which {_KINDS[file_format]} never does; "
+                    "it looks like a damaged or malicious file."
+                )
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError, EOFError):
+        # bad CRCs, unsupported compression methods and encrypted members
+        raise damaged from None
+
+
+def _bomb(name: str, size: str) -> Refused:
+    return Refused(f"“{name}” expands to {size} when unpacked; it looks like a damaged or malicious file.")
+
+
+# PDF
+
+
+def _read_pdf(*, name: str, data: bytes, encoding: str | None) -> tuple[str, None]:
+    if b"%PDF-" not in data[:1024]:  # readers accept a little junk before the header, as Acrobat does
+        raise _mismatch(name, data, "pdf")
+    try:
+        return read_pdf(data), None
+    except PasswordProtected:
+        raise Refused(
+            f"“{name}” is password-protected; save a copy without the password and upload that."
+        ) from None
+    except NoTextLayer:
+        raise Refused(f"“{name}” has no text layer — run OCR first.") from None
+    except Unreadable as error:
+        raise Refused(f"“{name}” could not be read as a PDF; it may be damaged.") from error
+
+
+# Each takes name=, data= and encoding= and returns (raw text, codec used or None).
+_READERS: dict[str, Callable[..., tuple[str, str | None]]] = {
+    **{
+        file_format: functools.partial(_read_text_format, file_format=file_format)
+        for file_format in ("txt", "md", "html", "vtt", "srt")
+    },
+    "rtf": _read_rtf,
+    "docx": _read_docx,
+    "odt": _read_odt,
+    "pdf": _read_pdf,
+}
+
+
+# Names, kinds and sizes
+
+
+def _mismatch(name: str, data: bytes, file_format: str) -> Refused:
+    actual = _sniff(data)
+    looks_like = f"; it looks like {actual}" if actual else ""
+    return Refused(f"“{name}” does not look like {_KINDS.get(file_format, _TEXT_KIND)}{looks_like}.")
+
+
+def _sniff(data: bytes) -> str | None:
+    """What the bytes are, for formats a researcher might upload under the wrong extension."""
+    if data.startswith(b"PK\x03\x04"):
+        return _sniff_zip(data)
+    signatures = (
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+            "an old-format Word file (.doc) — save it as .docx and upload that",
+        ),
+        (b"%PDF-", "a PDF"),
+        (b"{\\rtf", "an RTF document"),
+        (b"\x89PNG", "an image"),
+        (b"\xff\xd8\xff", "an image"),
+        (b"GIF8", "an image"),
+        (b"\x1f\x8b", "a compressed archive"),
+        (b"7z\xbc\xaf", "a compressed archive"),
+        (b"Rar!", "a compressed archive"),
+    )
+    return next((description for signature, description in signatures if data.startswith(signature)), None)
+
+
+def _sniff_zip(data: bytes) -> str:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        mimetype = archive.read("mimetype").strip() if "mimetype" in names else b""
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError, OSError):
+        return "a damaged ZIP archive"
+    if "word/document.xml" in names:
+        return _KINDS["docx"]
+    if mimetype == _ODT_MIMETYPE:
+        return _KINDS["odt"]
+    if "xl/workbook.xml" in names or "ppt/presentation.xml" in names or mimetype:
+        return "a spreadsheet or presentation"
+    return "a ZIP archive"
+
+
+def _display_name(filename: str) -> str:
+    """The file's own name, without any client-side path ("C:\\fakepath\\x.docx") or control characters."""
+    base = re.split(r"[\\/]", filename)[-1]
+    return "".join(char for char in base if char.isprintable()).strip() or "the file"
+
+
+def _extension(name: str) -> str:
+    stem, dot, extension = name.rpartition(".")
+    return f".{extension.lower()}" if dot and stem else ""
+
+
+def _title(name: str) -> str:
+    stem = name.rpartition(".")[0] or name
+    # Underscores stand for spaces in file names; hyphens stay, as in pseudonyms like "Y-R01".
+    title = " ".join(re.sub(r"_+", " ", unicodedata.normalize("NFC", stem)).split())
+    return title or "Untitled transcript"
+
+
+def _megabytes(size: int, limit: int) -> str:
+    """`size` in MB, never rounded down to look within `limit` (1.1 MB, not 1 MB, against a 1 MB limit)."""
+    megabytes = size / 1024 / 1024
+    if megabytes >= 10 and round(megabytes) > limit:
+        return f"{megabytes:.0f}"
+    return f"{math.ceil(megabytes * 10) / 10:.1f}"
+
+
+def _too_long(name: str, length: int, limit: int) -> Refused:
+    return Refused(
+        f"“{name}” holds {length:,} characters of text; the limit is {limit:,}, so split it into parts."
+    )

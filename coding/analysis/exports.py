@@ -1,0 +1,327 @@
+"""Exports for papers: coded excerpts as CSV (streamed), and the matrix as CSV or XLSX.
+
+Every file name names the project and the date. The excerpt export streams: codings are read through a
+server-side cursor in chunks and written out in batches, and each transcript's text and details (for the
+speaker, paragraph and source of its excerpts) are read by a second cursor in the same order, one transcript
+at a time, so memory stays flat however many codings are exported. CSV is UTF-8; the Excel option adds a
+byte-order mark (without it Excel reads UTF-8 as the local code page and garbles Chinese) and defuses cells
+Excel would run as formulas.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, CharField, Func, Value
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.text import slugify
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from cases.models import AttributeTarget, CaseAttributeValue, Project, Transcript, TranscriptAttributeValue
+from cases.turns import Locator
+from codebook.models import Framework
+from coding.analysis.matrix import Cell, Matrix, describe
+from coding.analysis.retrieval import Facets, Selection, citation
+
+EXCEL_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_BATCH = 500  # rows per chunk sent to the client
+
+
+def export_filename(*, project: Project, what: str, extension: str) -> str:
+    """e.g. "interagency-data-sharing-excerpts-2026-11-23.csv"."""
+    name = slugify(project.name, allow_unicode=True) or "project"
+    return f"{name}-{what}-{timezone.localdate().isoformat()}.{extension}"
+
+
+# Coded excerpts -------------------------------------------------------------------------------------------
+
+
+def _attribute_columns(facets: Facets) -> tuple[list, list]:
+    attributes = [d.attribute for d in facets.dimensions.values() if d.attribute is not None]
+    on_cases = [a for a in attributes if a.applies_to == AttributeTarget.CASE]
+    on_interviews = [a for a in attributes if a.applies_to == AttributeTarget.TRANSCRIPT]
+    return on_cases, on_interviews
+
+
+def excerpt_header(facets: Facets) -> list[str]:
+    on_cases, on_interviews = _attribute_columns(facets)
+    return [
+        "quote id",
+        "case",
+        *[f"case: {a.name}" for a in on_cases],
+        "transcript",
+        "respondent",
+        "respondent role",
+        *[f"interview: {a.name}" for a in on_interviews],
+        "speaker",
+        "paragraph",
+        "start",
+        "end",
+        "code",
+        "code path",
+        "level",
+        "framework",
+        "valence",
+        "excerpt",
+        "coder",
+        "segment memo",
+        "created",
+        "citation",
+    ]
+
+
+def _attribute_values(model, owner: str, facets: Facets) -> dict[tuple[int, int], str]:
+    """(owner id, attribute id) → value as the matrix and filters spell it."""
+    fields = ("value_text", "value_number", "value_date", "value_boolean")
+    found = {}
+    rows = model.objects.filter(attribute__project=facets.project).values_list(owner, "attribute_id", *fields)
+    for owner_id, attribute_id, *raw in rows:
+        dimension = facets.dimensions[f"attr-{attribute_id}"]
+        found[(owner_id, attribute_id)] = dimension.key_of(next((v for v in raw if v is not None), None))
+    return found
+
+
+class EpochSeconds(Func):
+    """A timestamp as whole seconds since 1970 (UTC). Read as a number it costs a fraction of a parsed date,
+    which an export of hundreds of thousands of rows feels."""
+
+    output_field = BigIntegerField()
+    template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS bigint)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # The format travels as a parameter: written into the SQL, "%s" would be taken for one.
+        text = Func(
+            Value("%s"), *self.get_source_expressions(), function="strftime", output_field=CharField()
+        )
+        return compiler.compile(Cast(text, BigIntegerField()))
+
+
+@contextmanager
+def _one_snapshot():
+    """Both cursors of an export read the same state of the database.
+
+    On PostgreSQL that is a REPEATABLE READ transaction (which also keeps the server-side cursors streaming
+    rather than materialised at commit). SQLite's write lock would be taken by a transaction here (the
+    settings open them IMMEDIATE), blocking coders for the length of a download, so it reads without one.
+    """
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                # Compiling the plan (JIT) costs more than the export saves by it. A cursor's default plan
+                # for its first rows suits an export too: it walks the transcripts in order and sorts each
+                # one's codings apart, where a plan for all rows sorts them all at once, on disk, first.
+                cursor.execute("SET LOCAL jit = off")
+            yield
+    else:
+        yield
+
+
+def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000) -> Iterator[list]:
+    """The header, then one row per coding the selection finds, in reading order."""
+    yield excerpt_header(facets)
+    tree = facets.tree
+    on_cases, on_interviews = _attribute_columns(facets)
+    with _one_snapshot():
+        case_values = _attribute_values(CaseAttributeValue, "case_id", facets) if on_cases else {}
+        interview_values = (
+            _attribute_values(TranscriptAttributeValue, "transcript_id", facets) if on_interviews else {}
+        )
+        order = ("segment__transcript__case__name", "segment__transcript__title", "segment__transcript_id")
+        codings = (
+            selection.codings()
+            .order_by(*order, "segment__start", "segment__end", "segment_id", "pk")
+            .values_list(
+                "segment_id",
+                "segment__transcript_id",
+                "segment__start",
+                "segment__end",
+                "code_id",
+                "valence",
+                "segment__quote",
+                "coder__username",
+                "segment__memo",
+                EpochSeconds("created_at"),
+            )
+        )
+        # What each row repeats of its transcript comes once per transcript, with its text, from a second
+        # cursor in the same order.
+        transcripts = (
+            selection.transcripts()
+            .order_by("case__name", "title", "pk")
+            .values_list("pk", *TRANSCRIPT_FIELDS)
+            .iterator(chunk_size=4)
+        )
+        codes = {
+            code.pk: (code.name, code.path, code.get_level_display(), _framework(code.framework))
+            for code in tree.codes
+        }
+        current = None
+        zone = timezone.get_current_timezone()  # once: looking it up per row costs a fifth of the export
+        for (
+            segment_id,
+            transcript_id,
+            start,
+            end,
+            code_id,
+            valence,
+            quote,
+            coder,
+            memo,
+            created,
+        ) in codings.iterator(chunk_size=chunk_size):
+            if transcript_id != current:
+                current = transcript_id
+                text, case_id, case, title, respondent, role = _transcript(transcripts, transcript_id)
+                locator = Locator(text, remember=False)
+                head = [
+                    case,
+                    *[case_values.get((case_id, a.pk), "") for a in on_cases],
+                    title,
+                    respondent,
+                    role,
+                    *[interview_values.get((transcript_id, a.pk), "") for a in on_interviews],
+                ]
+                cited = citation(case=case, respondent=respondent, title=title)
+            yield [
+                f"Q{segment_id}",
+                *head,
+                locator.speaker(start),
+                locator.paragraph(start),
+                start,
+                end,
+                *codes[code_id],
+                valence,
+                quote,
+                coder,
+                memo,
+                datetime.fromtimestamp(created, zone).isoformat(),
+                cited,
+            ]
+
+
+def _framework(key: str) -> str:
+    return Framework(key).label if key in Framework.values else key
+
+
+TRANSCRIPT_FIELDS = ("text", "case_id", "case__name", "title", "respondent", "respondent_role")
+
+
+def _transcript(transcripts: Iterator[tuple], transcript_id: int) -> tuple:
+    """The next transcript's fields from the transcripts' cursor, which runs in the codings' order."""
+    for pk, *fields in transcripts:
+        if pk == transcript_id:
+            return tuple(fields)
+    # Only if the two reads saw different data (SQLite reads without a shared snapshot): ask directly.
+    found = Transcript.objects.filter(pk=transcript_id).values_list(*TRANSCRIPT_FIELDS).first()
+    return found or ("", None, "", "", "", "")
+
+
+def _excel_safe(value):
+    if isinstance(value, str) and value.startswith(EXCEL_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_stream(rows: Iterable[list], *, excel: bool = False, batch: int = CSV_BATCH) -> Iterator[bytes]:
+    """CSV bytes in chunks of `batch` rows: UTF-8, with a byte-order mark and defused formulas for Excel."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if excel:
+        buffer.write("\ufeff")
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([_excel_safe(value) for value in row] if excel else row)
+        if count % batch == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode()
+
+
+# The matrix ------------------------------------------------------------------------------------------------
+
+
+def matrix_lines(*, matrix: Matrix, facets: Facets, exported: datetime | None = None) -> list[list]:
+    """The matrix as rows of cells, exactly as the page shows it, under a header saying how it was computed.
+
+    Shares are written as fractions (the CSV writer turns them into per cent, XLSX formats them).
+    """
+    exported = timezone.localtime(exported or timezone.now())
+    lines: list[list] = [
+        ["Crosscase cross-case matrix"],
+        ["Project", facets.project.name],
+        ["Exported", exported.strftime("%Y-%m-%d %H:%M %Z")],
+        *[[label, text] for label, text in describe(facets=facets, spec=matrix.spec)],
+        [],
+    ]
+    valence = matrix.spec.valence
+    parts = ("positive", "negative", "net") if valence else ("value",)
+    suffix = {"positive": " +", "negative": " −", "net": " net", "value": ""}
+    heading = ["Code", "Code path", "Level", "Framework"]
+    for label in [*[f"{c.label} (n = {c.interviews})" for c in matrix.columns], "Total"]:
+        heading += [f"{label}{suffix[part]}" for part in parts]
+    lines.append(heading)
+
+    def values(cells: list[Cell]) -> list:
+        return [
+            getattr(cell, f"{part}_value" if part != "value" else "value") for cell in cells for part in parts
+        ]
+
+    for row in matrix.rows:
+        code = row.code
+        lines.append(
+            [
+                code.name,
+                code.path,
+                code.get_level_display(),
+                _framework(code.framework),
+                *values([*row.cells, row.total]),
+            ]
+        )
+    lines.append(["Any code", "", "", "", *values([*matrix.column_totals, matrix.grand_total])])
+    return lines
+
+
+def matrix_csv(*, matrix: Matrix, facets: Facets, excel: bool = False) -> bytes:
+    lines = matrix_lines(matrix=matrix, facets=facets)
+    if matrix.share:
+        table_start = lines.index([]) + 2
+        lines = lines[:table_start] + [
+            [round(v * 100, 1) if isinstance(v, float) else v for v in line] for line in lines[table_start:]
+        ]
+        lines[table_start - 1] = [f"{h} (%)" if i >= 4 else h for i, h in enumerate(lines[table_start - 1])]
+    return b"".join(csv_stream(lines, excel=excel))
+
+
+def matrix_xlsx(*, matrix: Matrix, facets: Facets) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Matrix")
+    lines = matrix_lines(matrix=matrix, facets=facets)
+    table_start = lines.index([]) + 1
+    bold = Font(bold=True)
+    sheet.column_dimensions["A"].width = 40
+    sheet.column_dimensions["B"].width = 60
+    # A write-only sheet writes its views first, so the frozen header is set before any row.
+    sheet.freeze_panes = f"B{table_start + 2}"
+    for number, line in enumerate(lines):
+        cells = []
+        for index, value in enumerate(line):
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # a code named "=…" is text, not a formula
+            if (number < table_start and index == 0) or number == table_start:
+                cell.font = bold
+            if matrix.share and isinstance(value, float):
+                cell.number_format = "0.0%"
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,370 @@
+"""Forms of the analysis pages (matrix, co-occurrence, retrieval) and their exports.
+
+All are GET forms: a matrix or a search is a URL a PI can bookmark and send. Their choices come from the
+project's `Facets`, loaded once per request, so a code, case, coder or attribute value from another project is
+not a valid choice and validating costs no query of its own.
+"""
+
+from django import forms
+from django.http import QueryDict
+from django.utils.http import urlencode
+
+from codebook.models import Framework, Level
+from coding.analysis.matrix import TOTAL, VALUE_PREFIX, Measure, Spec
+from coding.analysis.retrieval import MAX_TEXT, NO_VALUE, Condition, Criteria, Facets
+from coding.models import Valence
+
+DATE = forms.DateInput(attrs={"type": "date"})
+MAX_COOCCURRENCE_CODES = 60
+
+
+def code_choices(facets: Facets) -> list[tuple[int, str]]:
+    return [(code.pk, f"{'  ' * code.depth}{code.name}") for code in facets.tree.codes]
+
+
+def where_choices(facets: Facets) -> list:
+    groups = []
+    for dimension in facets.dimensions.values():
+        values = facets.values.get(dimension.key, [])
+        if values:
+            groups.append(
+                (dimension.label, [(f"{dimension.key}:{value.key}", value.label) for value in values])
+            )
+    return groups
+
+
+class ScopeForm(forms.Form):
+    """What every analysis counts: whose codings, coded when, in which interviews."""
+
+    coder = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+    coded_from = forms.DateField(required=False, widget=DATE, label="Coded from")
+    coded_to = forms.DateField(required=False, widget=DATE, label="Coded until")
+    where = forms.MultipleChoiceField(
+        required=False,
+        label="Interviews where",
+        help_text="Values of one attribute are alternatives (or); different attributes all apply (and).",
+    )
+
+    def __init__(self, data=None, *, facets: Facets, **kwargs):
+        super().__init__(data, **kwargs)
+        self.facets = facets
+        self.fields["coder"].choices = [("", "Everyone")] + [
+            (user.pk, user.get_username()) for user in facets.coders
+        ]
+        self.fields["where"].choices = where_choices(facets)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("coded_from"), cleaned.get("coded_to")
+        if start and end and start > end:
+            self.add_error("coded_to", "The end of the date range is before its start.")
+        return cleaned
+
+    def conditions(self) -> tuple[Condition, ...]:
+        keys: dict[str, set[str]] = {}
+        for choice in self.cleaned_data.get("where", []):
+            dimension, _, key = choice.partition(":")
+            keys.setdefault(dimension, set()).add(key)
+        return tuple(
+            Condition(self.facets.dimensions[dimension], frozenset(values))
+            for dimension, values in keys.items()
+        )
+
+    def scope(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "coder_id": data.get("coder"),
+            "coded_from": data.get("coded_from"),
+            "coded_to": data.get("coded_to"),
+            "where": self.conditions(),
+        }
+
+    def query(self, **changes) -> str:
+        """This form's submitted values as a query string, with `changes` applied (None removes a field)."""
+        data = QueryDict(mutable=True)
+        if self.is_bound:
+            for name in self.fields:
+                values = [v for v in self.data.getlist(name) if v != ""]
+                if values:
+                    data.setlist(name, values)
+        for name, value in changes.items():
+            data.pop(name, None)
+            if value is not None:
+                data.setlist(name, value if isinstance(value, list) else [value])
+        return data.urlencode()
+
+
+class RowsMixin(forms.Form):
+    framework = forms.ChoiceField(choices=[("", "All frameworks"), *Framework.choices], required=False)
+    level = forms.ChoiceField(choices=[("", "All levels"), *Level.choices], required=False)
+    depth = forms.TypedChoiceField(
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="Tree depth",
+        choices=[("", "Every level of the tree"), (1, "Top level"), (2, "Two levels"), (3, "Three levels")],
+    )
+
+
+class MatrixForm(RowsMixin, ScopeForm):
+    measure = forms.ChoiceField(choices=Measure.choices, required=False)
+    columns = forms.ChoiceField(required=False)
+    view = forms.ChoiceField(
+        choices=[("counts", "Counts"), ("valence", "Valence: + / − / net")], required=False
+    )
+    hide_empty = forms.BooleanField(required=False, label="Hide rows without codings")
+
+    field_order = ["measure", "columns", "view", "framework", "level", "depth", "hide_empty"]
+
+    def __init__(self, *args, facets: Facets, **kwargs):
+        super().__init__(*args, facets=facets, **kwargs)
+        self.fields["columns"].choices = [(key, d.label) for key, d in facets.dimensions.items()]
+
+    def spec(self) -> Spec:
+        data = self.cleaned_data
+        return Spec(
+            dimension=self.facets.dimensions[data.get("columns") or "case"],
+            measure=data.get("measure") or Measure.SEGMENTS,
+            valence=data.get("view") == "valence",
+            criteria=Criteria(**self.scope()),
+            framework=data.get("framework", ""),
+            level=data.get("level", ""),
+            depth=data.get("depth"),
+            hide_empty=data.get("hide_empty", False),
+        )
+
+    def excerpt_query(self) -> str:
+        """The retrieval (and excerpt export) of everything this matrix counts."""
+        return self.query(
+            measure=None, columns=None, view=None, framework=None, level=None, depth=None, hide_empty=None
+        )
+
+
+class CellForm(MatrixForm):
+    """A matrix cell to drill into: the row's code (or 0 for "any code"), the column, and + or −."""
+
+    node = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+    col = forms.CharField(required=False)
+    sign = forms.ChoiceField(
+        choices=[("", "Any"), (Valence.POSITIVE, "+"), (Valence.NEGATIVE, "−")], required=False
+    )
+
+    def __init__(self, *args, facets: Facets, **kwargs):
+        super().__init__(*args, facets=facets, **kwargs)
+        self.fields["node"].choices = [(0, "Any code"), *code_choices(facets)]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("node") is None:
+            self.add_error("node", "Choose a cell of the matrix: its code is missing.")
+        column = cleaned.get("col", "")
+        dimension = self.facets.dimensions.get(cleaned.get("columns") or "case")
+        if column == TOTAL:
+            cleaned["column_key"] = None
+        elif column.startswith(VALUE_PREFIX) and dimension is not None:
+            key = column.removeprefix(VALUE_PREFIX)
+            known = {value.key for value in self.facets.values.get(dimension.key, [])} | {NO_VALUE}
+            if key not in known:
+                self.add_error("col", f"“{key}” is not a value of {dimension.label}.")
+            cleaned["column_key"] = key
+        else:
+            self.add_error("col", "Choose a cell of the matrix: its column is missing.")
+        return cleaned
+
+    def criteria(self) -> Criteria:
+        """The quotations behind the cell: the matrix's scope, its column, code (and sub-codes) and sign."""
+        data = self.cleaned_data
+        spec = self.spec()
+        where = list(spec.criteria.where)
+        if data["column_key"] is not None:
+            where.append(Condition(spec.dimension, frozenset({data["column_key"]})))
+        valences = (data["sign"],) if data.get("sign") else ()
+        if not valences and spec.valence:
+            valences = (Valence.POSITIVE, Valence.NEGATIVE)
+        return Criteria(
+            any_codes=(data["node"],) if data["node"] else (),
+            where=tuple(where),
+            valences=valences,
+            coder_id=spec.criteria.coder_id,
+            coded_from=spec.criteria.coded_from,
+            coded_to=spec.criteria.coded_to,
+        )
+
+    def title(self) -> str:
+        data = self.cleaned_data
+        code = self.facets.tree.by_id.get(data["node"])
+        column = (
+            "all columns"
+            if data["column_key"] is None
+            else self.facets.label(self.spec().dimension.key, data["column_key"])
+        )
+        sign = {Valence.POSITIVE: " · + pulls together", Valence.NEGATIVE: " · − pushes apart"}
+        return f"{code.name if code else 'Any code'} × {column}{sign.get(data.get('sign'), '')}"
+
+    def retrieval_query(self) -> str:
+        """The same quotations on the retrieval page (and its exports)."""
+        criteria = self.criteria()
+        params: list[tuple[str, str]] = [("any_codes", str(code)) for code in criteria.any_codes]
+        params += [("valence", valence) for valence in criteria.valences]
+        for condition in criteria.where:
+            params += [("where", f"{condition.dimension.key}:{key}") for key in sorted(condition.keys)]
+        if criteria.coder_id:
+            params.append(("coder", str(criteria.coder_id)))
+        if criteria.coded_from:
+            params.append(("coded_from", criteria.coded_from.isoformat()))
+        if criteria.coded_to:
+            params.append(("coded_to", criteria.coded_to.isoformat()))
+        return urlencode(params)
+
+
+class RetrievalForm(ScopeForm):
+    """Passages by their codes (AND / OR / NOT), narrowed by case, attribute, coder, valence and text."""
+
+    all_codes = forms.TypedMultipleChoiceField(coerce=int, required=False, label="All of these codes (AND)")
+    any_codes = forms.TypedMultipleChoiceField(coerce=int, required=False, label="Any of these codes (OR)")
+    not_codes = forms.TypedMultipleChoiceField(coerce=int, required=False, label="None of these codes (NOT)")
+    subcodes = forms.ChoiceField(
+        choices=[("yes", "A code includes the codes beneath it"), ("no", "Only the code itself")],
+        required=False,
+        label="Sub-codes",
+    )
+    case = forms.TypedMultipleChoiceField(coerce=int, required=False, label="In cases")
+    not_case = forms.TypedMultipleChoiceField(coerce=int, required=False, label="Not in cases")
+    valence = forms.MultipleChoiceField(
+        choices=Valence.choices,
+        required=False,
+        help_text="Of the codings found by AND / OR: “Data ownership” and “− pushes apart” finds passages "
+        "coded negative for data ownership.",
+    )
+    text = forms.CharField(max_length=MAX_TEXT, required=False, label="Passage contains")
+
+    field_order = ["all_codes", "any_codes", "not_codes", "subcodes", "valence", "case", "not_case", "text"]
+
+    def __init__(self, *args, facets: Facets, **kwargs):
+        super().__init__(*args, facets=facets, **kwargs)
+        codes = code_choices(facets)
+        for name in ("all_codes", "any_codes", "not_codes"):
+            self.fields[name].choices = codes
+        cases = [(case.pk, case.name) for case in facets.cases]
+        self.fields["case"].choices = cases
+        self.fields["not_case"].choices = cases
+
+    def clean(self):
+        cleaned = super().clean()
+        positive = set(cleaned.get("all_codes", [])) | set(cleaned.get("any_codes", []))
+        both = positive & set(cleaned.get("not_codes", []))
+        if both:
+            names = ", ".join(sorted(self.facets.tree.by_id[pk].name for pk in both))
+            self.add_error("not_codes", f"A code cannot be both wanted and excluded: {names}.")
+        overlap = set(cleaned.get("case", [])) & set(cleaned.get("not_case", []))
+        if overlap:
+            self.add_error("not_case", "A case cannot be both included and excluded.")
+        return cleaned
+
+    def criteria(self) -> Criteria:
+        data = self.cleaned_data
+        return Criteria(
+            all_codes=tuple(data.get("all_codes", [])),
+            any_codes=tuple(data.get("any_codes", [])),
+            not_codes=tuple(data.get("not_codes", [])),
+            subcodes=data.get("subcodes") != "no",
+            cases=tuple(data.get("case", [])),
+            not_cases=tuple(data.get("not_case", [])),
+            valences=tuple(data.get("valence", [])),
+            text=data.get("text", ""),
+            **self.scope(),
+        )
+
+
+class ExcerptExportForm(RetrievalForm):
+    excel = forms.BooleanField(required=False, label="For Excel (adds a byte-order mark)")
+
+
+class ReportForm(RetrievalForm):
+    format = forms.ChoiceField(choices=[("html", "Printable page"), ("docx", "Word (DOCX)")], required=False)
+
+
+class MatrixExportForm(MatrixForm):
+    format = forms.ChoiceField(choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")], required=False)
+
+
+class CooccurrenceForm(RowsMixin, ScopeForm):
+    """Codes × codes: which codes share passages (or interviews)."""
+
+    codes = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, help_text="Leave empty to use the framework, level and tree depth."
+    )
+    unit = forms.ChoiceField(
+        choices=[("segments", "Passages coded with both"), ("transcripts", "Interviews mentioning both")],
+        required=False,
+        label="Count",
+    )
+
+    field_order = ["unit", "codes", "framework", "level", "depth"]
+
+    def __init__(self, *args, facets: Facets, **kwargs):
+        super().__init__(*args, facets=facets, **kwargs)
+        self.fields["codes"].choices = code_choices(facets)
+        self.fields["depth"].choices = [
+            ("", "Top two levels"),
+            (1, "Top level"),
+            (3, "Three levels"),
+            (99, "Every level"),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            count = len(self.nodes())
+            if count > MAX_COOCCURRENCE_CODES:
+                raise forms.ValidationError(
+                    f"That is {count} codes; choose at most {MAX_COOCCURRENCE_CODES} "
+                    "(pick codes, a framework, a level or fewer levels of the tree)."
+                )
+        return cleaned
+
+    def nodes(self) -> list[int]:
+        data = self.cleaned_data
+        if data.get("codes"):
+            chosen = set(data["codes"])
+            return [code.pk for code in self.facets.tree.codes if code.pk in chosen]
+        depth = data.get("depth") or 2
+        return [
+            code.pk
+            for code in self.facets.tree.codes
+            if code.depth < depth
+            and (not data.get("framework") or code.framework == data["framework"])
+            and (not data.get("level") or code.level == data["level"])
+        ]
+
+    def criteria(self) -> Criteria:
+        return Criteria(**self.scope())
+
+
+class CooccurrenceCellForm(CooccurrenceForm):
+    a = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+    b = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+
+    def __init__(self, *args, facets: Facets, **kwargs):
+        super().__init__(*args, facets=facets, **kwargs)
+        self.fields["a"].choices = code_choices(facets)
+        self.fields["b"].choices = code_choices(facets)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("a") is None or cleaned.get("b") is None:
+            raise forms.ValidationError("Choose a cell of the co-occurrence table: two codes are needed.")
+        return cleaned
+
+    def cell_criteria(self) -> Criteria:
+        """Passages with both codes; for interviews, passages with either code in interviews with both."""
+        data = self.cleaned_data
+        pair = tuple(dict.fromkeys((data["a"], data["b"])))
+        scope = self.scope()
+        if data.get("unit") == "transcripts":
+            return Criteria(any_codes=pair, in_transcripts_with=pair, **scope)
+        return Criteria(all_codes=pair, **scope)
+
+    def title(self) -> str:
+        by_id = self.facets.tree.by_id
+        return f"{by_id[self.cleaned_data['a']].name} × {by_id[self.cleaned_data['b']].name}"

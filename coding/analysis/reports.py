@@ -1,0 +1,208 @@
+"""The quotation report: per code, per case, the quotations a retrieval selects — the evidence table behind a
+findings section — as a printable page or a Word document.
+
+A report is for reading, so it holds at most REPORT_LIMIT quotations and says so when the selection has more
+(the CSV export has them all). Speakers and paragraphs come from the transcripts' texts, read one at a time.
+"""
+
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Case, IntegerField, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from docx import Document
+from docx.shared import Pt
+
+from cases.models import Transcript
+from cases.turns import Locator
+from codebook.models import Framework
+from coding.analysis.matrix import scope_text
+from coding.analysis.retrieval import Facets, Selection, citation
+from coding.models import Valence
+
+REPORT_LIMIT = 1000
+SIGN = {Valence.POSITIVE: "+", Valence.NEGATIVE: "−"}
+
+
+@dataclass
+class Evidence:
+    quote_id: str
+    text: str
+    citation: str
+    speaker: str
+    paragraph: int
+    valence: str
+    coder: str
+    memo: str
+    workspace_url: str
+
+    @property
+    def sign(self) -> str:
+        return SIGN.get(self.valence, "")
+
+
+@dataclass
+class CaseEvidence:
+    case: str
+    items: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class CodeEvidence:
+    code: object  # codebook.models.Code with .path
+    cases: list[CaseEvidence] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(len(case.items) for case in self.cases)
+
+
+@dataclass
+class Report:
+    project: object
+    created: datetime
+    scope: str
+    codes: list[CodeEvidence]
+    total: int
+    shown: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > self.shown
+
+
+def build_report(*, selection: Selection, facets: Facets, limit: int | None = None) -> Report:
+    """Three queries: the codings (up to `limit`), their count if there are more, their transcripts' texts."""
+    limit = REPORT_LIMIT if limit is None else limit
+    tree = facets.tree
+    in_tree_order = Case(
+        *[When(code_id=code.pk, then=Value(index)) for index, code in enumerate(tree.codes)],
+        default=Value(len(tree.codes)),
+        output_field=IntegerField(),
+    )
+    codings = list(
+        selection.codings()
+        .annotate(tree_order=in_tree_order)
+        .order_by(
+            "tree_order",
+            "segment__transcript__case__name",
+            "segment__transcript__title",
+            "segment__start",
+            "pk",
+        )
+        .values_list(
+            "code_id",
+            "segment_id",
+            "segment__transcript_id",
+            "segment__transcript__case__name",
+            "segment__transcript__title",
+            "segment__transcript__respondent",
+            "segment__start",
+            "segment__quote",
+            "segment__memo",
+            "valence",
+            "coder__username",
+        )[: limit + 1]
+    )
+    total = len(codings) if len(codings) <= limit else selection.codings().count()
+    codings = codings[:limit]
+
+    # Speaker and paragraph of each quotation: each needed text is read once and dropped after use.
+    offsets: dict[int, set[int]] = defaultdict(set)
+    for row in codings:
+        offsets[row[2]].add(row[6])
+    located: dict[tuple[int, int], tuple[str, int]] = {}
+    texts = Transcript.objects.filter(pk__in=offsets).order_by("pk").values_list("pk", "text")
+    for pk, text in texts.iterator(chunk_size=4):
+        locator = Locator(text, remember=False)
+        for offset in offsets[pk]:
+            located[(pk, offset)] = (locator.speaker(offset), locator.paragraph(offset))
+
+    by_code: dict[int, CodeEvidence] = {}
+    for (
+        code_id,
+        segment_id,
+        transcript_id,
+        case,
+        title,
+        respondent,
+        start,
+        quote,
+        memo,
+        valence,
+        coder,
+    ) in codings:
+        evidence = by_code.setdefault(code_id, CodeEvidence(tree.by_id[code_id]))
+        if not evidence.cases or evidence.cases[-1].case != case:
+            evidence.cases.append(CaseEvidence(case))
+        speaker, paragraph = located[(transcript_id, start)]
+        url = reverse("coding:workspace", args=[facets.project.pk, transcript_id])
+        evidence.cases[-1].items.append(
+            Evidence(
+                quote_id=f"Q{segment_id}",
+                text=quote,
+                citation=citation(case=case, respondent=respondent, title=title),
+                speaker=speaker,
+                paragraph=paragraph,
+                valence=valence,
+                coder=coder,
+                memo=memo,
+                workspace_url=f"{url}#s{segment_id}",
+            )
+        )
+    return Report(
+        project=facets.project,
+        created=timezone.localtime(),
+        scope=scope_text(facets=facets, criteria=selection.criteria),
+        codes=list(by_code.values()),
+        total=total,
+        shown=len(codings),
+    )
+
+
+def report_docx(report: Report) -> bytes:
+    document = Document()
+    document.styles["Normal"].font.size = Pt(10)
+    document.add_heading(f"Evidence: {report.project.name}", 0)
+    document.add_paragraph(
+        f"Quotations selected by: {report.scope}. Generated {report.created:%Y-%m-%d %H:%M} by Crosscase."
+    )
+    if report.truncated:
+        document.add_paragraph(
+            f"Showing the first {report.shown} of {report.total} codings; narrow the selection or use the "
+            "CSV export for all of them."
+        )
+    if not report.codes:
+        document.add_paragraph("No quotations match the selection.")
+    for code_evidence in report.codes:
+        code = code_evidence.code
+        document.add_heading(code.path, level=1)
+        framework = Framework(code.framework).label if code.framework in Framework.values else code.framework
+        meta = document.add_paragraph(f"{code.get_level_display()} code · {framework}")
+        meta.runs[0].italic = True
+        if code.definition:
+            document.add_paragraph(code.definition)
+        for case in code_evidence.cases:
+            count = len(case.items)
+            document.add_heading(f"{case.case} ({count} quotation{'s' if count != 1 else ''})", level=2)
+            table = document.add_table(rows=1, cols=3)
+            table.style = "Table Grid"
+            for cell, title in zip(table.rows[0].cells, ("Quotation", "Source", "Effect"), strict=True):
+                cell.text = title
+                cell.paragraphs[0].runs[0].bold = True
+            for item in case.items:
+                quote, source, effect = table.add_row().cells
+                quote.text = f"“{item.text}”"
+                where = f"{item.citation}, ¶ {item.paragraph}"
+                if item.speaker:
+                    where += f", {item.speaker}"
+                source.text = f"{where} · {item.quote_id}"
+                if item.memo:
+                    source.add_paragraph(f"Memo: {item.memo}").runs[0].italic = True
+                effect.text = item.sign or "·"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

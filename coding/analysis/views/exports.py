@@ -1,0 +1,77 @@
+"""Downloads: coded excerpts (CSV, streamed), the matrix (CSV, XLSX) and the quotation report (page, DOCX).
+
+Each takes the query string of the page it is linked from, so it exports what that page shows. Invalid
+parameters render that page with the form's errors instead of a file.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from cases.access import get_project
+from cases.models import Project
+from coding.analysis.exports import csv_stream, excerpt_rows, export_filename, matrix_csv, matrix_xlsx
+from coding.analysis.forms import ExcerptExportForm, MatrixExportForm, ReportForm
+from coding.analysis.matrix import build_matrix
+from coding.analysis.reports import build_report, report_docx
+from coding.analysis.retrieval import load_facets, select
+
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _download(response: HttpResponse, project: Project, what: str, extension: str) -> HttpResponse:
+    filename = export_filename(project=project, what=what, extension=extension)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@require_GET
+@login_required
+def excerpts_export(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    facets = load_facets(project=project)
+    form = ExcerptExportForm(request.GET, facets=facets)
+    if not form.is_valid():
+        return render(request, "coding/retrieval.html", {"project": project, "form": form})
+    selection = select(project=project, criteria=form.criteria(), tree=facets.tree)
+    rows = excerpt_rows(selection=selection, facets=facets)
+    response = StreamingHttpResponse(csv_stream(rows, excel=form.cleaned_data["excel"]), content_type=CSV)
+    return _download(response, project, "excerpts", "csv")
+
+
+@require_GET
+@login_required
+def matrix_export(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    facets = load_facets(project=project)
+    form = MatrixExportForm(request.GET, facets=facets)
+    if not form.is_valid():
+        return render(request, "coding/matrix.html", {"project": project, "form": form})
+    matrix = build_matrix(facets=facets, spec=form.spec())
+    if form.cleaned_data.get("format") == "xlsx":
+        response = HttpResponse(matrix_xlsx(matrix=matrix, facets=facets), content_type=XLSX)
+        return _download(response, project, "matrix", "xlsx")
+    response = HttpResponse(matrix_csv(matrix=matrix, facets=facets), content_type=CSV)
+    return _download(response, project, "matrix", "csv")
+
+
+@require_GET
+@login_required
+def report_export(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    facets = load_facets(project=project)
+    form = ReportForm(request.GET, facets=facets)
+    if not form.is_valid():
+        return render(request, "coding/retrieval.html", {"project": project, "form": form})
+    selection = select(project=project, criteria=form.criteria(), tree=facets.tree)
+    report = build_report(selection=selection, facets=facets)
+    if form.cleaned_data.get("format") == "docx":
+        response = HttpResponse(report_docx(report), content_type=DOCX)
+        return _download(response, project, "quotations", "docx")
+    # `params`, not `query`: the page's header uses `query` for its search box.
+    context = {"project": project, "report": report, "params": form.query(format=None)}
+    return render(request, "coding/report.html", context)

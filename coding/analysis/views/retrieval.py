@@ -1,0 +1,39 @@
+"""The retrieval page: passages found by codes (AND / OR / NOT) and filters, paginated; its query string
+drives the excerpt export and the quotation report."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from cases.access import get_project
+from coding.analysis.forms import RetrievalForm
+from coding.analysis.matrix import scope_text
+from coding.analysis.retrieval import load_facets, quotation_page, select
+
+PER_PAGE = 25
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def retrieval(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id)
+    facets = load_facets(project=project)
+    form = RetrievalForm(request.GET, facets=facets)
+    context = {"project": project, "form": form}
+    if form.is_valid():
+        criteria = form.criteria()
+        selection = select(project=project, criteria=criteria, tree=facets.tree)
+        page, found = quotation_page(
+            selection=selection, page_number=request.GET.get("page"), per_page=PER_PAGE
+        )
+        context.update(
+            page=page,
+            quotations=found,
+            scope=scope_text(facets=facets, criteria=criteria),
+            params=form.query(page=None),
+        )
+    template = "coding/retrieval.html#results" if request.htmx else "coding/retrieval.html"
+    return render(request, template, context)

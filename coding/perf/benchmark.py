@@ -1,0 +1,293 @@
+"""Timing the real views against the configured database: median, p95 and query count per operation.
+
+Every operation goes through Django's test client (URL routing, middleware, templates, the database), so the
+figures are what a user's request costs on the server, without the network.
+"""
+
+import os
+import random
+import statistics
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+
+from cases.models import Membership, Project, Role, Transcript
+from coding.models import Coding, Segment, Valence
+from coding.perf.corpus import (
+    CorpusSummary,
+    interview_docx,
+    interview_text,
+    make_corpus,
+    remove_corpus,
+    spans,
+)
+
+WORKSPACE_WORDS = 15_000
+WORKSPACE_CODINGS = 500
+IMPORT_WORDS = 12_000
+
+
+@dataclass
+class Result:
+    name: str
+    runs: int
+    median_ms: float
+    p95_ms: float
+    queries: int
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "operation": self.name,
+            "runs": self.runs,
+            "median_ms": round(self.median_ms, 2),
+            "p95_ms": round(self.p95_ms, 2),
+            "queries": self.queries,
+            **self.extra,
+        }
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure(name: str, request: Callable, *, repeat: int, expect: int = 200) -> Result:
+    """Runs `request` once counting its queries, then `repeat` times timed.
+
+    The timed runs log no queries: logging each one's SQL costs as much as a cheap query, and a server in
+    production does not do it.
+    """
+    with CaptureQueriesContext(connection) as captured:
+        _check(name, request(), expect)
+    queries = len(captured)  # now: each request clears the connection's log that `captured` reads
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = request()
+        if getattr(response, "streaming", False):
+            for _chunk in response.streaming_content:
+                pass
+        timings.append((time.perf_counter() - started) * 1000)
+        _check(name, response, expect)
+    return Result(name, repeat, statistics.median(timings), percentile(timings, 0.95), queries)
+
+
+def _check(name: str, response, expect: int) -> None:
+    if response.status_code != expect:
+        raise AssertionError(f"{name}: expected HTTP {expect}, got {response.status_code}")
+
+
+def resident_mb() -> float | None:
+    """This process's resident memory now (Linux), for memory growth while streaming."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def stream_export(name: str, request: Callable) -> Result:
+    """One full streamed export: rows per second and how far resident memory grew while streaming.
+
+    Resident memory is sampled between chunks rather than traced: tracemalloc slows Python several times over
+    and would turn the rows-per-second figure into a measure of itself.
+    """
+    before = resident_mb()
+    peak = before or 0.0
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as captured:
+        response = request()
+        rows = 0
+        for index, chunk in enumerate(response.streaming_content):
+            rows += chunk.count(b"\n")
+            if before is not None and index % 256 == 0:
+                peak = max(peak, resident_mb() or 0.0)
+    elapsed = time.perf_counter() - started
+    growth = round(peak - before, 1) if before is not None else None
+    return Result(
+        name,
+        1,
+        elapsed * 1000,
+        elapsed * 1000,
+        len(captured),
+        {"rows": rows - 1, "rows_per_s": round((rows - 1) / elapsed), "memory_growth_mb": growth},
+    )
+
+
+@dataclass
+class Bench:
+    project: Project
+    client: Client
+    user: object
+    corpus: CorpusSummary
+    workspace_transcript: Transcript
+    rng: random.Random
+    small: bool
+
+    def url(self, name: str, **kwargs) -> str:
+        return reverse(name, kwargs={"project_id": self.project.pk, **kwargs})
+
+
+def prepare(*, scale: int, small: bool) -> Bench:
+    sizes = {"transcripts_per_scale": 6, "words": 800, "segments_per_transcript": 30} if small else {}
+    corpus = make_corpus(scale=scale, name=f"Benchmark run {time.strftime('%Y-%m-%d %H:%M:%S')}", **sizes)
+    project = corpus.project
+    user = get_user_model().objects.get(username="bench-coder-1")
+    rng = random.Random(7)
+    words, codings = (1_500, 50) if small else (WORKSPACE_WORDS, WORKSPACE_CODINGS)
+    transcript = Transcript.objects.create(
+        case=project.cases.first(),
+        title="Long interview",
+        text=interview_text(rng, words=words, respondent="R", chinese=True),
+    )
+    codes = list(project.codes.filter(is_codable=True).values_list("pk", flat=True))
+    chosen = spans(rng, transcript.text, codings // 2)
+    segments = Segment.objects.bulk_create(
+        Segment(
+            transcript=transcript, start=start, end=end, quote=transcript.text[start:end], created_by=user
+        )
+        for start, end in chosen
+    )
+    Coding.objects.bulk_create(
+        Coding(segment=segment, code_id=code_id, coder=user, valence=Valence.NEGATIVE)
+        for segment in segments
+        for code_id in rng.sample(codes, 2)
+    )
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(user)
+    Membership.objects.filter(project=project, user=user).update(role=Role.OWNER)
+    return Bench(project, client, user, corpus, transcript, rng, small)
+
+
+def workspace_operations(bench: Bench, *, repeat: int) -> list[Result]:
+    transcript = bench.workspace_transcript
+    client = bench.client
+    codes = list(bench.project.codes.filter(is_codable=True).values_list("pk", flat=True))
+    free = spans(bench.rng, transcript.text, repeat * 3 + 10)
+    hx = {"HX-Request": "true"}
+
+    def apply_code():
+        start, end = free.pop()
+        return client.post(
+            bench.url("coding:apply_hx", transcript_id=transcript.pk),
+            {"start": start, "end": end, "codes": [bench.rng.choice(codes)], "valence": "positive"},
+            headers=hx,
+        )
+
+    def delete_coding():
+        coding = (
+            Coding.objects.filter(segment__transcript=transcript, coder=bench.user).order_by("-pk").first()
+        )
+        return client.post(
+            bench.url("coding:coding_delete_hx", transcript_id=transcript.pk, coding_id=coding.pk), headers=hx
+        )
+
+    workspace = bench.url("coding:workspace", transcript_id=transcript.pk)
+    return [
+        measure(
+            f"workspace page ({len(transcript.text.split())} words, "
+            f"{Coding.objects.filter(segment__transcript=transcript).count()} codings)",
+            lambda: client.get(workspace),
+            repeat=repeat,
+        ),
+        measure("apply a code", apply_code, repeat=repeat),
+        measure("delete a coding", delete_coding, repeat=repeat),
+        measure("codebook page", lambda: client.get(bench.url("codebook:codebook")), repeat=repeat),
+        import_docx(bench, repeat=repeat),
+    ]
+
+
+def analysis_operations(bench: Bench, *, repeat: int) -> list[Result]:
+    """The matrix (each measure, the valence view, attribute columns), a drill-down, retrieval and exports."""
+    client = bench.client
+    size = f"{bench.corpus.transcripts} interviews, {bench.corpus.codings:,} codings"
+    matrix = bench.url("coding:matrix")
+    code = bench.project.codes.filter(parent__isnull=True).values_list("pk", flat=True).first()
+    case = bench.project.cases.values_list("pk", flat=True).first()
+    hx = {"HX-Request": "true"}
+
+    def get(url: str, **headers):
+        return lambda: client.get(url, headers=headers)
+
+    views = {
+        "matrix, segments × case": get(matrix),
+        "matrix, valence view": get(matrix + "?view=valence"),
+        "matrix, interviews × role": get(matrix + "?measure=transcripts&columns=role"),
+        "matrix, share of interviews": get(matrix + "?measure=share"),
+        "matrix, respondents": get(matrix + "?measure=respondents"),
+        "matrix drill-down, largest cell": get(
+            bench.url("coding:matrix_cell_hx") + f"?node={code}&col=v:{case}", **hx
+        ),
+        "retrieval, code AND negative AND NOT a case": get(
+            bench.url("coding:retrieval") + f"?all_codes={code}&valence=negative&not_case={case}"
+        ),
+        "matrix XLSX export": get(bench.url("coding:matrix_export") + "?format=xlsx"),
+    }
+    results = [measure(f"{name} ({size})", request, repeat=repeat) for name, request in views.items()]
+    results.append(
+        stream_export(f"excerpts CSV, every coding ({size})", get(bench.url("coding:excerpts_export")))
+    )
+    return results
+
+
+def import_docx(bench: Bench, *, repeat: int) -> Result:
+    """One file through the upload endpoint: extraction, normalisation, original stored, row written."""
+    words = IMPORT_WORDS // 10 if bench.small else IMPORT_WORDS
+    data = interview_docx(bench.rng, words=words, respondent="R")
+    case = bench.project.cases.first()
+    url = bench.url("cases:transcript_upload_hx", case_id=case.pk)
+
+    def upload():
+        return bench.client.post(
+            url, {"files": SimpleUploadedFile("interview.docx", data)}, headers={"HX-Request": "true"}
+        )
+
+    return measure(f"import a DOCX ({words:,} words)", upload, repeat=repeat)
+
+
+def run(
+    *, scales: list[int], repeat: int, small: bool, keep: bool, report: Callable[[str], None]
+) -> list[Result]:
+    # Uploaded originals go to a folder of the run's own, removed with it like the rows the run created.
+    # DEBUG is off as in production: with it on, Django logs every query's SQL. WhiteNoise then warns that no
+    # static files were collected; the benchmark requests none.
+    with (
+        tempfile.TemporaryDirectory(prefix="crosscase-bench-") as media,
+        override_settings(MEDIA_ROOT=media, DEBUG=False),
+        warnings.catch_warnings(),
+    ):
+        warnings.filterwarnings("ignore", "No directory at", UserWarning)
+        return _run(scales=scales, repeat=repeat, small=small, keep=keep, report=report)
+
+
+def _run(
+    *, scales: list[int], repeat: int, small: bool, keep: bool, report: Callable[[str], None]
+) -> list[Result]:
+    results: list[Result] = []
+    for scale in scales:
+        report(f"Preparing scale {scale}…")
+        started = time.perf_counter()
+        bench = prepare(scale=scale, small=small)
+        report(
+            f"  {bench.corpus.transcripts} transcripts, {bench.corpus.codings} codings "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        try:
+            if scale == scales[0]:
+                results.extend(workspace_operations(bench, repeat=repeat))
+            results.extend(analysis_operations(bench, repeat=repeat))
+        finally:
+            if not keep:
+                remove_corpus(bench.project)
+    return results

@@ -1,0 +1,201 @@
+"""What the coding workspace shows: the transcript cut into highlighted paragraphs, and the codebook panel."""
+
+import json
+from dataclasses import dataclass, replace
+
+from django.db.models import Count, Subquery
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from cases.models import Membership, Transcript
+from cases.turns import turns_of
+from codebook.models import Code
+from coding.models import Coding
+from coding.workspace.highlights import Layer, Mark, Paragraph, render
+
+RECENT_CODES = 8
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which codings are drawn. Empty means all."""
+
+    code_ids: frozenset[int] = frozenset()
+    coder_id: int | None = None
+
+    def apply(self, codings):
+        if self.code_ids:
+            codings = codings.filter(code_id__in=self.code_ids)
+        if self.coder_id:
+            codings = codings.filter(coder_id=self.coder_id)
+        return codings
+
+    def as_query(self) -> str:
+        parts = [f"code={code_id}" for code_id in sorted(self.code_ids)]
+        if self.coder_id:
+            parts.append(f"coder={self.coder_id}")
+        return "&".join(parts)
+
+
+def paragraphs_with_marks(
+    *, transcript: Transcript, filters: Filters, span: tuple[int, int] | None = None
+) -> list[Paragraph]:
+    """The transcript's paragraphs with their highlights; with `span`, only the paragraphs it touches."""
+    paragraphs = [(start, end, text) for start, end, text in transcript.paragraphs()]
+    numbered = list(enumerate(paragraphs, start=1))
+    codings = Coding.objects.filter(segment__transcript=transcript)
+    if span is not None:
+        numbered = [(n, p) for n, p in numbered if p[0] < span[1] and p[1] > span[0]]
+        if not numbered:
+            return []
+        low, high = numbered[0][1][0], numbered[-1][1][1]
+        codings = codings.filter(segment__start__lt=high, segment__end__gt=low)
+    marks = _marks(filters.apply(codings))
+    turns = turns_of(transcript.text)
+    rendered = render(
+        text=transcript.text, paragraphs=[p for _, p in numbered], marks=marks.values(), turns=turns
+    )
+    # render() numbers from 1 within what it was given; restore the numbers in the whole transcript.
+    return [
+        replace(paragraph, number=number, tooltips=_tooltips(paragraph, marks))
+        for (number, _), paragraph in zip(numbered, rendered, strict=True)
+    ]
+
+
+def _marks(codings) -> dict[int, Mark]:
+    marks: dict[int, Mark] = {}
+    rows = codings.order_by("segment__start", "code__position", "pk").values_list(
+        "segment_id",
+        "segment__start",
+        "segment__end",
+        "segment__memo",
+        "code_id",
+        "code__name",
+        "code__colour",
+        "valence",
+        "coder__username",
+    )
+    for segment_id, start, end, memo, code_id, name, colour, valence, coder in rows:
+        mark = marks.get(segment_id)
+        if mark is None:
+            mark = marks[segment_id] = Mark(segment_id=segment_id, start=start, end=end, memo=memo)
+        mark.layers.append(Layer(code_id=code_id, name=name, colour=colour, valence=valence, coder=coder))
+    return marks
+
+
+def _tooltips(paragraph: Paragraph, marks: dict[int, Mark]) -> str:
+    """JSON about every segment drawn in the paragraph (codes, coders, valence, memo) for its tooltips."""
+    data = {}
+    for segment_id in paragraph.segment_ids:
+        mark = marks[segment_id]
+        data[mark.segment_id] = {
+            "start": mark.start,
+            "end": mark.end,
+            "memo": mark.memo,
+            "codes": [
+                {"name": layer.name, "colour": layer.colour, "valence": layer.valence, "coder": layer.coder}
+                for layer in mark.layers
+            ],
+        }
+    return json.dumps(data, ensure_ascii=False)
+
+
+def counts_in_transcript(*, transcript: Transcript, code_ids: set[int]) -> dict[int, int]:
+    """How many codings each of `code_ids` has in the transcript (0 included)."""
+    if not code_ids:
+        return {}
+    found = dict(
+        Coding.objects.filter(segment__transcript=transcript, code_id__in=code_ids)
+        .values_list("code_id")
+        .annotate(n=Count("pk"))
+        .values_list("code_id", "n")
+    )
+    return {code_id: found.get(code_id, 0) for code_id in code_ids}
+
+
+def count_here(code, *, transcript_id: int) -> Subquery:
+    """The number of codings of `code` (an expression, such as `OuterRef("code")`) in the transcript."""
+    return Subquery(
+        Coding.objects.filter(segment__transcript_id=transcript_id, code=code)
+        .order_by()
+        .values("code")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+
+
+def code_panel(*, transcript: Transcript, membership: Membership) -> dict:
+    """The codebook tree with counts in this transcript, and the coder's recently used codes."""
+    # Counting within the transcript's own codings (an index range) beats a join over the whole project.
+    here = dict(
+        Coding.objects.filter(segment__transcript=transcript)
+        .values_list("code_id")
+        .annotate(n=Count("pk"))
+        .values_list("code_id", "n")
+    )
+    codes = Code.objects.filter(project_id=membership.project_id).in_tree_order()
+    for code in codes:
+        code.here = here.get(code.pk, 0)
+    recent = []
+    for code_id in (
+        Coding.objects.filter(coder_id=membership.user_id, code__project_id=membership.project_id)
+        .order_by("-created_at")
+        .values_list("code_id", flat=True)[:50]
+    ):
+        if code_id not in recent:
+            recent.append(code_id)
+        if len(recent) == RECENT_CODES:
+            break
+    by_id = {code.pk: code for code in codes}
+    for code in codes:
+        parent = by_id.get(code.parent_id)
+        code.path = f"{parent.path} › {code.name}" if parent else code.name
+    picker = [
+        {
+            "id": code.pk,
+            "name": code.name,
+            "path": code.path,
+            "level": code.level,
+            "colour": code.colour,
+            "codable": code.is_codable,
+            "count": code.here,
+        }
+        for code in codes
+    ]
+    return {"codes": codes, "picker_codes": picker, "recent_codes": recent}
+
+
+def code_rows(codes: list[Code], *, selected: frozenset[int]) -> SafeString:
+    """The code panel's tree rows, built here rather than in a template loop: a codebook has hundreds of codes
+    and the page has a time budget (the same reason as `highlights.markup`)."""
+    return format_html_join(
+        "\n",
+        '<li class="code-row depth-{depth}{category}" style="--depth: {depth}" data-code="{pk}" '
+        'data-name="{search}"><label title="Show only chosen codes in the text">'
+        '<input type="checkbox" name="code" value="{pk}"{checked}> '
+        '<span class="swatch" style="background: {colour}"></span>'
+        '<span class="code-name">{name}</span></label>'
+        '<span class="level level-{level}" title="{level_label} code">{initial}</span>'
+        '<span class="count" title="Codings in this transcript">{here}</span>'
+        '<span class="jump"{hidden}>'
+        '<button type="button" class="small prev" data-code="{pk}" aria-label="Previous {name}">‹</button>'
+        '<button type="button" class="small next" data-code="{pk}" aria-label="Next {name}">›</button>'
+        "</span></li>",
+        (
+            {
+                "depth": code.depth,
+                "category": "" if code.is_codable else " category",
+                "pk": code.pk,
+                "search": code.path.lower(),
+                "checked": mark_safe(" checked") if code.pk in selected else "",
+                "colour": code.colour,
+                "name": code.name,
+                "level": code.level,
+                "level_label": code.get_level_display(),
+                "initial": code.level[:1].upper(),
+                "here": code.here,
+                "hidden": mark_safe(" hidden") if not code.here else "",
+            }
+            for code in codes
+        ),
+    )

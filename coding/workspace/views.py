@@ -1,0 +1,338 @@
+"""The coding workspace: read a transcript, select a passage, apply codes, edit and undo.
+
+Actions are htmx requests that answer with only what changed: the paragraphs a quotation touches, the codebook
+panel counts and the undo button, as out-of-band swaps. Without htmx they redirect back to the workspace.
+"""
+
+import json
+from collections.abc import Iterable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import OuterRef
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from cases.access import get_project
+from cases.forms import error_sentence
+from cases.models import Project, Role, Transcript
+from cases.refusals import Refused
+from codebook.models import Code
+from coding.models import Coding, Segment
+from coding.workspace import actions as ops
+from coding.workspace import undo
+from coding.workspace.forms import ApplyForm, MemoForm, SpanForm, ValenceForm, WorkspaceFilterForm
+from coding.workspace.page import Filters, code_panel, count_here, counts_in_transcript, paragraphs_with_marks
+
+
+def _transcript(project: Project, transcript_id: int) -> Transcript:
+    return get_object_or_404(project.transcripts.select_related("case"), pk=transcript_id)
+
+
+def _filters(request: HttpRequest, project: Project) -> tuple[WorkspaceFilterForm, Filters]:
+    form = WorkspaceFilterForm(request.GET, project=project)
+    if not form.is_valid():
+        return form, Filters()
+    coder = form.cleaned_data["coder"]
+    coder_id = request.user.pk if form.cleaned_data["mine"] else (coder.pk if coder else None)
+    codes = frozenset(code.pk for code in form.cleaned_data["code"])
+    return form, Filters(code_ids=codes, coder_id=coder_id)
+
+
+def _workspace_url(project: Project, transcript: Transcript, segment: Segment | None = None) -> str:
+    url = reverse("coding:workspace", args=[project.pk, transcript.pk])
+    return f"{url}#s{segment.pk}" if segment else url
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def workspace(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
+    project = get_project(request, project_id)
+    transcript = _transcript(project, transcript_id)
+    filter_form, filters = _filters(request, project)
+    context = {
+        "project": project,
+        "transcript": transcript,
+        "filter_form": filter_form,
+        "filters": filters,
+        "paragraphs": paragraphs_with_marks(transcript=transcript, filters=filters),
+        "can_code": project.membership.can_code,
+        "can_undo": project.membership.can_code and undo.can_undo(user=request.user, transcript=transcript),
+        "apply_url": reverse("coding:apply_hx", args=[project.pk, transcript.pk]),
+        **code_panel(transcript=transcript, membership=project.membership),
+    }
+    template = "coding/workspace.html#refresh" if request.htmx else "coding/workspace.html"
+    return render(request, template, context)
+
+
+def _changed(
+    request: HttpRequest,
+    project: Project,
+    transcript: Transcript,
+    spans: list[tuple[int, int]],
+    *,
+    segment: Segment | None = None,
+    codes: Iterable[int] = (),
+    panel: bool = False,
+    can_undo: bool = True,
+) -> HttpResponse:
+    """The htmx answer to an action: only what changed.
+
+    The touched paragraphs, the undo button and the segment panel come as out-of-band swaps; the counts of the
+    codes whose use changed come as an event the page applies to the code panel, which is redrawn whole only
+    when `panel` is set (a new code, or an undo that may touch any code).
+    """
+    # Most actions come without filters: build the filter form (two querysets) only when they do.
+    filters = _filters(request, project)[1] if request.GET else Filters()
+    seen, paragraphs = set(), []
+    for span in spans:
+        for paragraph in paragraphs_with_marks(transcript=transcript, filters=filters, span=span):
+            if paragraph.number not in seen:
+                seen.add(paragraph.number)
+                paragraphs.append(paragraph)
+    context = {
+        "project": project,
+        "transcript": transcript,
+        "paragraphs": paragraphs,
+        "segment": segment,
+        "can_code": project.membership.can_code,
+        "can_undo": can_undo,
+        "panel": panel,
+        "filters": filters,
+    }
+    if panel:
+        context.update(code_panel(transcript=transcript, membership=project.membership))
+    if segment is not None:
+        context.update(_segment_context(segment, project, counted=True))
+    response = render(request, "coding/workspace.html#changed", context)
+    events = {"counts": {} if panel else _counts(transcript, set(codes), context.get("segment_codings", []))}
+    if segment is not None:
+        events["segment-saved"] = {"id": segment.pk}
+    response["HX-Trigger"] = json.dumps(events)
+    return response
+
+
+def _counts(transcript: Transcript, code_ids: set[int], segment_codings: list[Coding]) -> dict[int, int]:
+    """The counts in the transcript of the codes an action touched; those on the quotation carry theirs."""
+    known = {coding.code_id: coding.here for coding in segment_codings}
+    if code_ids <= known.keys():
+        return {code_id: known[code_id] for code_id in code_ids}
+    return counts_in_transcript(transcript=transcript, code_ids=code_ids)
+
+
+def _refused(request: HttpRequest, project: Project, transcript: Transcript, message: str) -> HttpResponse:
+    if request.htmx:
+        return render(request, "coding/workspace.html#refusal", {"message": message}, status=400)
+    messages.error(request, message)
+    return redirect(_workspace_url(project, transcript))
+
+
+@require_POST
+@login_required
+def apply_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.CODER)
+    transcript = _transcript(project, transcript_id)
+    form = ApplyForm(request.POST, project=project)
+    if not form.is_valid():
+        return _refused(request, project, transcript, error_sentence(form))
+    chosen = list(form.cleaned_data["codes"])
+
+    def code_it() -> tuple[Code | None, list[Code], ops.Applied]:
+        new_code = form.new_code_instance(user=request.user)
+        codes = [*chosen, new_code] if new_code is not None and new_code not in chosen else chosen
+        applied = ops.apply_codes(
+            transcript=transcript,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+            codes=codes,
+            coder=request.user,
+            valence=form.cleaned_data["valence"],
+        )
+        segment = applied.segment
+        if new_code is not None and applied.created and new_code.created_by_id == request.user.pk:
+            applied.undo["new_code"] = new_code.pk
+        undo.push(
+            user=request.user, transcript=transcript, record=applied.undo, span=(segment.start, segment.end)
+        )
+        return new_code, codes, applied
+
+    try:
+        new_code, codes, applied = ops.retry_once(code_it)
+    except Refused as refusal:
+        return _refused(request, project, transcript, refusal.message)
+    segment = applied.segment
+    if not request.htmx:
+        messages.success(request, f"Coded “{segment.quote[:60]}”.")
+        return redirect(_workspace_url(project, transcript, segment))
+    return _changed(
+        request,
+        project,
+        transcript,
+        [(segment.start, segment.end)],
+        segment=segment,
+        codes=[code.pk for code in codes],
+        panel=new_code is not None,
+    )
+
+
+def _segment_for_edit(
+    request: HttpRequest, project: Project, transcript: Transcript, segment_id: int
+) -> Segment:
+    segment = get_object_or_404(
+        Segment.objects.filter(transcript=transcript).select_related("created_by"), pk=segment_id
+    )
+    if not ops.can_edit_segment(segment, project.membership):
+        raise PermissionDenied("Only the coder who made this quotation, or a project owner, can change it.")
+    return segment
+
+
+def _segment_context(segment: Segment, project: Project, *, counted: bool = False) -> dict:
+    codings = segment.codings.select_related("code", "coder").order_by("code__name")
+    if counted:  # each coding carries its code's count in the transcript, for an action's answer
+        codings = codings.annotate(here=count_here(OuterRef("code"), transcript_id=segment.transcript_id))
+    codings = list(codings)
+    for coding in codings:
+        coding.editable = ops.can_edit_coding(coding, project.membership)
+    return {
+        "segment": segment,
+        "segment_codings": codings,
+        "segment_editable": ops.can_edit_segment(segment, project.membership),
+    }
+
+
+@require_GET
+@login_required
+def segment_hx(request: HttpRequest, project_id, transcript_id: int, segment_id: int) -> HttpResponse:
+    project = get_project(request, project_id)
+    transcript = _transcript(project, transcript_id)
+    segment = get_object_or_404(
+        Segment.objects.filter(transcript=transcript).select_related("created_by"), pk=segment_id
+    )
+    if not request.htmx:
+        return redirect(_workspace_url(project, transcript, segment))
+    context = {"project": project, "transcript": transcript, "can_code": project.membership.can_code}
+    context.update(_segment_context(segment, project))
+    return render(request, "coding/workspace.html#segment-panel", context)
+
+
+@require_POST
+@login_required
+def segment_span_hx(request: HttpRequest, project_id, transcript_id: int, segment_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.CODER)
+    transcript = _transcript(project, transcript_id)
+    segment = _segment_for_edit(request, project, transcript, segment_id)
+    form = SpanForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, project, transcript, "Give the new start and end as offsets in the text.")
+    old = (segment.start, segment.end)
+    try:
+        with transaction.atomic():
+            record = ops.change_span(
+                segment=segment, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+            )
+            span = (min(old[0], segment.start), max(old[1], segment.end))
+            undo.push(user=request.user, transcript=transcript, record=record, span=span)
+    except Refused as refusal:
+        return _refused(request, project, transcript, refusal.message)
+    if not request.htmx:
+        return redirect(_workspace_url(project, transcript, segment))
+    return _changed(request, project, transcript, [old, (segment.start, segment.end)], segment=segment)
+
+
+@require_POST
+@login_required
+def segment_memo_hx(request: HttpRequest, project_id, transcript_id: int, segment_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.CODER)
+    transcript = _transcript(project, transcript_id)
+    segment = _segment_for_edit(request, project, transcript, segment_id)
+    form = MemoForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, project, transcript, "The memo is too long (at most 20,000 characters).")
+    with transaction.atomic():
+        record = ops.set_memo(segment=segment, memo=form.cleaned_data["memo"])
+        undo.push(user=request.user, transcript=transcript, record=record, span=(segment.start, segment.end))
+    if not request.htmx:
+        return redirect(_workspace_url(project, transcript, segment))
+    return _changed(request, project, transcript, [(segment.start, segment.end)], segment=segment)
+
+
+@require_POST
+@login_required
+def segment_delete_hx(request: HttpRequest, project_id, transcript_id: int, segment_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.CODER)
+    transcript = _transcript(project, transcript_id)
+    segment = _segment_for_edit(request, project, transcript, segment_id)
+    span = (segment.start, segment.end)
+    with transaction.atomic():
+        record = ops.delete_segment(segment=segment)
+        undo.push(user=request.user, transcript=transcript, record=record, span=span)
+    if not request.htmx:
+        messages.success(request, "Quotation deleted.")
+        return redirect(_workspace_url(project, transcript))
+    return _changed(request, project, transcript, [span], codes=[c[1] for c in record["segment"]["codings"]])
+
+
+def _coding_for_edit(project: Project, transcript: Transcript, coding_id: int) -> Coding:
+    coding = get_object_or_404(
+        Coding.objects.filter(segment__transcript=transcript).select_related("segment"), pk=coding_id
+    )
+    if not ops.can_edit_coding(coding, project.membership):
+        raise PermissionDenied("Only the coder who applied this code, or a project owner, can change it.")
+    return coding
+
+
+@require_POST
+@login_required
+def coding_valence_hx(request: HttpRequest, project_id, transcript_id: int, coding_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.CODER)
+    transcript = _transcript(project, transcript_id)
+    coding = _coding_for_edit(project, transcript, coding_id)
+    form = ValenceForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, project, transcript, "Valence must be positive, negative or none.")
+    segment = coding.segment
+    with transaction.atomic():
+        record = ops.set_valence(coding=coding, valence=form.cleaned_data["valence"])
+        undo.push(user=request.user, transcript=transcript, record=record, span=(segment.start, segment.end))
+    if not request.htmx:
+        return redirect(_workspace_url(project, transcript, segment))
+    return _changed(request, project, transcript, [(segment.start, segment.end)], segment=segment)
+
+
+@require_POST
+@login_required
+def coding_delete_hx(request: HttpRequest, project_id, transcript_id: int, coding_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.CODER)
+    transcript = _transcript(project, transcript_id)
+    coding = _coding_for_edit(project, transcript, coding_id)
+    segment = coding.segment
+    span = (segment.start, segment.end)
+    with transaction.atomic():
+        record = ops.remove_coding(coding=coding)
+        undo.push(user=request.user, transcript=transcript, record=record, span=span)
+    remaining = Segment.objects.filter(pk=segment.pk).select_related("created_by").first()
+    if not request.htmx:
+        return redirect(_workspace_url(project, transcript, remaining))
+    return _changed(request, project, transcript, [span], segment=remaining, codes=[coding.code_id])
+
+
+@require_POST
+@login_required
+def undo_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.CODER)
+    transcript = _transcript(project, transcript_id)
+    try:
+        message, span = undo.take_back(user=request.user, transcript=transcript)
+    except Refused as refusal:
+        return _refused(request, project, transcript, refusal.message)
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect(_workspace_url(project, transcript))
+    more = undo.can_undo(user=request.user, transcript=transcript)
+    return _changed(request, project, transcript, [span], panel=True, can_undo=more)
