@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases.access import get_project
 from cases.forms import (
@@ -29,7 +29,7 @@ from cases.turns import label_paragraphs
 from codebook.seeding import seed_framework
 
 
-@require_GET
+@require_safe
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
     projects = (
@@ -46,7 +46,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/project_list.html", {"projects": projects})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def project_create(request: HttpRequest) -> HttpResponse:
     form = ProjectForm(request.POST or None)
@@ -64,7 +64,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/project_form.html", {"form": form})
 
 
-@require_GET
+@require_safe
 @login_required
 def project_detail(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
@@ -80,7 +80,7 @@ def project_detail(request: HttpRequest, project_id) -> HttpResponse:
     return render(request, "cases/project_detail.html", context)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def project_edit(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
@@ -92,7 +92,7 @@ def project_edit(request: HttpRequest, project_id) -> HttpResponse:
     return render(request, "cases/project_edit.html", {"project": project, "form": form})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def project_delete(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
@@ -121,7 +121,7 @@ def _members_page(request: HttpRequest, project: Project, add_form: MemberAddFor
     return render(request, "cases/members.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @login_required
 def members(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
@@ -175,7 +175,7 @@ def member_remove(request: HttpRequest, project_id, membership_id: int) -> HttpR
 # Attributes
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def attributes(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
@@ -190,7 +190,7 @@ def attributes(request: HttpRequest, project_id) -> HttpResponse:
     return render(request, "cases/attributes.html", context, status=400 if form.errors else 200)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def attribute_edit(request: HttpRequest, project_id, attribute_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
@@ -218,7 +218,7 @@ def attribute_delete(request: HttpRequest, project_id, attribute_id: int) -> Htt
 # Cases
 
 
-@require_GET
+@require_safe
 @login_required
 def case_list(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
@@ -231,7 +231,7 @@ def case_list(request: HttpRequest, project_id) -> HttpResponse:
     return render(request, "cases/case_list.html", context)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def case_create(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
@@ -245,7 +245,7 @@ def case_create(request: HttpRequest, project_id) -> HttpResponse:
     return render(request, "cases/case_form.html", {"project": project, "form": form}, status=status)
 
 
-@require_GET
+@require_safe
 @login_required
 def case_detail(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
     project = get_project(request, project_id)
@@ -259,7 +259,7 @@ def case_detail(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
     return render(request, "cases/case_detail.html", context)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def case_edit(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
@@ -276,7 +276,7 @@ def case_edit(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def case_delete(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
@@ -322,7 +322,7 @@ def _import_files(request: HttpRequest, case: Case, form: UploadForm) -> list[Up
     return results
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def transcript_upload(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
     """The batch upload form; without JavaScript it imports every file in one post and reports each."""
@@ -367,7 +367,7 @@ def transcript_upload_hx(request: HttpRequest, project_id, case_id: int) -> Http
     return render(request, "cases/transcript_upload.html#results", context, status=status)
 
 
-@require_GET
+@require_safe
 @login_required
 def transcript_list(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
@@ -375,7 +375,7 @@ def transcript_list(request: HttpRequest, project_id) -> HttpResponse:
     return render(request, "cases/transcript_list.html", {"project": project, "transcripts": transcripts})
 
 
-@require_GET
+@require_safe
 @login_required
 def transcript_detail(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
     project = get_project(request, project_id)
@@ -392,7 +392,7 @@ def transcript_detail(request: HttpRequest, project_id, transcript_id: int) -> H
     return render(request, "cases/transcript_detail.html", context)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def transcript_edit(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.CODER)
@@ -408,7 +408,7 @@ def transcript_edit(request: HttpRequest, project_id, transcript_id: int) -> Htt
     return render(request, "cases/transcript_edit.html", context, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def transcript_delete(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
@@ -429,7 +429,7 @@ def transcript_delete(request: HttpRequest, project_id, transcript_id: int) -> H
     return render(request, "cases/transcript_delete.html", context)
 
 
-@require_GET
+@require_safe
 @login_required
 def transcript_original(request: HttpRequest, project_id, transcript_id: int) -> FileResponse:
     project = get_project(request, project_id)
@@ -441,7 +441,7 @@ def transcript_original(request: HttpRequest, project_id, transcript_id: int) ->
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def transcript_search(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases.access import get_project
 from cases.forms import error_sentence
@@ -63,7 +63,7 @@ def _tree_context(project: Project) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @login_required
 def codebook(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
@@ -114,7 +114,7 @@ def _detail_context(project: Project, code: Code, **forms) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @login_required
 def code_detail(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     project = get_project(request, project_id)
@@ -122,7 +122,7 @@ def code_detail(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     return render(request, "codebook/code_detail.html", _detail_context(project, code))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def code_create(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
@@ -146,7 +146,7 @@ def code_create(request: HttpRequest, project_id) -> HttpResponse:
     return render(request, "codebook/code_form.html", {"project": project, "form": form}, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def code_edit(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
@@ -167,7 +167,7 @@ def code_edit(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     return render(request, "codebook/code_form.html", context, status=400 if form.errors else 200)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def code_delete(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
@@ -200,7 +200,7 @@ def code_delete(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
 # Restructuring
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def code_move(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
@@ -251,7 +251,7 @@ def code_level(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     return redirect(code)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def code_merge(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
@@ -279,7 +279,7 @@ def code_merge(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     return render(request, "codebook/code_merge.html", context, status=400 if form.errors else 200)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def code_split(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
@@ -388,7 +388,7 @@ def _network(request: HttpRequest, project: Project):
     return form, draw(project=project, **form.filters())
 
 
-@require_GET
+@require_safe
 @login_required
 def network(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
@@ -397,7 +397,7 @@ def network(request: HttpRequest, project_id) -> HttpResponse:
     return render(request, "codebook/network.html", context)
 
 
-@require_GET
+@require_safe
 @login_required
 def network_svg(request: HttpRequest, project_id) -> HttpResponse:
     """The drawing alone, as a file to put in a paper or a slide."""
@@ -413,7 +413,7 @@ def network_svg(request: HttpRequest, project_id) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def coverage(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
@@ -422,7 +422,7 @@ def coverage(request: HttpRequest, project_id) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def history(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
@@ -434,7 +434,7 @@ def history(request: HttpRequest, project_id) -> HttpResponse:
 # Exchange and the document
 
 
-@require_GET
+@require_safe
 @login_required
 def export_qdc(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
@@ -447,7 +447,7 @@ def export_qdc(request: HttpRequest, project_id) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def export_csv(request: HttpRequest, project_id) -> StreamingHttpResponse:
     project = get_project(request, project_id)
@@ -457,7 +457,7 @@ def export_csv(request: HttpRequest, project_id) -> StreamingHttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def document(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
@@ -466,7 +466,7 @@ def document(request: HttpRequest, project_id) -> HttpResponse:
     return render(request, "codebook/document.html", context)
 
 
-@require_GET
+@require_safe
 @login_required
 def document_docx(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
@@ -478,7 +478,7 @@ def document_docx(request: HttpRequest, project_id) -> HttpResponse:
     return response
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def import_upload(request: HttpRequest, project_id) -> HttpResponse:
     """Step one: upload a file and see what it would change; nothing is written here."""

@@ -9,11 +9,20 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
 def env_bool(name: str, default: bool) -> bool:
+    """A yes/no variable; anything else stops start-up, so a typo (`ture`) never silently means off."""
     value = os.environ.get(name)
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    value = value.strip().lower()
+    if value not in TRUE | FALSE:
+        raise ImproperlyConfigured(
+            f"{name}={os.environ[name]!r} is neither true (1, true, yes, on) nor false (0, false, no, off)."
+        )
+    return value in TRUE
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -56,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.middleware.vary_on_htmx",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,3 +62,19 @@ def test_env_example_documents_every_variable_the_settings_read():
     read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', settings_source))
     documented = set(re.findall(r"^#?\s*([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
     assert read <= documented, read - documented
+
+
+def test_a_misspelt_boolean_stops_start_up_instead_of_meaning_off():
+    result = run_manage("check", **{**PRODUCTION, "SECURE_SSL_REDIRECT": "ture"})
+    assert result.returncode != 0
+    assert "SECURE_SSL_REDIRECT='ture' is neither true" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "meaning"), [("1", True), ("Yes", True), (" on ", True), ("0", False), ("off", False)]
+)
+def test_booleans_read_the_usual_spellings(value, meaning, monkeypatch):
+    from config.settings import env_bool
+
+    monkeypatch.setenv("SOME_FLAG", value)
+    assert env_bool("SOME_FLAG", not meaning) is meaning

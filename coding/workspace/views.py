@@ -15,8 +15,7 @@ from django.db.models import OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
-from django.views.decorators.vary import vary_on_headers
+from django.views.decorators.http import require_POST, require_safe
 
 from cases.access import get_project
 from cases.forms import error_sentence
@@ -49,9 +48,8 @@ def _workspace_url(project: Project, transcript: Transcript, segment: Segment | 
     return f"{url}#s{segment.pk}" if segment else url
 
 
-@require_GET
+@require_safe
 @login_required
-@vary_on_headers("HX-Request")
 def workspace(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
     project = get_project(request, project_id)
     transcript = _transcript(project, transcript_id)
@@ -206,7 +204,7 @@ def _segment_context(segment: Segment, project: Project, *, counted: bool = Fals
     }
 
 
-@require_GET
+@require_safe
 @login_required
 def segment_hx(request: HttpRequest, project_id, transcript_id: int, segment_id: int) -> HttpResponse:
     project = get_project(request, project_id)

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from cases.access import get_project
 from cases.models import Project
@@ -29,7 +29,7 @@ def _download(response: HttpResponse, project: Project, what: str, extension: st
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def excerpts_export(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
@@ -43,7 +43,7 @@ def excerpts_export(request: HttpRequest, project_id) -> HttpResponse:
     return _download(response, project, "excerpts", "csv")
 
 
-@require_GET
+@require_safe
 @login_required
 def matrix_export(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
@@ -59,7 +59,7 @@ def matrix_export(request: HttpRequest, project_id) -> HttpResponse:
     return _download(response, project, "matrix", "csv")
 
 
-@require_GET
+@require_safe
 @login_required
 def report_export(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)

@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET
-from django.views.decorators.vary import vary_on_headers
+from django.views.decorators.http import require_safe
 
 from cases.access import get_project
 from cases.models import Project
@@ -156,9 +155,8 @@ def _cell(request: HttpRequest, project: Project, facets: Facets) -> dict:
     return context
 
 
-@require_GET
+@require_safe
 @login_required
-@vary_on_headers("HX-Request")
 def matrix(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
     facets = load_facets(project=project)
@@ -187,18 +185,16 @@ def matrix(request: HttpRequest, project_id) -> HttpResponse:
     return render(request, template, context)
 
 
-@require_GET
+@require_safe
 @login_required
-@vary_on_headers("HX-Request")
 def matrix_cell_hx(request: HttpRequest, project_id) -> HttpResponse:
     return _drilldown_hx(
         request, project_id, page="coding:matrix", opener=_cell, template="coding/matrix.html#drilldown"
     )
 
 
-@require_GET
+@require_safe
 @login_required
-@vary_on_headers("HX-Request")
 def cooccurrence(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
     facets = load_facets(project=project)
@@ -235,9 +231,8 @@ def _pair(request: HttpRequest, project: Project, facets: Facets) -> dict:
     return context
 
 
-@require_GET
+@require_safe
 @login_required
-@vary_on_headers("HX-Request")
 def cooccurrence_cell_hx(request: HttpRequest, project_id) -> HttpResponse:
     return _drilldown_hx(
         request,

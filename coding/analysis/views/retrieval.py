@@ -4,8 +4,7 @@ drives the excerpt export and the quotation report."""
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
-from django.views.decorators.vary import vary_on_headers
+from django.views.decorators.http import require_safe
 
 from cases.access import get_project
 from coding.analysis.forms import RetrievalForm
@@ -15,9 +14,8 @@ from coding.analysis.retrieval import load_facets, quotation_page, select
 PER_PAGE = 25
 
 
-@require_GET
+@require_safe
 @login_required
-@vary_on_headers("HX-Request")
 def retrieval(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
     facets = load_facets(project=project)
