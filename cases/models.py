@@ -3,7 +3,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -208,16 +207,8 @@ class CaseAttributeValue(AttributeValue):
 
 
 class TranscriptQuerySet(models.QuerySet):
-    def coding_count(self) -> int:
-        return self.aggregate(n=Count("segments__codings"))["n"]
-
     def for_listing(self) -> "TranscriptQuerySet":
-        return (
-            self.select_related("case")
-            .defer("text")
-            .annotate(segment_count=Count("segments"))
-            .order_by("case__name", "title")
-        )
+        return self.select_related("case").defer("text").order_by("case__name", "title")
 
 
 def original_upload_path(transcript: "Transcript", filename: str) -> str:
@@ -225,7 +216,8 @@ def original_upload_path(transcript: "Transcript", filename: str) -> str:
 
 
 class Transcript(models.Model):
-    """One interview. `text` is what every segment offset points into: frozen once anything is coded."""
+    """One interview. `text` is what every segment offset points into: frozen once anything is coded
+    (`coding.frozen` refuses the change)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transcripts")
     title = models.CharField(max_length=300)
@@ -254,13 +246,6 @@ class Transcript(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("cases:transcript_detail", args=[self.case.project_id, self.pk])
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk and self.segments.exists():
-            stored = Transcript.objects.filter(pk=self.pk).values_list("text", flat=True).first()
-            if stored is not None and stored != self.text:
-                raise ValidationError("The text of a coded transcript cannot change: codings point into it.")
-        super().save(*args, **kwargs)
 
     def paragraphs(self) -> list[tuple[int, int, str]]:
         """(start, end, text) of each paragraph, in code points; paragraphs are separated by a blank line."""

@@ -26,7 +26,9 @@ from cases.models import Case, Membership, Project, Role, Transcript
 from cases.refusals import Refused
 from cases.search import MAX_QUERY, search, uses_full_text
 from cases.turns import label_paragraphs
+from codebook.models import Code
 from codebook.seeding import seed_framework
+from coding import usage
 
 
 @require_safe
@@ -73,8 +75,8 @@ def project_detail(request: HttpRequest, project_id) -> HttpResponse:
         "project": project,
         "cases": cases,
         "transcript_count": project.transcripts.count(),
-        "code_count": project.codes.count(),
-        "coding_count": project.transcripts.coding_count(),
+        "code_count": Code.objects.filter(project=project).count(),
+        "coding_count": usage.coding_count(transcripts=project.transcripts),
         "members": project.memberships.select_related("user").order_by("user__username"),
     }
     return render(request, "cases/project_detail.html", context)
@@ -99,7 +101,7 @@ def project_delete(request: HttpRequest, project_id) -> HttpResponse:
     counts = {
         "cases": project.cases.count(),
         "transcripts": project.transcripts.count(),
-        "codings": project.transcripts.coding_count(),
+        "codings": usage.coding_count(transcripts=project.transcripts),
     }
     if request.method == "POST":
         if request.POST.get("confirm_name", "").strip() != project.name:
@@ -254,7 +256,7 @@ def case_detail(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
         "project": project,
         "case": case,
         "attribute_values": case.attribute_values.select_related("attribute").order_by("attribute__position"),
-        "transcripts": case.transcripts.for_listing(),
+        "transcripts": usage.with_segment_counts(transcripts=case.transcripts.for_listing()),
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -283,7 +285,7 @@ def case_delete(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
     case = get_object_or_404(project.cases, pk=case_id)
     counts = {
         "transcripts": case.transcripts.count(),
-        "codings": case.transcripts.coding_count(),
+        "codings": usage.coding_count(transcripts=case.transcripts),
     }
     if request.method == "POST":
         case.delete()
@@ -371,7 +373,7 @@ def transcript_upload_hx(request: HttpRequest, project_id, case_id: int) -> Http
 @login_required
 def transcript_list(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
-    transcripts = project.transcripts.for_listing()
+    transcripts = usage.with_segment_counts(transcripts=project.transcripts.for_listing())
     return render(request, "cases/transcript_list.html", {"project": project, "transcripts": transcripts})
 
 
@@ -387,7 +389,7 @@ def transcript_detail(request: HttpRequest, project_id, transcript_id: int) -> H
         "attribute_values": transcript.attribute_values.select_related("attribute").order_by(
             "attribute__position"
         ),
-        "coding_count": project.transcripts.filter(pk=transcript.pk).coding_count(),
+        "coding_count": usage.coding_count(transcripts=project.transcripts.filter(pk=transcript.pk)),
     }
     return render(request, "cases/transcript_detail.html", context)
 
@@ -413,7 +415,7 @@ def transcript_edit(request: HttpRequest, project_id, transcript_id: int) -> Htt
 def transcript_delete(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
     transcript = get_object_or_404(project.transcripts.select_related("case"), pk=transcript_id)
-    coding_count = project.transcripts.filter(pk=transcript.pk).coding_count()
+    coding_count = usage.coding_count(transcripts=project.transcripts.filter(pk=transcript.pk))
     if request.method == "POST":
         if coding_count and request.POST.get("confirm") != "yes":
             messages.error(request, "Tick the box to confirm that the codings go with the transcript.")

@@ -6,23 +6,21 @@ serialised, and the checks made under the lock (no cycles, no sibling name clash
 confirmed) still hold when the writes happen. Forms make the same checks first to explain refusals; the checks
 here are what the database state is guaranteed by.
 
-Codings and memos belong to the coding app, which builds on this one: they are reached through the reverse
-relations `Code.codings` and `Code.memos` rather than imported.
+Codings and memos belong to the coding app, which builds on this one. Merging, splitting and deleting codes
+move or remove them, so those changes are `coding.recoding`'s: it takes the lock, moves the codings and memos,
+and calls the code-side steps here (`merge_into`, `delete_tree`) in the same transaction.
 """
 
 from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from cases.models import Project
 from cases.refusals import Refused
 from codebook.history import record, snapshot
 from codebook.models import Code, CodebookAction, CodeRelation, Level
-
-# coding.models.Valence.NONE: codebook cannot import the coding app, which depends on it.
-NO_VALENCE = "none"
 
 # Fields an owner edits on a code; the history records old and new values of those that change.
 EDITABLE_FIELDS = (
@@ -39,11 +37,8 @@ EDITABLE_FIELDS = (
 )
 
 
-def _codings():
-    return Code.codings.rel.related_model.objects
-
-
-def _lock(project: Project) -> None:
+def lock_codebook(project: Project) -> None:
+    """Serialises changes that reshape `project`'s codebook: held until the transaction ends."""
     list(Project.objects.select_for_update().filter(pk=project.pk).values_list("pk", flat=True))
 
 
@@ -65,7 +60,7 @@ def where(parent: Code | None) -> str:
     return f"under “{parent.name}”" if parent else "at the top level"
 
 
-def _refuse_clash(project: Project, parent: Code | None, name: str, exclude: tuple = ()) -> None:
+def refuse_clash(project: Project, parent: Code | None, name: str, exclude: tuple = ()) -> None:
     clash = name_clash(project=project, parent=parent, name=name, exclude=exclude)
     if clash is not None:
         raise Refused(f"There is already a code “{clash.name}” {where(parent)}.")
@@ -77,8 +72,8 @@ def _refuse_clash(project: Project, parent: Code | None, name: str, exclude: tup
 @transaction.atomic
 def create_code(*, code: Code, user) -> Code:
     """Saves a new code (built by a form) at the end of its siblings."""
-    _lock(code.project)
-    _refuse_clash(code.project, code.parent, code.name)
+    lock_codebook(code.project)
+    refuse_clash(code.project, code.parent, code.name)
     code.position = next_position(code.project, code.parent)
     code.created_by = user if user.is_authenticated else None
     code.save()
@@ -108,9 +103,9 @@ def update_code(*, code: Code, previous: dict, user) -> dict[str, list]:
     changes = {name: values for name, values in changes.items() if values[0] != values[1]}
     if not changes:
         return changes
-    _lock(code.project)
+    lock_codebook(code.project)
     if "name" in changes:
-        _refuse_clash(code.project, code.parent, code.name, exclude=(code.pk,))
+        refuse_clash(code.project, code.parent, code.name, exclude=(code.pk,))
     code.save()
     if "level" in changes and set(changes) <= {"level", "is_core"}:
         action, summary = CodebookAction.LEVEL, _level_summary(code, changes["level"][0])
@@ -169,7 +164,7 @@ def move_code(*, code: Code, parent: Code | None, user) -> bool:
     Returns False when the code is already there.
     """
     project = code.project
-    _lock(project)
+    lock_codebook(project)
     code.refresh_from_db()
     if parent is not None:
         if parent.project_id != code.project_id:
@@ -178,7 +173,7 @@ def move_code(*, code: Code, parent: Code | None, user) -> bool:
             raise Refused(f"“{code.name}” cannot go under itself or one of its own sub-codes.")
     if code.parent_id == (parent.pk if parent else None):
         return False
-    _refuse_clash(project, parent, code.name, exclude=(code.pk,))
+    refuse_clash(project, parent, code.name, exclude=(code.pk,))
     old_parent = code.parent
     code.parent = parent
     code.position = next_position(project, parent)
@@ -191,14 +186,14 @@ def move_code(*, code: Code, parent: Code | None, user) -> bool:
         summary=f"Moved “{code.name}” {where(parent)} (it was {where(old_parent)})",
         detail={
             "code": {"id": code.pk, "guid": str(code.guid), "name": code.name},
-            "from": _brief(old_parent),
-            "to": _brief(parent),
+            "from": brief(old_parent),
+            "to": brief(parent),
         },
     )
     return True
 
 
-def _brief(code: Code | None) -> dict | None:
+def brief(code: Code | None) -> dict | None:
     return None if code is None else {"id": code.pk, "name": code.name}
 
 
@@ -217,15 +212,16 @@ class MergeResult:
     memos_moved: int = 0
 
 
-def merge_problem(*, source: Code, target: Code) -> str | None:
-    """Why `source` cannot be merged into `target`, or None. Forms show it; `merge_codes` enforces it."""
+def merge_problem(*, source: Code, target: Code, source_coded: bool) -> str | None:
+    """Why `source` cannot be merged into `target`, or None; `source_coded` says whether codings use `source`.
+    Forms show it; `coding.recoding.merge_codes` enforces it."""
     if source.project_id != target.project_id:
         return "Codes can only be merged within one codebook."
     if source.pk == target.pk:
         return "Choose another code to merge into."
     if target.pk in source.project.codes.descendant_ids(source.pk):
         return f"“{target.name}” is inside “{source.name}”: move it out first, or merge the other way round."
-    if not target.is_codable and source.codings.exists():
+    if not target.is_codable and source_coded:
         return f"“{target.name}” is a category that cannot be applied: make it codable first."
     lower_target = {name.lower() for name in target.children.values_list("name", flat=True)}
     clashes = [
@@ -237,64 +233,24 @@ def merge_problem(*, source: Code, target: Code) -> str | None:
     return None
 
 
-@transaction.atomic
-def merge_codes(*, source: Code, target: Code, user) -> MergeResult:
-    """Merges `source` (A) into `target` (B) and deletes A.
+@transaction.atomic(savepoint=False)
+def merge_into(*, source: Code, target: Code, result: MergeResult, user) -> MergeResult:
+    """The code side of merging `source` (A) into `target` (B), once `coding.recoding.merge_codes` has moved
+    A's codings and memos to B under the lock (deleting A before would delete them with it).
 
-    - Every coding of A becomes a coding of B. Where the same coder already applied B to the same quotation,
-      the two collapse into B's coding, which is kept. Valence rule: B's coding keeps its valence unless it is
-      "none" and A's is not, in which case it takes A's; when both carry different non-"none" valences, B's is
-      kept and the conflict is counted in the history (so a reviewer can look at those quotations).
     - A's sub-codes move under B, after B's own.
     - A's relations are re-pointed to B; those that would link B to itself, or repeat one B already has, are
       dropped (a dropped duplicate's memo is appended to the memo of the relation it repeats).
-    - Memos on A move to B, and A's definition, criteria and example are kept as a memo on B.
+    - A is deleted, and the merge recorded with `result`'s figures and these.
     """
     project = source.project
-    _lock(project)
-    source.refresh_from_db()
-    target.refresh_from_db()
-    problem = merge_problem(source=source, target=target)
-    if problem:
-        raise Refused(problem)
-    result = MergeResult()
     source_snapshot = snapshot(source)
-    now = timezone.now()
-    codings = _codings()
-
-    def same_quotation(code: Code):
-        return codings.filter(code=code, segment=OuterRef("segment"), coder=OuterRef("coder"))
-
-    sourced = same_quotation(source).exclude(valence=NO_VALENCE)
-    result.valence_conflicts = (
-        codings.filter(code=target)
-        .exclude(valence=NO_VALENCE)
-        .filter(Exists(sourced.exclude(valence=OuterRef("valence"))))
-        .count()
-    )
-    result.valences_taken = (
-        codings.filter(code=target, valence=NO_VALENCE)
-        .filter(Exists(sourced))
-        .update(valence=Subquery(sourced.values("valence")[:1]), updated_at=now)
-    )
-    duplicates = codings.filter(code=source).filter(Exists(same_quotation(target)))
-    result.duplicates_collapsed = duplicates.count()
-    duplicates.delete()
-    result.codings_moved = codings.filter(code=source).update(code=target, updated_at=now)
-
     result.children_moved = list(source.children.values_list("name", flat=True))
     base = next_position(project, target)
-    source.children.update(parent=target, position=F("position") + base, updated_at=now)
+    source.children.update(parent=target, position=F("position") + base, updated_at=timezone.now())
 
     _repoint_relations(source, target, result)
 
-    result.memos_moved = source.memos.update(code=target)
-    target.memos.create(
-        project=project,
-        author=user if user.is_authenticated else None,
-        title=f"Merged from “{source.name}”"[:200],
-        text=_merged_memo(source),
-    )
     source.delete()
     record(
         project=project,
@@ -302,7 +258,7 @@ def merge_codes(*, source: Code, target: Code, user) -> MergeResult:
         action=CodebookAction.MERGE,
         code=target,
         summary=f"Merged “{source_snapshot['name']}” into “{target.name}”",
-        detail={"source": source_snapshot, "target": _brief(target), **asdict(result)},
+        detail={"source": source_snapshot, "target": brief(target), **asdict(result)},
     )
     return result
 
@@ -335,88 +291,19 @@ def _repoint_relations(source: Code, target: Code, result: MergeResult) -> None:
         result.relations_moved += 1
 
 
-def _merged_memo(source: Code) -> str:
-    parts = [f"“{source.name}” ({source.get_level_display().lower()}) was merged into this code."]
-    for label, value in (
-        ("Definition", source.definition),
-        ("Apply when", source.inclusion),
-        ("Do not apply when", source.exclusion),
-        ("Example", source.example),
-    ):
-        if value:
-            parts.append(f"{label}: {value}")
-    return "\n\n".join(parts)
-
-
-# Split
-
-
-@transaction.atomic
-def split_code(
-    *, code: Code, coding_ids: list[int], name: str, as_child: bool, definition: str = "", user
-) -> Code:
-    """Moves the chosen codings of `code` to a new code, a child of `code` or its sibling.
-
-    A child starts at the open level (a finer concept under the category); a sibling shares the code's level.
-    """
-    project = code.project
-    _lock(project)
-    code.refresh_from_db()
-    parent = code if as_child else code.parent
-    _refuse_clash(project, parent, name)
-    ids = set(coding_ids)
-    if not ids:
-        raise Refused("Choose at least one coding to move to the new code.")
-    if code.codings.filter(pk__in=ids).count() != len(ids):
-        raise Refused(f"Some of the chosen codings are no longer on “{code.name}”: reload the page.")
-    new = Code.objects.create(
-        project=project,
-        parent=parent,
-        name=name,
-        level=Level.OPEN if as_child else code.level,
-        framework=code.framework,
-        definition=definition,
-        colour=code.colour,
-        position=next_position(project, parent),
-        created_by=user if user.is_authenticated else None,
-    )
-    moved = code.codings.filter(pk__in=ids).update(code=new, updated_at=timezone.now())
-    record(
-        project=project,
-        user=user,
-        action=CodebookAction.SPLIT,
-        code=new,
-        summary=f"Split {moved} coding{'s' if moved != 1 else ''} of “{code.name}” into the new "
-        f"{'sub-code' if as_child else 'code'} “{new.name}”",
-        detail={"from": _brief(code), "code": snapshot(new), "codings": sorted(ids)},
-    )
-    return new
-
-
 # Delete
 
 
 @dataclass
 class Removal:
-    """What deleting a code takes with it; shown to the owner before, and recorded after."""
+    """What deleting a code takes with it (`coding.recoding.removal` counts it); shown to the owner before,
+    and recorded after."""
 
     code_ids: set[int]
     children_kept: int
     codings: int
     relations: int
     memos: int
-
-
-def removal(*, code: Code, keep_children: bool) -> Removal:
-    descendants = code.project.codes.descendant_ids(code.pk)
-    ids = {code.pk} if keep_children else {code.pk, *descendants}
-    return Removal(
-        code_ids=ids,
-        children_kept=code.children.count() if keep_children else 0,
-        codings=_codings().filter(code_id__in=ids).count(),
-        relations=CodeRelation.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids)).count(),
-        memos=Code.memos.rel.related_model.objects.filter(code_id__in=ids).count(),
-    )
 
 
 def children_clash(code: Code) -> list[str]:
@@ -430,22 +317,12 @@ def children_clash(code: Code) -> list[str]:
     )
 
 
-@transaction.atomic
-def delete_code(*, code: Code, keep_children: bool, confirmed_codings: int, user) -> Removal:
-    """Deletes a code, with its sub-codes or after moving them up to its parent.
-
-    Its codings, relations and memos go with it. `confirmed_codings` is the number of codings the owner agreed
-    to delete: if codings were added since, nothing is deleted and the owner is asked again.
-    """
+@transaction.atomic(savepoint=False)
+def delete_tree(*, code: Code, keep_children: bool, gone: Removal, user) -> None:
+    """The code side of deleting a code, under the lock `coding.recoding.delete_code` took to count `gone`:
+    its sub-codes move up to its parent or go with it, and the codes in `gone` are deleted (their codings,
+    relations and memos with them) and recorded."""
     project = code.project
-    _lock(project)
-    code.refresh_from_db()
-    gone = removal(code=code, keep_children=keep_children)
-    if gone.codings != confirmed_codings:
-        raise Refused(
-            f"This now deletes {gone.codings} coding{'s' if gone.codings != 1 else ''}, not "
-            f"{confirmed_codings}: check again and confirm."
-        )
     if keep_children:
         clash = children_clash(code)
         if clash:
@@ -473,7 +350,6 @@ def delete_code(*, code: Code, keep_children: bool, confirmed_codings: int, user
             "memos": gone.memos,
         },
     )
-    return gone
 
 
 # Relations
@@ -507,8 +383,8 @@ def add_relation(*, source: Code, target: Code, kind: str, memo: str, user) -> C
 def _relation_detail(relation: CodeRelation) -> dict:
     return {
         "relation": relation.pk,
-        "source": _brief(relation.source),
-        "target": _brief(relation.target),
+        "source": brief(relation.source),
+        "target": brief(relation.target),
         "kind": relation.kind,
         "memo": relation.memo,
     }

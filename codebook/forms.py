@@ -1,10 +1,15 @@
 """Codebook forms: every posted id is looked up among the current project's codes (or one code's codings),
-so an id from another project fails validation like any unknown id."""
+so an id from another project fails validation like any unknown id.
 
+What the restructuring forms need to know about codings (whether a code has any, which may move, what a
+deletion takes) is handed to them by the view from `coding`, the app that owns codings.
+"""
+
+from collections.abc import Callable
 from pathlib import PurePath
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from cases.models import Project
 from cases.refusals import Refused
@@ -109,9 +114,10 @@ class MoveForm(forms.Form):
 class MergeForm(forms.Form):
     target = forms.ModelChoiceField(queryset=Code.objects.none(), label="Merge into")
 
-    def __init__(self, *args, code: Code, **kwargs):
+    def __init__(self, *args, code: Code, coded: bool, **kwargs):
+        """`coded`: whether codings use `code`."""
         super().__init__(*args, **kwargs)
-        self.code = code
+        self.code, self.coded = code, coded
         self.fields["target"].queryset = code.project.codes.exclude(pk=code.pk)
         self.fields["target"].choices = tree_choices(
             code.project.codes.in_tree_order(), blank="— choose a code —", exclude={code.pk}
@@ -119,7 +125,7 @@ class MergeForm(forms.Form):
 
     def clean_target(self):
         target = self.cleaned_data["target"]
-        problem = changes.merge_problem(source=self.code, target=target)
+        problem = changes.merge_problem(source=self.code, target=target, source_coded=self.coded)
         if problem:
             raise forms.ValidationError(problem)
         return target
@@ -137,10 +143,11 @@ class SplitForm(forms.Form):
     )
     definition = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, code: Code, **kwargs):
+    def __init__(self, *args, code: Code, codings: QuerySet, **kwargs):
+        """`codings`: those of `code` that may move (`coding.recoding.split_choices`)."""
         super().__init__(*args, **kwargs)
         self.code = code
-        self.fields["codings"].queryset = code.codings.all()
+        self.fields["codings"].queryset = codings
         self.fields["codings"].error_messages["required"] = "Tick at least one coding to move."
 
     def clean_name(self):
@@ -171,9 +178,10 @@ class DeleteForm(forms.Form):
     seen_all = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     confirm = forms.BooleanField(required=False, label="Yes, delete the codings too")
 
-    def __init__(self, *args, code: Code, **kwargs):
+    def __init__(self, *args, code: Code, removal: Callable[..., changes.Removal], **kwargs):
+        """`removal(code=…, keep_children=…)` counts what a deletion takes (`coding.recoding.removal`)."""
         super().__init__(*args, **kwargs)
-        self.code = code
+        self.code, self.removal = code, removal
         self.has_children = code.children.exists()
         if not self.has_children:
             del self.fields["children"]
@@ -188,7 +196,7 @@ class DeleteForm(forms.Form):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        gone = changes.removal(code=self.code, keep_children=self.keep_children())
+        gone = self.removal(code=self.code, keep_children=self.keep_children())
         if gone.codings != self.seen():
             self.add_error(
                 None,

@@ -38,41 +38,6 @@ def normalise_colour(value: str) -> str | None:
 
 
 class CodeQuerySet(models.QuerySet):
-    def with_usage(self) -> "CodeQuerySet":
-        """Adds how many codings use each code and in how many transcripts: for a few codes (a whole codebook
-        takes `tree_with_usage`)."""
-        return self.annotate(
-            coding_count=models.Count("codings", distinct=True),
-            transcript_count=models.Count("codings__segment__transcript", distinct=True),
-        )
-
-    def tree_with_usage(self) -> list["Code"]:
-        """`in_tree_order`, each code with `coding_count` and `transcript_count` set; two queries.
-
-        Usage is counted from the project's transcripts down, along indexes, rather than by joining the codes
-        to all codings (`with_usage`): the planner cannot tell a small project's codes from a large one's and
-        would scan every project's codings to list a small codebook (0.3 s beside a 456k-coding project).
-        """
-        codes = self.in_tree_order()
-        if not codes:
-            return codes
-        coding_model = self.model._meta.get_field("codings").related_model
-        usage = {
-            code_id: (codings, transcripts)
-            for code_id, codings, transcripts in coding_model.objects.filter(
-                segment__transcript__case__project_id=codes[0].project_id
-            )
-            .order_by()
-            .values_list("code_id")
-            .annotate(
-                codings=models.Count("pk"), transcripts=models.Count("segment__transcript", distinct=True)
-            )
-            .values_list("code_id", "codings", "transcripts")
-        }
-        for code in codes:
-            code.coding_count, code.transcript_count = usage.get(code.pk, (0, 0))
-        return codes
-
     def descendant_ids(self, code_id: int) -> set[int]:
         """The ids of every code below `code_id` in this queryset's tree (not the code itself); one query."""
         children: dict[int | None, list[int]] = {}

@@ -155,7 +155,7 @@ def layout(
     levels: set[str],
     hierarchy: bool,
 ) -> Drawing:
-    """Positions for `codes` (from `tree_with_usage`) and `relations`."""
+    """Positions for `codes` (from `coding.usage.tree_with_usage`) and `relations`."""
     totals = {code.pk: code.coding_count for code in codes}
     for code in reversed(codes):  # children come after their parents in tree order
         if code.parent_id is not None:
@@ -291,8 +291,10 @@ def _curve(source: Node, target: Node, *, arrow: bool) -> tuple[str, tuple[float
     return d, (round(label[0], 1), round(label[1], 1))
 
 
-def draw(*, project: Project, framework: str | None, levels: set[str], hierarchy: bool) -> Drawing:
-    """The project's network, filtered; two queries (codes with their coding counts, relations)."""
-    codes = project.codes.tree_with_usage()
+def draw(
+    *, project: Project, codes: list[Code], framework: str | None, levels: set[str], hierarchy: bool
+) -> Drawing:
+    """The project's network, filtered: `codes` in tree order with their `coding_count` (which
+    `coding.usage.tree_with_usage` counts), and one query for the relations."""
     relations = list(project.code_relations.order_by("pk"))
     return layout(codes=codes, relations=relations, framework=framework, levels=levels, hierarchy=hierarchy)

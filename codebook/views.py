@@ -16,7 +16,6 @@ from cases.forms import error_sentence
 from cases.models import Project, Role
 from cases.refusals import Refused
 from codebook import changes
-from codebook.coverage import coverage as coverage_report
 from codebook.exchange import exports, imports
 from codebook.exchange.document import docx, outline, sections
 from codebook.forms import (
@@ -37,6 +36,9 @@ from codebook.forms import (
 from codebook.models import Code, CodeRelation, Framework, Level
 from codebook.network import KIND_STYLES, draw
 from codebook.seeding import available_frameworks, load_framework, seed_framework
+from coding import recoding, usage
+from coding.analysis.coverage import coverage as coverage_report
+from coding.models import Memo
 
 
 def _code(project: Project, code_id: int, queryset=None) -> Code:
@@ -53,7 +55,7 @@ def _file_stem(project: Project) -> str:
 
 
 def _tree_context(project: Project) -> dict:
-    codes = project.codes.tree_with_usage()
+    codes = usage.tree_with_usage(project=project)
     present = {code.framework for code in codes if code.depth == 0}
     return {
         "project": project,
@@ -105,7 +107,7 @@ def _detail_context(project: Project, code: Code, **forms) -> dict:
         "code": code,
         "children": code.children.all(),
         "relations": relations,
-        "memos": code.memos.select_related("author"),
+        "memos": Memo.objects.filter(code=code).select_related("author"),
         "events": code.events.select_related("user")[:20],
         "relation_form": forms.get("relation_form")
         or (RelationForm(code=code, custom_kinds=kinds) if is_owner else None),
@@ -118,7 +120,7 @@ def _detail_context(project: Project, code: Code, **forms) -> dict:
 @login_required
 def code_detail(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     project = get_project(request, project_id)
-    code = _code(project, code_id, project.codes.with_usage().select_related("parent"))
+    code = _code(project, code_id, usage.with_usage(codes=project.codes).select_related("parent"))
     return render(request, "codebook/code_detail.html", _detail_context(project, code))
 
 
@@ -172,10 +174,10 @@ def code_edit(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
 def code_delete(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
     code = _code(project, code_id)
-    form = DeleteForm(request.POST or None, code=code)
+    form = DeleteForm(request.POST or None, code=code, removal=recoding.removal)
     if request.method == "POST" and form.is_valid():
         try:
-            gone = changes.delete_code(
+            gone = recoding.delete_code(
                 code=code,
                 keep_children=form.keep_children(),
                 confirmed_codings=form.seen(),
@@ -191,8 +193,8 @@ def code_delete(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
         "project": project,
         "code": code,
         "form": form,
-        "kept": changes.removal(code=code, keep_children=True) if form.has_children else None,
-        "everything": changes.removal(code=code, keep_children=False),
+        "kept": recoding.removal(code=code, keep_children=True) if form.has_children else None,
+        "everything": recoding.removal(code=code, keep_children=False),
     }
     return render(request, "codebook/code_delete.html", context, status=400 if form.errors else 200)
 
@@ -255,12 +257,12 @@ def code_level(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
 @login_required
 def code_merge(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
-    code = _code(project, code_id, project.codes.with_usage())
-    form = MergeForm(request.POST or None, code=code)
+    code = _code(project, code_id, usage.with_usage(codes=project.codes))
+    form = MergeForm(request.POST or None, code=code, coded=code.coding_count > 0)
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["target"]
         try:
-            result = changes.merge_codes(source=code, target=target, user=request.user)
+            result = recoding.merge_codes(source=code, target=target, user=request.user)
         except Refused as refusal:
             form.add_error("target", refusal.message)
         else:
@@ -284,11 +286,12 @@ def code_merge(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
 def code_split(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
     code = _code(project, code_id)
-    form = SplitForm(request.POST or None, code=code)
+    codings = recoding.split_choices(code=code)
+    form = SplitForm(request.POST or None, code=code, codings=codings)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            new = changes.split_code(
+            new = recoding.split_code(
                 code=code,
                 coding_ids=[coding.pk for coding in data["codings"]],
                 name=data["name"],
@@ -301,9 +304,6 @@ def code_split(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
         else:
             messages.success(request, f"{len(data['codings'])} coding(s) moved to the new code “{new.name}”.")
             return redirect(new)
-    codings = code.codings.select_related("segment__transcript__case", "coder").order_by(
-        "segment__transcript__case__name", "segment__transcript__title", "segment__start", "pk"
-    )
     chosen = {str(value) for value in form["codings"].value() or []}
     context = {"project": project, "code": code, "form": form, "codings": codings, "chosen": chosen}
     return render(request, "codebook/code_split.html", context, status=400 if form.errors else 200)
@@ -333,7 +333,7 @@ def relation_add(request: HttpRequest, project_id, code_id: int) -> HttpResponse
         else:
             messages.success(request, f"Relation added: {relation}.")
             return redirect(code)
-    code = _code(project, code_id, project.codes.with_usage().select_related("parent"))
+    code = _code(project, code_id, usage.with_usage(codes=project.codes).select_related("parent"))
     context = _detail_context(project, code, relation_form=form)
     return render(request, "codebook/code_detail.html", context, status=400)
 
@@ -385,7 +385,7 @@ def _network(request: HttpRequest, project: Project):
     if not data.getlist("level"):
         data.setlist("level", Level.values)  # no level ticked means all: show them ticked
     form = NetworkForm(data)
-    return form, draw(project=project, **form.filters())
+    return form, draw(project=project, codes=usage.tree_with_usage(project=project), **form.filters())
 
 
 @require_safe

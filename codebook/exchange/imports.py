@@ -41,7 +41,7 @@ from django.db import transaction
 from cases.importing.readers.encodings import detect_legacy, unmarked_utf16
 from cases.models import Project
 from cases.refusals import Refused
-from codebook.changes import _lock, next_position
+from codebook.changes import lock_codebook, next_position
 from codebook.exchange.exports import CORE_SET, QDC_NAMESPACE, SECTIONS
 from codebook.history import record
 from codebook.models import Code, CodebookAction, Framework, Level, normalise_colour
@@ -669,7 +669,7 @@ def apply_import(
     *, project: Project, parsed: ParsedCodebook, fingerprint: str, filename: str, user
 ) -> ImportResult:
     """Writes the previewed import; refused (nothing written) if the codebook changed since the preview."""
-    _lock(project)
+    lock_codebook(project)
     try:
         plan = plan_import(project=project, parsed=parsed)
     except Refused as error:

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from codebook.coverage import coverage
 from codebook.models import CodeRelation
+from coding.analysis.coverage import coverage
 from tests.factories import CaseFactory, CodeFactory, CodingFactory, SegmentFactory, TranscriptFactory
 
 

@@ -10,6 +10,7 @@ from lxml import etree
 
 from codebook.models import CodeRelation
 from codebook.network import MAX_RADIUS, MIN_RADIUS, ROW_HEIGHT, layout
+from coding import usage
 from coding.demo.seed import ensure_demo
 from tests.codebook.test_seeding import IOR_DETERMINANTS
 from tests.factories import CodeFactory, CodingFactory, SegmentFactory
@@ -122,7 +123,7 @@ def test_nodes_in_a_column_never_overlap_and_stay_on_the_canvas(project, transcr
             segment=SegmentFactory(transcript=transcript, start=n, end=n + 3), code=code, coder=owner
         )
     result = layout(
-        codes=project.codes.tree_with_usage(),
+        codes=usage.tree_with_usage(project=project),
         relations=list(project.code_relations.all()),
         framework=None,
         levels={"open", "axial", "selective"},

@@ -10,6 +10,7 @@ from django.urls import reverse
 from cases.refusals import Refused
 from codebook import changes
 from codebook.models import Code, CodebookEvent, CodeRelation
+from coding import recoding
 from coding.models import Coding, Memo, Valence
 from tests.factories import CodeFactory, CodingFactory, SegmentFactory
 
@@ -40,10 +41,6 @@ def tree(project):
         "status": status,
         "tension": CodeFactory(project=project, parent=status, name="Tension", level="selective"),
     }
-
-
-def test_noop_valence_matches_the_coding_app():
-    assert changes.NO_VALENCE == Valence.NONE
 
 
 # Move
@@ -585,7 +582,7 @@ def test_a_merge_that_fails_half_way_leaves_everything_as_it_was(owner, merge_ca
     before = set(Coding.objects.values_list("pk", "code_id", "valence"))
     source_pk = merge_case["a"].pk
     with pytest.raises(RuntimeError):
-        changes.merge_codes(source=merge_case["a"], target=merge_case["b"], user=owner)
+        recoding.merge_codes(source=merge_case["a"], target=merge_case["b"], user=owner)
     assert set(Coding.objects.values_list("pk", "code_id", "valence")) == before
     assert Code.objects.filter(pk=source_pk).exists()
     assert Code.objects.get(pk=merge_case["child"].pk).parent_id == source_pk

@@ -14,6 +14,7 @@ from django.db.models import Count
 
 from cases.models import Case, Project, Transcript
 from codebook.models import Code, Level, RelationKind
+from coding.models import Coding
 
 
 @dataclass
@@ -78,9 +79,8 @@ def coverage(*, project: Project) -> Coverage:
         related[target].append((source, f"{by_id[source].name} {label} {by_id[target].name}"))
 
     counts: dict[int, dict[int, int]] = defaultdict(dict)
-    codings = Code.codings.rel.related_model.objects
     for code_id, transcript_id, n in (
-        codings.filter(code__project=project)
+        Coding.objects.filter(code__project=project)
         .values_list("code_id", "segment__transcript_id")
         .annotate(n=Count("pk"))
         .order_by()
