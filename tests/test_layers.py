@@ -71,6 +71,12 @@ def is_top(relative: Path) -> bool:
     )
 
 
+def is_entry_point(dotted: str) -> bool:
+    """Whether an imported module (`coding.analysis.views.matrix`) belongs to an app's top layer."""
+    parts = dotted.split(".")[1:]
+    return bool({"views", "urls", "admin"} & set(parts)) or "management.commands" in ".".join(parts)
+
+
 @dataclass(frozen=True)
 class Doors:
     """What source in `app` must not name, because it leads into a higher app."""
@@ -135,7 +141,11 @@ def violations(source: str, *, doors: Doors, top: bool, where: str = "<source>")
         found.append(f"{where}:{node.lineno}: {what}")
 
     def imports(node: ast.AST, module: str, names: list[str]) -> None:
-        if module.split(".")[0] not in doors.above:
+        parts = module.split(".")
+        for dotted in [module, *(f"{module}.{name}" for name in names)]:
+            if not top and parts[0] in LAYERS and is_entry_point(dotted):
+                breach(node, f"imports {dotted}, an entry point (domain code never does)")
+        if parts[0] not in doors.above:
             return
         if not top:
             breach(node, f"imports {module}, a higher app (only views, URLs, admin and commands may)")
@@ -218,8 +228,8 @@ def modules(app: str):
 LOWER = LAYERS[:-1]
 
 
-@pytest.mark.parametrize("app", LOWER)
-def test_lower_apps_keep_to_the_dependency_rule(app):
+@pytest.mark.parametrize("app", LAYERS)
+def test_apps_keep_to_the_dependency_rule(app):
     app_doors = doors(app)
     found = [
         breach
@@ -275,6 +285,11 @@ def test_the_top_layer_is_the_entry_points(relative, top):
     assert is_top(Path(relative)) is top
 
 
+def test_domain_code_of_the_highest_app_imports_no_entry_point():
+    assert violations("from coding.workspace import views\n", doors=doors("coding"), top=False)
+    assert not violations("from coding.workspace import actions\n", doors=doors("coding"), top=False)
+
+
 PLANTED = {
     "an import": "from coding.models import Coding\n",
     "a plain import": "import coding.recoding\n",
@@ -298,6 +313,8 @@ PLANTED = {
     "a lazy label": 'segment = models.ForeignKey("coding.Segment", on_delete=models.CASCADE)\n',
     "a copied constant": 'NO_VALENCE = "none"\n',
     "a copied class constant": 'class Rules:\n    NEUTRAL: str = "none"\n',
+    "an entry point": "from codebook.views import codebook\n",
+    "a views package": "from coding.analysis.views import matrix\n",
 }
 
 
