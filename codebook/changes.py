@@ -1,4 +1,5 @@
-"""Changing a project's codebook: create, edit, delete, move, merge, split, change level, relate.
+"""Changing a project's codebook: create, edit, move, change level, relate, and the tree's side of a merge
+or a deletion.
 
 Each change is one transaction that also writes its history event, so a change and its record stand or fall
 together. Changes that reshape the tree first lock the project row: two owners restructuring at once are
@@ -7,8 +8,8 @@ confirmed) still hold when the writes happen. Forms make the same checks first t
 here are what the database state is guaranteed by.
 
 Codings and memos belong to the coding app, which builds on this one. Merging, splitting and deleting codes
-move or remove them, so those changes are `coding.recoding`'s: it takes the lock, moves the codings and memos,
-and calls the code-side steps here (`merge_into`, `delete_tree`) in the same transaction.
+move or remove them, so those changes are `coding.recoding`'s: it takes the lock, moves or counts the codings
+and memos, and calls the code-side steps here (`merge_into`, `delete_tree`) in the same transaction.
 """
 
 from dataclasses import asdict, dataclass, field
