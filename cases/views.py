@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -32,17 +32,18 @@ from codebook.seeding import seed_framework
 @require_safe
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
+    # Counted before for_user narrows the memberships join to this user: counted after, every project has 1.
     projects = (
-        Project.objects.for_user(request.user)
-        .annotate(
+        Project.objects.annotate(
             case_count=Count("cases", distinct=True),
             member_count=Count("memberships", distinct=True),
         )
+        .for_user(request.user)
+        .annotate(my_role=F("memberships__role"))
         .order_by("name")
     )
-    roles = dict(request.user.memberships.values_list("project_id", "role"))
     for project in projects:
-        project.my_role = Role(roles[project.pk]).label
+        project.my_role = Role(project.my_role).label
     return render(request, "cases/project_list.html", {"projects": projects})
 
 

@@ -14,7 +14,7 @@ def test_project_list_is_fixed_query_count(client_for, owner, django_assert_num_
     for _ in range(5):
         MembershipFactory(user=owner, role=Role.VIEWER, project=CaseFactory().project)
     client = client_for(owner)
-    with django_assert_num_queries(4):  # session, user, projects with counts, my roles
+    with django_assert_num_queries(3):  # session, user, projects with their counts and my role
         response = client.get(reverse("cases:project_list"))
     assert response.text.count('class="card"') == 6
 
@@ -82,3 +82,19 @@ def test_htmx_requests_carry_the_csrf_header(client_for, owner):
     response = client_for(owner).get(reverse("cases:project_list"))
     assert 'hx-headers=\'{"X-CSRFToken": "' in response.text
     assert "htmx" in response.text  # the script tag served by django-htmx
+
+
+def test_project_list_counts_every_member_of_each_project(
+    client_for, owner, coder, viewer, django_assert_max_num_queries
+):
+    solo = CaseFactory().project
+    MembershipFactory(user=owner, role=Role.VIEWER, project=solo)
+    CaseFactory(project=solo)
+    client = client_for(owner)
+    with django_assert_max_num_queries(3):  # session, user, projects with their counts and my role
+        response = client.get(reverse("cases:project_list"))
+    cards = response.text.split('class="card"')[1:]
+    shared = next(card for card in cards if "Interagency data sharing" in card)
+    other = next(card for card in cards if solo.name in card)
+    assert "0 cases · 3 members · you are owner" in shared
+    assert "2 cases · 1 member · you are viewer" in other

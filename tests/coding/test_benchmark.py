@@ -18,7 +18,7 @@ def test_measure_counts_one_requests_queries_and_times_each_run(client_for, owne
 
     result = measure("projects", request, repeat=3)
     assert len(calls) == 4  # one counted, three timed
-    assert result.queries == 4  # session, user, projects with counts, my roles
+    assert result.queries == 3  # session, user, projects with their counts and my role
     assert result.runs == 3 and 0 < result.median_ms <= result.p95_ms
 
 
