@@ -59,7 +59,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
             Membership.objects.create(project=project, user=request.user, role=Role.OWNER)
             for framework in ("icaf", "ior"):
                 if form.cleaned_data[f"seed_{framework}"]:
-                    seed_framework(project=project, framework=framework)
+                    seed_framework(project=project, framework=framework, user=request.user)
         messages.success(request, f"Project “{project.name}” created.")
         return redirect(project)
     return render(request, "cases/project_form.html", {"form": form})

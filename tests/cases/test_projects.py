@@ -43,6 +43,15 @@ def test_create_project_seeded_with_both_frameworks(client_for, outsider):
     assert set(project.codes.values_list("framework", flat=True)) == {"icaf", "ior"}
 
 
+def test_seeding_from_the_new_project_form_names_its_creator_in_the_history(client_for, outsider):
+    client = client_for(outsider)
+    client.post(reverse("cases:project_create"), {"name": "Seeded", "seed_icaf": "on"})
+    project = Project.objects.get(name="Seeded")
+    assert list(project.codebook_events.values_list("action", "user")) == [("seed", outsider.pk)]
+    history = client.get(reverse("codebook:history", args=[project.pk]))
+    assert '<span class="who">· stranger</span>' in history.text
+
+
 def test_create_project_without_name_is_refused(client_for, outsider):
     response = client_for(outsider).post(reverse("cases:project_create"), {"name": ""})
     assert response.status_code == 200
