@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases.access import get_project
+from cases.deletion import delete_with_originals
 from cases.forms import (
     AttributeForm,
     CaseForm,
@@ -107,7 +108,7 @@ def project_delete(request: HttpRequest, project_id) -> HttpResponse:
             messages.error(request, "Type the name of the project exactly to confirm the deletion.")
         else:
             name = project.name
-            project.delete()
+            delete_with_originals(doomed=project)
             messages.success(request, f"Project “{name}” and everything in it were deleted.")
             return redirect("cases:project_list")
     return render(request, "cases/project_delete.html", {"project": project, "counts": counts})
@@ -287,7 +288,7 @@ def case_delete(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
         "codings": case.transcripts.coding_count(),
     }
     if request.method == "POST":
-        case.delete()
+        delete_with_originals(doomed=case)
         messages.success(request, f"Case “{case.name}” was deleted.")
         return redirect("cases:case_list", project.pk)
     return render(request, "cases/case_delete.html", {"project": project, "case": case, "counts": counts})
@@ -420,10 +421,7 @@ def transcript_delete(request: HttpRequest, project_id, transcript_id: int) -> H
             messages.error(request, "Tick the box to confirm that the codings go with the transcript.")
         else:
             case = transcript.case
-            original = transcript.original
-            transcript.delete()
-            if original:
-                transaction.on_commit(lambda: original.storage.delete(original.name))
+            delete_with_originals(doomed=transcript)
             messages.success(request, f"Transcript “{transcript.title}” was deleted.")
             return redirect(case)
     context = {"project": project, "transcript": transcript, "coding_count": coding_count}
