@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from cases.deletion import delete_with_originals
 from cases.models import (
     Attribute,
     Case,
@@ -11,6 +12,16 @@ from cases.models import (
 )
 
 
+class DeletesOriginals:
+    """The admin's delete page and its "delete selected" action remove original files as the app does."""
+
+    def delete_model(self, request, obj) -> None:
+        delete_with_originals(doomed=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        delete_with_originals(doomed=queryset)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -18,7 +29,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(DeletesOriginals, admin.ModelAdmin):
     list_display = ["name", "created_by", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
@@ -36,7 +47,7 @@ class CaseAttributeValueInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(DeletesOriginals, admin.ModelAdmin):
     list_display = ["name", "project"]
     search_fields = ["name"]
     inlines = [CaseAttributeValueInline]
@@ -48,7 +59,7 @@ class TranscriptAttributeValueInline(admin.TabularInline):
 
 
 @admin.register(Transcript)
-class TranscriptAdmin(admin.ModelAdmin):
+class TranscriptAdmin(DeletesOriginals, admin.ModelAdmin):
     list_display = ["title", "case", "respondent", "respondent_role", "interview_date", "language"]
     list_filter = ["language"]
     search_fields = ["title", "respondent"]

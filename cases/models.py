@@ -211,8 +211,13 @@ class TranscriptQuerySet(models.QuerySet):
         return self.select_related("case").defer("text").order_by("case__name", "title")
 
 
+def project_originals_folder(project_id) -> str:
+    """The storage folder holding every original file uploaded to one project (and nothing else)."""
+    return f"originals/{project_id}"
+
+
 def original_upload_path(transcript: "Transcript", filename: str) -> str:
-    return f"originals/{transcript.case.project_id}/{uuid.uuid4().hex}/{filename}"
+    return f"{project_originals_folder(transcript.case.project_id)}/{uuid.uuid4().hex}/{filename}"
 
 
 class Transcript(models.Model):

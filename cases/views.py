@@ -4,12 +4,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases.access import get_project
+from cases.deletion import delete_with_originals
 from cases.forms import (
     AttributeForm,
     CaseForm,
@@ -34,17 +35,18 @@ from coding import usage
 @require_safe
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
+    # Counted before for_user narrows the memberships join to this user: counted after, every project has 1.
     projects = (
-        Project.objects.for_user(request.user)
-        .annotate(
+        Project.objects.annotate(
             case_count=Count("cases", distinct=True),
             member_count=Count("memberships", distinct=True),
         )
+        .for_user(request.user)
+        .annotate(my_role=F("memberships__role"))
         .order_by("name")
     )
-    roles = dict(request.user.memberships.values_list("project_id", "role"))
     for project in projects:
-        project.my_role = Role(roles[project.pk]).label
+        project.my_role = Role(project.my_role).label
     return render(request, "cases/project_list.html", {"projects": projects})
 
 
@@ -60,7 +62,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
             Membership.objects.create(project=project, user=request.user, role=Role.OWNER)
             for framework in ("icaf", "ior"):
                 if form.cleaned_data[f"seed_{framework}"]:
-                    seed_framework(project=project, framework=framework)
+                    seed_framework(project=project, framework=framework, user=request.user)
         messages.success(request, f"Project “{project.name}” created.")
         return redirect(project)
     return render(request, "cases/project_form.html", {"form": form})
@@ -108,7 +110,7 @@ def project_delete(request: HttpRequest, project_id) -> HttpResponse:
             messages.error(request, "Type the name of the project exactly to confirm the deletion.")
         else:
             name = project.name
-            project.delete()
+            delete_with_originals(doomed=project)
             messages.success(request, f"Project “{name}” and everything in it were deleted.")
             return redirect("cases:project_list")
     return render(request, "cases/project_delete.html", {"project": project, "counts": counts})
@@ -288,7 +290,7 @@ def case_delete(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
         "codings": usage.coding_count(transcripts=case.transcripts),
     }
     if request.method == "POST":
-        case.delete()
+        delete_with_originals(doomed=case)
         messages.success(request, f"Case “{case.name}” was deleted.")
         return redirect("cases:case_list", project.pk)
     return render(request, "cases/case_delete.html", {"project": project, "case": case, "counts": counts})
@@ -421,10 +423,7 @@ def transcript_delete(request: HttpRequest, project_id, transcript_id: int) -> H
             messages.error(request, "Tick the box to confirm that the codings go with the transcript.")
         else:
             case = transcript.case
-            original = transcript.original
-            transcript.delete()
-            if original:
-                transaction.on_commit(lambda: original.storage.delete(original.name))
+            delete_with_originals(doomed=transcript)
             messages.success(request, f"Transcript “{transcript.title}” was deleted.")
             return redirect(case)
     context = {"project": project, "transcript": transcript, "coding_count": coding_count}

@@ -158,6 +158,13 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"permission_refusal": {"()": "config.logfilters.PermissionRefusal"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's default console handler here printed every record a second time (with DEBUG on): the root's
+        # handler is the only one, and LOG_LEVEL applies to Django's records too.
+        "django": {"handlers": [], "level": "NOTSET", "propagate": True},
+        "django.request": {"filters": ["permission_refusal"]},
+    },
 }

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from docx import Document
 
+from cases.deletion import delete_with_originals
 from cases.models import Attribute, Case, CaseAttributeValue, Membership, Project, Role, Transcript
 from codebook.models import Code, Framework, Level
 from codebook.seeding import seed_framework
@@ -216,9 +217,18 @@ def _refresh_statistics() -> None:
 
 
 def remove_corpus(project: Project) -> None:
-    """Deletes a generated project and, on PostgreSQL, vacuums what it leaves: hundreds of thousands of dead
-    rows would slow every later run until autovacuum came by, and some servers run without it."""
-    project.delete()
+    """Deletes a generated project, its uploaded files and the users made for it and, on PostgreSQL,
+    vacuums what it leaves: hundreds of thousands of dead rows would slow every later run until autovacuum
+    came by, and some servers run without it.
+
+    The users made for it are its members that it leaves in no project: a coder another kept run still uses
+    stays, and so does anyone whose codings another project holds.
+    """
+    with transaction.atomic():
+        members = list(project.members.values_list("pk", flat=True))
+        delete_with_originals(doomed=project)
+        made_for_it = get_user_model().objects.filter(pk__in=members)
+        made_for_it.filter(memberships__isnull=True, codings__isnull=True).delete()
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             for model in (*BULK_TABLES, UndoStep):

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from cases.models import Membership, Role
+from cases.models import Membership, Project, Role
 from coding.models import Coding
 from coding.perf.corpus import make_corpus, remove_corpus, spans
 
@@ -223,6 +223,18 @@ def timed(ledger: Ledger, request, *, expect: int, label: str):
     return response
 
 
+def add_coders(*, project: Project, count: int) -> list:
+    """The clients' accounts, coders of the project; `remove_corpus` deletes them with it."""
+    users = []
+    for number in range(count):
+        user, _ = get_user_model().objects.get_or_create(username=f"load-coder-{number:02d}")
+        user.set_password(PASSWORD)
+        user.save()
+        users.append(user)
+    Membership.objects.bulk_create(Membership(project=project, user=user, role=Role.CODER) for user in users)
+    return users
+
+
 def run(*, clients: int, seconds: float, workers: int, small: bool, keep: bool) -> Report:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would drown the report
     sizes = (
@@ -232,15 +244,7 @@ def run(*, clients: int, seconds: float, workers: int, small: bool, keep: bool) 
     )
     corpus = make_corpus(scale=1, name=f"Load test {time.strftime('%Y-%m-%d %H:%M:%S')}", **sizes)
     project = corpus.project
-    users = []
-    for number in range(clients):
-        user, _ = get_user_model().objects.get_or_create(username=f"load-coder-{number:02d}")
-        user.set_password(PASSWORD)
-        user.save()
-        users.append(user)
-    Membership.objects.bulk_create(
-        [Membership(project=project, user=user, role=Role.CODER) for user in users]
-    )
+    users = add_coders(project=project, count=clients)
     transcripts = list(project.transcripts.values_list("pk", "text"))
     codes = list(project.codes.filter(is_codable=True).values_list("pk", flat=True))
     connection.close()  # the clients' threads must not share this connection with the server's writes

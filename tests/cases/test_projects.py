@@ -14,7 +14,7 @@ def test_project_list_is_fixed_query_count(client_for, owner, django_assert_num_
     for _ in range(5):
         MembershipFactory(user=owner, role=Role.VIEWER, project=CaseFactory().project)
     client = client_for(owner)
-    with django_assert_num_queries(4):  # session, user, projects with counts, my roles
+    with django_assert_num_queries(3):  # session, user, projects with their counts and my role
         response = client.get(reverse("cases:project_list"))
     assert response.text.count('class="card"') == 6
 
@@ -41,6 +41,15 @@ def test_create_project_seeded_with_both_frameworks(client_for, outsider):
     )
     project = Project.objects.get(name="Seeded")
     assert set(project.codes.values_list("framework", flat=True)) == {"icaf", "ior"}
+
+
+def test_seeding_from_the_new_project_form_names_its_creator_in_the_history(client_for, outsider):
+    client = client_for(outsider)
+    client.post(reverse("cases:project_create"), {"name": "Seeded", "seed_icaf": "on"})
+    project = Project.objects.get(name="Seeded")
+    assert list(project.codebook_events.values_list("action", "user")) == [("seed", outsider.pk)]
+    history = client.get(reverse("codebook:history", args=[project.pk]))
+    assert '<span class="who">· stranger</span>' in history.text
 
 
 def test_create_project_without_name_is_refused(client_for, outsider):
@@ -82,3 +91,19 @@ def test_htmx_requests_carry_the_csrf_header(client_for, owner):
     response = client_for(owner).get(reverse("cases:project_list"))
     assert 'hx-headers=\'{"X-CSRFToken": "' in response.text
     assert "htmx" in response.text  # the script tag served by django-htmx
+
+
+def test_project_list_counts_every_member_of_each_project(
+    client_for, owner, coder, viewer, django_assert_max_num_queries
+):
+    solo = CaseFactory().project
+    MembershipFactory(user=owner, role=Role.VIEWER, project=solo)
+    CaseFactory(project=solo)
+    client = client_for(owner)
+    with django_assert_max_num_queries(3):  # session, user, projects with their counts and my role
+        response = client.get(reverse("cases:project_list"))
+    cards = response.text.split('class="card"')[1:]
+    shared = next(card for card in cards if "Interagency data sharing" in card)
+    other = next(card for card in cards if solo.name in card)
+    assert "0 cases · 3 members · you are owner" in shared
+    assert "2 cases · 1 member · you are viewer" in other

@@ -181,11 +181,12 @@ def test_ior_seeds_the_relations_the_paper_states_once(project):
 
 def test_seeding_keeps_an_edited_relation_memo(project):
     seed_framework(project=project, framework="icaf")
-    relation = project.code_relations.get()
+    relation = project.code_relations.get(source__name="Unwilling to share (interest)")
     relation.memo = "Our reading."
     relation.save()
     seed_framework(project=project, framework="icaf")
-    assert project.code_relations.get().memo == "Our reading."
+    relation.refresh_from_db()
+    assert relation.memo == "Our reading."
 
 
 def test_seeding_is_recorded_in_the_history_once(project, owner, client_for):

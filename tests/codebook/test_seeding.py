@@ -1,9 +1,12 @@
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from codebook import seeding
 from codebook.models import Code
 from codebook.seeding import available_frameworks, load_framework, seed_framework
 from tests.factories import CodeFactory, CodingFactory, SegmentFactory, TranscriptFactory
@@ -168,3 +171,103 @@ def test_codebook_page_counts_each_codes_codings_and_interviews(client_for, view
     }
     assert rows[code.name] == ("3", "2")
     assert rows[unused.name] == ("0", "0")
+
+
+# The ICAF seed against its paper (Song, An and Huang 2023): each relation and where the paper states it.
+ICAF_RELATIONS = {
+    ("Unwilling to share (interest)", "is-cause-of", "Cannot share (technical)"): "Section 3:",
+    ("Inter-agency collaborative relationships", "weakens", "Participation dilemma"): "Section 4.6 (1)",
+    ("Shared data characteristics", "weakens", "Participation dilemma"): "Section 4.6 (1)",
+    ("Expected sharing benefits", "weakens", "Participation dilemma"): "Section 4.6 (2)",
+    ("Perceived sharing risks", "is-cause-of", "Participation dilemma"): "Section 4.6 (3)",
+    ("Perceived sharing costs", "is-cause-of", "Participation dilemma"): "Section 4.6 (3)",
+    ("Inter-agency collaborative relationships", "is-associated-with", "Shared data characteristics"): (
+        "Sections 4.6 (1) and 5.1 (3)"
+    ),
+    ("Perceived sharing risks", "is-associated-with", "Perceived sharing costs"): "Section 5.1 (3)",
+    ("Inter-agency collaborative relationships", "weakens", "Perceived sharing risks"): "Section 4.4",
+    ("Shared data quality", "weakens", "Perceived sharing risks"): "Section 4.4",
+    (
+        "Inter-agency collaborative relationships",
+        "strengthens",
+        "Expected sharing benefits",
+    ): "Section 4.6 (2)",
+    ("Inter-agency collaborative relationships", "weakens", "Perceived sharing costs"): "Section 4.6 (3)",
+}
+
+
+def icaf_relations(project) -> dict[tuple[str, str, str], str]:
+    rows = project.code_relations.values_list("source__name", "kind", "target__name", "memo")
+    return {(source, kind, target): memo for source, kind, target, memo in rows}
+
+
+def test_icaf_seeds_each_relation_the_paper_states_citing_its_section(project):
+    seed_framework(project=project, framework="icaf")
+    seeded = icaf_relations(project)
+    assert set(seeded) == set(ICAF_RELATIONS)
+    for relation, section in ICAF_RELATIONS.items():
+        assert seeded[relation].startswith(section), (relation, seeded[relation])
+    assert not any("Introduction" in memo for memo in seeded.values())
+
+
+def test_data_request_neglect_and_delay_is_a_coordination_risk_of_its_own(project):
+    seed_framework(project=project, framework="icaf")
+    code = project.codes.get(name="Data request neglect and delay")
+    assert code.parent.name == "Coordination risks" and code.level == "open" and code.is_codable
+    assert "4.4" in code.definition
+    assert "ignored or delayed" not in code.parent.inclusion  # no longer a leftover of the parent
+    assert code.position == code.parent.children.count() - 1  # after the siblings a project already has
+
+
+def test_the_fiscal_funding_placement_is_explained_where_coders_read_it(project):
+    seed_framework(project=project, framework="icaf")
+    selective = project.codes.get(name="Selective benefits")
+    collective = project.codes.get(name="Collective benefits")
+    assert "fiscal project funding" in selective.definition and "Section 4.3" in selective.definition
+    assert "fiscal funding" in collective.exclusion and "Selective benefits" in collective.exclusion
+    source = (Path(seeding.FRAMEWORK_DIR) / "icaf.yaml").read_text(encoding="utf-8")
+    comments = [line for line in source.splitlines() if line.lstrip().startswith("#")]
+    assert not [line for line in comments if "fiscal" in line.lower() or "funding" in line.lower()]
+
+
+def seeded_before(spec: seeding.FrameworkSpec) -> seeding.FrameworkSpec:
+    """The ICAF seed projects got before: no request-neglect code, one relation citing "Introduction"."""
+
+    def without_new_code(nodes: list[dict]) -> list[dict]:
+        return [
+            {**node, "children": without_new_code(node.get("children", []))}
+            for node in nodes
+            if node["name"] != "Data request neglect and delay"
+        ]
+
+    first = {**spec.relations[0], "memo": "Introduction: the latter decides the former to a certain extent."}
+    return replace(spec, codes=without_new_code(spec.codes), relations=[first])
+
+
+def test_reseeding_a_project_seeded_before_adds_the_new_code_and_relations_only(project, owner, monkeypatch):
+    current = load_framework("icaf")
+    with monkeypatch.context() as patched:
+        patched.setattr(seeding, "load_framework", lambda key: seeded_before(current))
+        before = seed_framework(project=project, framework="icaf")
+    assert not project.codes.filter(name="Data request neglect and delay").exists()
+    assert project.code_relations.count() == 1
+    edited = project.codes.get(name="Coordination risks")
+    edited.definition = "Our team's wording."
+    edited.save()
+
+    assert seed_framework(project=project, framework="icaf", user=owner) == 1
+    assert project.codes.count() == before + 1
+    names = list(project.codes.values_list("parent_id", "name"))
+    assert len(names) == len(set(names))  # nothing twice
+    assert set(icaf_relations(project)) == set(ICAF_RELATIONS)
+    assert project.code_relations.count() == len(ICAF_RELATIONS)
+    old = icaf_relations(project)[
+        ("Unwilling to share (interest)", "is-cause-of", "Cannot share (technical)")
+    ]
+    assert old.startswith("Introduction")  # what a project already holds is never rewritten
+    edited.refresh_from_db()
+    assert edited.definition == "Our team's wording."
+    event = project.codebook_events.first()
+    assert event.detail == {"framework": "icaf", "codes": 1, "relations": len(ICAF_RELATIONS) - 1}
+    assert seed_framework(project=project, framework="icaf") == 0
+    assert project.code_relations.count() == len(ICAF_RELATIONS)

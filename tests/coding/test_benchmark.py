@@ -1,11 +1,15 @@
 """What the benchmark and the load test report must be what happened (no test checks their timings)."""
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import reverse
 
-from coding.perf.benchmark import measure, percentile, stream_export
-from coding.perf.loadtest import postgres_cpu_seconds
+from cases.models import Project
+from coding.perf.benchmark import measure, percentile, run, stream_export
+from coding.perf.corpus import make_corpus, remove_corpus
+from coding.perf.loadtest import add_coders, postgres_cpu_seconds
 
 
 def test_measure_counts_one_requests_queries_and_times_each_run(client_for, owner):
@@ -18,7 +22,7 @@ def test_measure_counts_one_requests_queries_and_times_each_run(client_for, owne
 
     result = measure("projects", request, repeat=3)
     assert len(calls) == 4  # one counted, three timed
-    assert result.queries == 4  # session, user, projects with counts, my roles
+    assert result.queries == 3  # session, user, projects with their counts and my role
     assert result.runs == 3 and 0 < result.median_ms <= result.p95_ms
 
 
@@ -49,3 +53,40 @@ def test_database_cpu_is_read_only_for_a_local_postgresql():
         assert seconds is not None and seconds > 0  # the server answering this test has used some
     else:
         assert seconds is None
+
+
+def synthetic_usernames() -> set[str]:
+    names = get_user_model().objects.values_list("username", flat=True)
+    return {name for name in names if name.startswith(("bench-", "load-"))}
+
+
+@pytest.mark.django_db
+def test_a_small_benchmark_run_leaves_no_project_and_no_user_behind():
+    results = run(scales=[1], repeat=1, small=True, keep=False, report=lambda line: None)
+    assert results and not Project.objects.exists()
+    assert synthetic_usernames() == set()
+
+
+@pytest.mark.django_db
+def test_the_load_tests_corpus_goes_with_its_coders_and_uploaded_files(
+    settings, django_capture_on_commit_callbacks
+):
+    corpus = make_corpus(name="Load", transcripts_per_scale=2, words=200, segments_per_transcript=3)
+    add_coders(project=corpus.project, count=3)
+    transcript = corpus.project.transcripts.first()
+    transcript.original.save("uploaded.txt", ContentFile(b"Interviewer: hello"))
+    assert len(synthetic_usernames()) == 5  # two corpus coders, three clients
+    with django_capture_on_commit_callbacks(execute=True):
+        remove_corpus(corpus.project)
+    assert synthetic_usernames() == set() and not Project.objects.exists()
+    assert not [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()]
+
+
+@pytest.mark.django_db
+def test_removing_a_corpus_keeps_the_coders_a_kept_run_still_uses():
+    kept = make_corpus(name="Kept", transcripts_per_scale=1, words=200, segments_per_transcript=2)
+    gone = make_corpus(name="Gone", transcripts_per_scale=1, words=200, segments_per_transcript=2)
+    add_coders(project=gone.project, count=1)
+    remove_corpus(gone.project)
+    assert synthetic_usernames() == {"bench-coder-1", "bench-coder-2"}
+    assert Project.objects.get() == kept.project
