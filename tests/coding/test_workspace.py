@@ -445,9 +445,25 @@ def test_workspace_page_query_count_is_fixed(
     assert response.text.count('class="chip"') == 80
 
 
+# Each action: session, user, membership, transcript, the object it changes (or the codes it applies), the
+# change and its undo step in one transaction (two savepoint queries here, inside the test's transaction),
+# then the paragraphs it touched and the quotation's codings with their counts. A new quotation takes its
+# number (one query) and needs no second read of its codings; the panel redrawn after an in-vivo code or an
+# undo costs the codebook, the recent codes and the coders for its filter.
 @pytest.mark.parametrize(
     ("action", "queries"),
-    [("apply", 13), ("span", 14), ("valence", 12), ("memo", 12), ("delete", 14), ("undo", 22)],
+    [
+        ("apply", 13),
+        ("apply to the same quotation", 14),
+        ("in vivo", 26),
+        ("span", 13),
+        ("valence", 11),
+        ("memo", 11),
+        ("delete", 14),
+        ("remove the last code", 15),
+        ("remove a code", 13),
+        ("undo", 21),
+    ],
 )
 def test_action_query_counts_are_fixed(
     client_for, coder, transcript, codes, django_assert_num_queries, action, queries
@@ -461,8 +477,18 @@ def test_action_query_counts_are_fixed(
             segment=SegmentFactory(transcript=transcript, start=index + 1, end=index + 30),
             code=codes["political"],
         )
+    if action == "remove a code":
+        CodingFactory(segment=coding.segment, code=codes["political"], coder=coder)
+
+    def remove():
+        return client.post(url("coding:coding_delete_hx", transcript, coding_id=coding.pk), headers=HX)
+
     requests = {
         "apply": lambda: apply(client, transcript, 20, 60, codes["ownership"], codes["political"]),
+        "apply to the same quotation": lambda: apply(client, transcript, 0, 12, codes["political"]),
+        "in vivo": lambda: apply(
+            client, transcript, 20, 60, codes["ownership"], new_code="new", new_code_parent=codes["parent"].pk
+        ),
         "span": lambda: client.post(
             url("coding:segment_span_hx", transcript, segment_id=coding.segment_id),
             {"start": 0, "end": 30},
@@ -479,6 +505,8 @@ def test_action_query_counts_are_fixed(
         "delete": lambda: client.post(
             url("coding:segment_delete_hx", transcript, segment_id=coding.segment_id), headers=HX
         ),
+        "remove the last code": remove,
+        "remove a code": remove,
         "undo": lambda: client.post(url("coding:undo_hx", transcript), headers=HX),
     }
     if action == "undo":
