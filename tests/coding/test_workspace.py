@@ -1,6 +1,7 @@
 """The coding workspace on the server: applying, editing, undoing, and what each role may do."""
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -564,3 +565,50 @@ def test_user_text_is_escaped_everywhere_on_the_page(client_for, coder, project,
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
     panel = client_for(coder).get(url("coding:segment_hx", transcript, segment_id=segment.pk), headers=HX)
     assert "&quot;&gt;&lt;b&gt;memo&lt;/b&gt;" in panel.content.decode()
+
+
+def _panel_filters(html: str) -> tuple[bool, str | None]:
+    """Whether the redrawn code panel has "Only mine" ticked, and which coder its filter selects."""
+    panel = html[html.index('id="code-panel"') :]
+    mine = re.search(r'<input type="checkbox" name="mine"[^>]*>', panel).group(0)
+    coder = re.search(r'<select name="coder"[^>]*>(.*?)</select>', panel, re.S)
+    chosen = re.search(r'<option value="([^"]*)" selected>', coder.group(1)) if coder else None
+    return "checked" in mine, chosen.group(1) if chosen else None
+
+
+# The actions whose answer redraws the whole code panel, as the page sends them: the filters ride along.
+PANEL_ACTIONS = {
+    "in vivo": lambda client, transcript, codes, query: client.post(
+        url("coding:apply_hx", transcript) + query,
+        {"start": 0, "end": 11, "new_code": "guards", "new_code_parent": codes["parent"].pk},
+        headers=HX,
+    ),
+    "undo": lambda client, transcript, codes, query: client.post(
+        url("coding:undo_hx", transcript) + query, headers=HX
+    ),
+}
+
+
+@pytest.mark.parametrize("action", PANEL_ACTIONS)
+def test_a_redrawn_code_panel_keeps_only_mine(client_for, coder, transcript, codes, action):
+    client = client_for(coder)
+    apply(client, transcript, 13, 30, codes["ownership"])  # something to undo
+    page = client.get(url("coding:workspace", transcript) + "?mine=on")
+    assert 'data-filters="mine=on"' in page.text  # what the page sends back with each action
+    response = PANEL_ACTIONS[action](client, transcript, codes, "?mine=on")
+    assert response.status_code == 200
+    assert _panel_filters(response.text) == (True, "")
+
+
+@pytest.mark.parametrize("action", PANEL_ACTIONS)
+def test_a_redrawn_code_panel_keeps_the_coder_and_codes_filter(
+    client_for, coder, project, transcript, codes, action
+):
+    other = MembershipFactory(project=project, role=Role.CODER).user
+    client = client_for(coder)
+    apply(client, transcript, 13, 30, codes["ownership"])
+    query = f"?code={codes['ownership'].pk}&coder={other.pk}"
+    response = PANEL_ACTIONS[action](client, transcript, codes, query)
+    assert response.status_code == 200
+    assert _panel_filters(response.text) == (False, str(other.pk))
+    assert f'value="{codes["ownership"].pk}" checked' in response.text
