@@ -6,6 +6,7 @@ Who may edit what is the views' question (`can_edit_segment`, `can_edit_coding`)
 while `Refused` here is a sentence about the request itself.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -74,6 +75,17 @@ def retry_once(operation: Callable[[], T]) -> T:
             return operation()
 
 
+def retried_once(function: Callable[..., T]) -> Callable[..., T]:
+    """Makes `function` run as `retry_once` runs an operation."""
+
+    @functools.wraps(function)
+    def run(**kwargs) -> T:
+        return retry_once(lambda: function(**kwargs))
+
+    return run
+
+
+@retried_once
 def apply_codes(
     *,
     transcript: Transcript,
@@ -89,29 +101,6 @@ def apply_codes(
     The coder's quotation on that span is reused. One transaction with the undo step, run once more if it
     lost a race (`retry_once`); the in-vivo code is made inside it, so a refused apply leaves no code behind.
     """
-    return retry_once(
-        lambda: _apply_codes(
-            transcript=transcript,
-            start=start,
-            end=end,
-            codes=codes,
-            coder=coder,
-            valence=valence,
-            in_vivo=in_vivo,
-        )
-    )
-
-
-def _apply_codes(
-    *,
-    transcript: Transcript,
-    start: int,
-    end: int,
-    codes: list[Code],
-    coder,
-    valence: str,
-    in_vivo: InVivo | None,
-) -> Applied:
     start, end = trimmed_span(transcript.text, start, end)
     new_code, made = _in_vivo_code(transcript, in_vivo, coder) if in_vivo else (None, False)
     if new_code is not None and new_code not in codes:

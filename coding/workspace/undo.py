@@ -144,15 +144,10 @@ def revert(*, record: Undo, transcript: Transcript, user) -> str:
             _recode(segment, data["codings"], transcript)
             return "Restored the deleted quotation."
         case "recode":
-            segment = segments.filter(pk=record["segment"]).first()
-            if segment is None:
-                raise Refused("That quotation no longer exists.")
-            _recode(segment, record["codings"], transcript)
+            _recode(_still_there(segments, record["segment"]), record["codings"], transcript)
             return "Restored the removed code."
         case "span":
-            segment = segments.filter(pk=record["segment"]).first()
-            if segment is None:
-                raise Refused("That quotation no longer exists.")
+            segment = _still_there(segments, record["segment"])
             segment.transcript = transcript
             segment.start, segment.end = record["start"], record["end"]
             segment.save()
@@ -169,6 +164,13 @@ def revert(*, record: Undo, transcript: Transcript, user) -> str:
                 raise Refused("That quotation no longer exists.")
             return "Restored the previous memo."
     raise Refused("Nothing to undo.")
+
+
+def _still_there(segments, segment_id: int) -> Segment:
+    segment = segments.filter(pk=segment_id).first()
+    if segment is None:
+        raise Refused("That quotation no longer exists.")
+    return segment
 
 
 def _recode(segment: Segment, codings: list, transcript: Transcript) -> None:
