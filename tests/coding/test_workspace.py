@@ -9,6 +9,7 @@ from django.urls import reverse
 from cases.models import Role
 from codebook.models import Code, CodebookEvent
 from coding.models import Coding, Segment, UndoStep
+from coding.workspace import actions
 from tests.factories import (
     CodeFactory,
     CodingFactory,
@@ -397,6 +398,66 @@ def test_undo_of_an_in_vivo_apply_removes_the_new_code(client_for, coder, transc
     client.post(url("coding:undo_hx", transcript), headers=HX)
     assert not Code.objects.filter(name="bureau pride").exists()
     assert list(CodebookEvent.objects.order_by("pk").values_list("action", flat=True)) == ["create", "delete"]
+
+
+def test_undo_of_an_in_vivo_apply_that_reused_a_code_keeps_it(client_for, coder, transcript, codes):
+    client = client_for(coder)
+    apply(client, transcript, 0, 11, new_code="bureau pride", new_code_parent=codes["parent"].pk)
+    made = Code.objects.get(name="bureau pride")
+    client.post(url("coding:coding_delete_hx", transcript, coding_id=made.codings.get().pk), headers=HX)
+    apply(client, transcript, 13, 30, new_code="Bureau pride", new_code_parent=codes["parent"].pk)
+    assert Coding.objects.get().code == made  # the sibling of that name, not a second code
+    client.post(url("coding:undo_hx", transcript), headers=HX)
+    assert not Coding.objects.exists()
+    assert Code.objects.filter(pk=made.pk).exists()  # this apply did not make it, so its undo keeps it
+
+
+def test_in_vivo_name_of_a_category_is_refused_and_nothing_is_written(client_for, coder, transcript, codes):
+    response = apply(client_for(coder), transcript, 0, 11, new_code="determinants")
+    assert response.status_code == 400
+    assert "“Determinants” is a category and cannot be applied." in response.text
+    assert not Segment.objects.exists() and not UndoStep.objects.exists()
+
+
+def test_a_refused_in_vivo_apply_leaves_no_new_code(client_for, coder, case, codes):
+    transcript = TranscriptFactory(case=case, text="Words.\n\n   \n\nMore words.")
+    response = apply(client_for(coder), transcript, 7, 11, new_code="blank")
+    assert response.status_code == 400 and "only white space" in response.text
+    assert not Code.objects.filter(name="blank").exists() and not CodebookEvent.objects.exists()
+
+
+@pytest.mark.parametrize("action", ["apply", "span", "memo", "delete", "valence", "remove"])
+def test_an_action_and_its_undo_step_are_written_together(coder, transcript, codes, monkeypatch, action):
+    coding = CodingFactory(
+        segment=SegmentFactory(transcript=transcript, created_by=coder), code=codes["ownership"], coder=coder
+    )
+    segment = coding.segment
+    calls = {
+        "apply": lambda: actions.apply_codes(
+            transcript=transcript, start=20, end=40, codes=[codes["political"]], coder=coder
+        ),
+        "span": lambda: actions.change_span(segment=segment, start=0, end=30, user=coder),
+        "memo": lambda: actions.set_memo(segment=segment, memo="m", user=coder),
+        "delete": lambda: actions.delete_segment(segment=segment, user=coder),
+        "valence": lambda: actions.set_valence(coding=coding, valence="positive", user=coder),
+        "remove": lambda: actions.remove_coding(coding=coding, user=coder),
+    }
+    before = (
+        list(Segment.objects.values_list("pk", "start", "end", "memo")),
+        list(Coding.objects.values_list("pk", "valence")),
+    )
+
+    def fail(**kwargs):
+        raise RuntimeError("the undo step could not be written")
+
+    monkeypatch.setattr(actions.undo, "push", fail)
+    with pytest.raises(RuntimeError):
+        calls[action]()
+    after = (
+        list(Segment.objects.values_list("pk", "start", "end", "memo")),
+        list(Coding.objects.values_list("pk", "valence")),
+    )
+    assert after == before
 
 
 def test_undo_restores_boundaries_and_valence(client_for, coder, transcript, codes):
