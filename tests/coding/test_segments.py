@@ -264,3 +264,23 @@ def test_every_citation_prints_the_projects_own_number(
         headers={"HX-Request": "true"},
     ).text
     assert "Quotation Q1" in panel
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_undoing_at_the_same_instant_take_back_two_steps():
+    transcript = TranscriptFactory()
+    code, coder = _codes_and_coder(transcript.case.project)
+    for start in (0, 13, 30):
+        apply_codes(transcript=transcript, start=start, end=start + 5, codes=[code], coder=coder)
+    start_together, results = threading.Barrier(2), []
+
+    def undo_once():
+        start_together.wait(10)
+        return take_back(user=coder, transcript=transcript).span
+
+    threads = [_in_thread(undo_once, results) for _ in range(2)]
+    for thread in threads:
+        thread.join(30)
+    assert sorted(start for start, _ in results) == [13, 30]
+    assert list(Segment.objects.values_list("start", flat=True)) == [0]
