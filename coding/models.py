@@ -1,15 +1,82 @@
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models, router, transaction
 from django.db.models import F, Q
 
 from cases.models import Case, Project, Transcript
 from codebook.models import Code
 
 
-class Segment(models.Model):
-    """A quotation: `text[start:end]` of one transcript, in code points, end exclusive."""
+def quotation_id(number: int) -> str:
+    """How people cite a quotation: its number in the project (Q1, Q2, …), never the database id."""
+    return f"Q{number}"
 
+
+class QuotationSequence(models.Model):
+    """The highest quotation number a project has handed out; a row per project that has quotations.
+
+    A counter rather than one more than the highest number in use, so that the number of a deleted quotation
+    is never given to another (an old export or a paper may cite it).
+    """
+
+    project = models.OneToOneField(Project, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {quotation_id(self.last_number)}"
+
+    @classmethod
+    def take(cls, *, project_id, count: int = 1, using: str = "default") -> range:
+        """Hands out the next `count` numbers of the project.
+
+        One statement that creates or raises the counter and returns it. The row it writes stays locked until
+        the caller's transaction ends, so two coders applying at the same instant in one project wait for each
+        other here, for the rest of a short transaction, and never get the same number.
+        """
+        # The ORM's upsert can only overwrite the counter, not add to it; both databases take this SQL.
+        connection = connections[using]
+        table, key, last = map(connection.ops.quote_name, (cls._meta.db_table, "project_id", "last_number"))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({key}, {last}) VALUES (%s, %s) ON CONFLICT ({key}) "
+                f"DO UPDATE SET {last} = {table}.{last} + excluded.{last} RETURNING {last}",
+                [cls._meta.pk.get_db_prep_value(project_id, connection), count],
+            )
+            highest = cursor.fetchone()[0]
+        return range(highest - count + 1, highest + 1)
+
+
+class SegmentQuerySet(models.QuerySet):
+    def bulk_create(self, objs: Iterable["Segment"], *args, **kwargs) -> list["Segment"]:
+        """Numbers the new quotations first, as `Segment.save` does, so that every way of making one numbers
+        it; a project's share of the batch takes its numbers in one statement, in the batch's order."""
+        objs = list(objs)
+        unnumbered: dict = defaultdict(list)
+        for segment in objs:
+            segment.project_id = segment.project_id or segment.transcript.case.project_id
+            if segment.number is None:
+                unnumbered[segment.project_id].append(segment)
+        with transaction.atomic(using=self.db, savepoint=False):
+            for project_id, segments in unnumbered.items():
+                numbers = QuotationSequence.take(project_id=project_id, count=len(segments), using=self.db)
+                for segment, number in zip(segments, numbers, strict=True):
+                    segment.number = number
+            return super().bulk_create(objs, *args, **kwargs)
+
+
+class Segment(models.Model):
+    """A quotation: `text[start:end]` of one transcript, in code points, end exclusive.
+
+    `number` is the quotation's place in its project (Q1, Q2, …), handed out by `QuotationSequence` when it is
+    first saved and never reused. `project` repeats the transcript's project (a transcript never changes
+    project) so that the database can hold the numbers unique per project.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="segments", editable=False)
+    number = models.PositiveIntegerField(editable=False)
     transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="segments")
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
@@ -21,6 +88,8 @@ class Segment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = SegmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["transcript_id", "start", "end"]  # the column: no join to order
         constraints = [
@@ -31,11 +100,12 @@ class Segment(models.Model):
             models.UniqueConstraint(
                 fields=["transcript", "start", "end", "created_by"], name="segment_unique_span"
             ),
+            models.UniqueConstraint(fields=["project", "number"], name="segment_unique_number"),
         ]
         indexes = [models.Index(fields=["transcript", "start", "end"], name="segment_position_idx")]
 
     def __str__(self) -> str:
-        return f"Q{self.pk} [{self.start}:{self.end}]"
+        return f"{self.citable_id} [{self.start}:{self.end}]"
 
     def clean(self) -> None:
         text = self.transcript.text
@@ -49,11 +119,17 @@ class Segment(models.Model):
         # end <= len(text) spans two tables, so it is checked on every write here and the quote re-taken.
         self.clean()
         self.quote = self.transcript.text[self.start : self.end]
-        super().save(*args, **kwargs)
+        self.project_id = self.project_id or self.transcript.case.project_id
+        if self.number is not None:
+            return super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(Segment, instance=self)
+        with transaction.atomic(using=using, savepoint=False):  # a number is handed out with its row
+            self.number = QuotationSequence.take(project_id=self.project_id, using=using)[0]
+            return super().save(*args, **kwargs)
 
     @property
     def citable_id(self) -> str:
-        return f"Q{self.pk}"
+        return quotation_id(self.number)
 
 
 class Valence(models.TextChoices):
@@ -141,7 +217,7 @@ class UndoStep(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="+")
-    record = models.JSONField(help_text="What `coding.workspace.actions.undo` needs to revert the change.")
+    record = models.JSONField(help_text="What `coding.workspace.undo.revert` needs to revert the change.")
     start = models.PositiveIntegerField(help_text="The passage to redraw once undone.")
     end = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)

@@ -28,6 +28,7 @@ from cases.turns import Locator
 from codebook.models import Framework
 from coding.analysis.matrix import Cell, Matrix, describe
 from coding.analysis.retrieval import Facets, Selection, citation
+from coding.models import quotation_id
 
 EXCEL_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH = 500  # rows per chunk sent to the client
@@ -138,7 +139,7 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
             selection.codings()
             .order_by(*order, "segment__start", "segment__end", "segment_id", "pk")
             .values_list(
-                "segment_id",
+                "segment__number",
                 "segment__transcript_id",
                 "segment__start",
                 "segment__end",
@@ -165,7 +166,7 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
         current = None
         zone = timezone.get_current_timezone()  # once: looking it up per row costs a fifth of the export
         for (
-            segment_id,
+            number,
             transcript_id,
             start,
             end,
@@ -190,7 +191,7 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
                 ]
                 cited = citation(case=case, respondent=respondent, title=title)
             yield [
-                f"Q{segment_id}",
+                quotation_id(number),
                 *head,
                 locator.speaker(start),
                 locator.paragraph(start),

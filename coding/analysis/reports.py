@@ -21,7 +21,7 @@ from cases.turns import Locator
 from codebook.models import Framework
 from coding.analysis.matrix import scope_text
 from coding.analysis.retrieval import Facets, Selection, citation
-from coding.models import Valence
+from coding.models import Valence, quotation_id
 
 REPORT_LIMIT = 1000
 SIGN = {Valence.POSITIVE: "+", Valence.NEGATIVE: "−"}
@@ -105,6 +105,7 @@ def build_report(*, selection: Selection, facets: Facets, limit: int | None = No
             "segment__memo",
             "valence",
             "coder__username",
+            "segment__number",
         )[: limit + 1]
     )
     total = len(codings) if len(codings) <= limit else selection.codings().count()
@@ -134,6 +135,7 @@ def build_report(*, selection: Selection, facets: Facets, limit: int | None = No
         memo,
         valence,
         coder,
+        number,
     ) in codings:
         evidence = by_code.setdefault(code_id, CodeEvidence(tree.by_id[code_id]))
         if not evidence.cases or evidence.cases[-1].case != case:
@@ -142,7 +144,7 @@ def build_report(*, selection: Selection, facets: Facets, limit: int | None = No
         url = reverse("coding:workspace", args=[facets.project.pk, transcript_id])
         evidence.cases[-1].items.append(
             Evidence(
-                quote_id=f"Q{segment_id}",
+                quote_id=quotation_id(number),
                 text=quote,
                 citation=citation(case=case, respondent=respondent, title=title),
                 speaker=speaker,

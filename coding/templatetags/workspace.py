@@ -2,6 +2,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from codebook.models import Code
+from coding.models import Valence
 from coding.workspace.highlights import Paragraph
 from coding.workspace.highlights import markup as paragraph_markup
 from coding.workspace.page import code_rows as render_code_rows
@@ -17,3 +18,9 @@ def markup(paragraph: Paragraph, oob: bool = False) -> SafeString:
 @register.filter
 def code_rows(codes: list[Code], selected: frozenset[int]) -> SafeString:
     return render_code_rows(codes, selected=selected)
+
+
+@register.simple_tag
+def valence_model() -> type[Valence]:
+    """The valence choices, for the template to list them as the model has them."""
+    return Valence

@@ -1,10 +1,12 @@
-"""Writing quotations and codings, and undoing the last writes.
+"""The workspace's actions: apply codes, change a quotation's span or memo, delete it, set a valence, remove a
+code. Each is one call that writes the change and its undo step (`coding.workspace.undo`) in one transaction,
+so a step exists exactly when its change does; the views parse, call and render.
 
-Every operation returns an undo record, a small JSON-able dict that `undo()` turns back into the old state.
-The workspace keeps the last few in the database (`coding.workspace.undo`), so undo survives a reload and
-other tabs.
+Who may edit what is the views' question (`can_edit_segment`, `can_edit_coding`): a refusal there is a 403,
+while `Refused` here is a sentence about the request itself.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -13,19 +15,29 @@ from django.db import IntegrityError, transaction
 
 from cases.models import Membership, Transcript
 from cases.refusals import Refused
-from codebook import history
-from codebook.models import Code, CodebookAction
+from codebook.changes import create_code, name_clash
+from codebook.models import Code, Framework, Level
 from coding.models import Coding, Segment, Valence
+from coding.workspace import undo
 
-Undo = dict
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class InVivo:
+    """A code named while coding: the sibling of that name under `parent` if there is one, else a new one."""
+
+    name: str
+    parent: Code | None = None
 
 
 @dataclass(frozen=True)
 class Applied:
     segment: Segment
-    created: list[Coding]
-    undo: Undo
+    segment_created: bool
+    codes: list[Code]  # every code asked for, the in-vivo one included
+    created: list[Coding]  # the codings that were not there yet
+    in_vivo: Code | None = None
 
 
 def trimmed_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -63,17 +75,39 @@ def retry_once(operation: Callable[[], T]) -> T:
             return operation()
 
 
-# Each write below joins the caller's transaction if there is one (the view's, which keeps the undo step).
-# Nothing here recovers from an error part-way, so no savepoint: it would cost two round trips.
-@transaction.atomic(savepoint=False)
+def retried_once(function: Callable[..., T]) -> Callable[..., T]:
+    """Makes `function` run as `retry_once` runs an operation."""
+
+    @functools.wraps(function)
+    def run(**kwargs) -> T:
+        return retry_once(lambda: function(**kwargs))
+
+    return run
+
+
+@retried_once
 def apply_codes(
-    *, transcript: Transcript, start: int, end: int, codes: list[Code], coder, valence: str = Valence.NONE
+    *,
+    transcript: Transcript,
+    start: int,
+    end: int,
+    codes: list[Code],
+    coder,
+    valence: str = Valence.NONE,
+    in_vivo: InVivo | None = None,
 ) -> Applied:
-    """Codes `text[start:end]` (trimmed) with each code; the coder's segment on that span is reused."""
+    """Codes `text[start:end]` (trimmed) with each code, and with the in-vivo code if one is named.
+
+    The coder's quotation on that span is reused. One transaction with the undo step, run once more if it
+    lost a race (`retry_once`); the in-vivo code is made inside it, so a refused apply leaves no code behind.
+    """
     start, end = trimmed_span(transcript.text, start, end)
+    new_code, made = _in_vivo_code(transcript, in_vivo, coder) if in_vivo else (None, False)
+    if new_code is not None and new_code not in codes:
+        codes = [*codes, new_code]
     # Not get_or_create: its savepoint costs two round trips on every apply. A concurrent request of the same
     # coder on the same span can still win the race; the unique constraint then fails this transaction whole
-    # and the caller runs it again (`retry_once`), finding that segment.
+    # and `retry_once` runs it again, finding that segment.
     segment = Segment.objects.filter(transcript=transcript, start=start, end=end, created_by=coder).first()
     segment_created = segment is None
     if segment_created:
@@ -91,165 +125,103 @@ def apply_codes(
             if code.pk not in present
         ]
     )
-    undo = {
+    record = {
         "op": "unapply",
         "segment": segment.pk,
         "codings": [coding.pk for coding in created],
         "delete_segment": segment_created,
     }
-    return Applied(segment=segment, created=created, undo=undo)
+    if made:
+        record["new_code"] = new_code.pk  # undoing its first use removes it again, unless used since
+    undo.push(user=coder, segment=segment, record=record)
+    return Applied(
+        segment=segment, segment_created=segment_created, codes=codes, created=created, in_vivo=new_code
+    )
 
 
-def _snapshot(segment: Segment) -> dict:
-    """Everything needed to bring a quotation back with the same ids, so older undo records still apply."""
-    return {
-        "id": segment.pk,
-        "transcript": segment.transcript_id,
-        "start": segment.start,
-        "end": segment.end,
-        "memo": segment.memo,
-        "created_by": segment.created_by_id,
-        "codings": [
-            [coding.pk, coding.code_id, coding.coder_id, coding.valence]
-            for coding in segment.codings.order_by("pk")
-        ],
-    }
+def _in_vivo_code(transcript: Transcript, in_vivo: InVivo, user) -> tuple[Code, bool]:
+    """The code to apply for `in_vivo`, and whether it was made now (last among its siblings, and in the
+    codebook history)."""
+    project = transcript.case.project
+    existing = name_clash(project=project, parent=in_vivo.parent, name=in_vivo.name)
+    if existing is not None:
+        if not existing.is_codable:
+            raise Refused(f"“{existing.name}” is a category and cannot be applied.")
+        return existing, False
+    parent = in_vivo.parent
+    code = Code(
+        project=project,
+        parent=parent,
+        name=in_vivo.name,
+        level=Level.OPEN,
+        framework=Framework.EMERGENT,
+        colour=parent.colour if parent else "#fdd0a2",
+    )
+    code = create_code(code=code, user=user)
+    code.here = 0  # its count in the transcript before this apply, as the form gives the chosen codes
+    return code, True
 
 
-@transaction.atomic(savepoint=False)
-def delete_segment(*, segment: Segment) -> Undo:
-    undo = {"op": "restore", "segment": _snapshot(segment)}
-    segment.delete()
-    return undo
-
-
-@transaction.atomic(savepoint=False)
-def remove_coding(*, coding: Coding) -> Undo:
-    """Removes one code from a passage; a passage left with no code and no memo goes too."""
-    segment = coding.segment
-    undo = {"op": "restore", "segment": _snapshot(segment)}
-    coding_id = coding.pk
-    coding.delete()
-    if not segment.memo and not segment.codings.exists():
-        segment.delete()
-    else:
-        undo = {
-            "op": "recode",
-            "segment": segment.pk,
-            "codings": [[coding_id, coding.code_id, coding.coder_id, coding.valence]],
-        }
-    return undo
-
-
-@transaction.atomic(savepoint=False)
-def change_span(*, segment: Segment, start: int, end: int) -> Undo:
+@transaction.atomic
+def change_span(*, segment: Segment, start: int, end: int, user) -> None:
+    """Moves the quotation's boundaries (trimmed); its quote is taken again."""
     start, end = trimmed_span(segment.transcript.text, start, end)
     clash = Segment.objects.filter(
         transcript=segment.transcript_id, start=start, end=end, created_by=segment.created_by_id
     ).exclude(pk=segment.pk)
     if clash.exists():
         raise Refused("You already have a quotation on exactly that passage: add the codes to it instead.")
-    undo = {"op": "span", "segment": segment.pk, "start": segment.start, "end": segment.end}
+    old = (segment.start, segment.end)
     segment.start, segment.end = start, end
     segment.save()
-    return undo
+    undo.push(
+        user=user,
+        segment=segment,
+        record={"op": "span", "segment": segment.pk, "start": old[0], "end": old[1]},
+        span=(min(old[0], start), max(old[1], end)),
+    )
 
 
-@transaction.atomic(savepoint=False)
-def set_valence(*, coding: Coding, valence: str) -> Undo:
-    undo = {"op": "valence", "coding": coding.pk, "valence": coding.valence}
-    coding.valence = valence
-    coding.save(update_fields=["valence", "updated_at"])
-    return undo
-
-
-@transaction.atomic(savepoint=False)
-def set_memo(*, segment: Segment, memo: str) -> Undo:
-    undo = {"op": "memo", "segment": segment.pk, "memo": segment.memo}
+@transaction.atomic
+def set_memo(*, segment: Segment, memo: str, user) -> None:
+    record = {"op": "memo", "segment": segment.pk, "memo": segment.memo}
     segment.memo = memo
     segment.save(update_fields=["memo", "updated_at"])
-    return undo
+    undo.push(user=user, segment=segment, record=record)
 
 
-@transaction.atomic(savepoint=False)
-def undo(*, record: Undo, transcript: Transcript, user) -> str:
-    """Reverts one operation on `transcript`; returns what was undone, in words."""
-    segments = Segment.objects.filter(transcript=transcript)
-    match record["op"]:
-        case "unapply":
-            Coding.objects.filter(pk__in=record["codings"], segment__in=segments).delete()
-            if record["delete_segment"]:
-                segments.filter(pk=record["segment"], codings__isnull=True, memo="").delete()
-            if record.get("new_code"):  # the in-vivo code made for it, unless used since
-                unused = Code.objects.filter(
-                    pk=record["new_code"], codings__isnull=True, children__isnull=True
-                )
-                for code in unused.select_related("project"):
-                    history.record(
-                        project=code.project,
-                        user=user,
-                        action=CodebookAction.DELETE,
-                        summary=f"Removed the in-vivo code “{code.name}” by undoing its first use",
-                        detail={"code": history.snapshot(code)},
-                    )
-                    code.delete()
-            return "Undid applying codes."
-        case "restore":
-            data = record["segment"]
-            if (
-                Segment.objects.filter(pk=data["id"]).exists()
-                or segments.filter(
-                    start=data["start"], end=data["end"], created_by_id=data["created_by"]
-                ).exists()
-            ):
-                raise Refused("That passage has been coded again since; nothing to restore.")
-            segment = Segment.objects.create(
-                pk=data["id"],
-                transcript=transcript,
-                start=data["start"],
-                end=data["end"],
-                memo=data["memo"],
-                created_by_id=data["created_by"],
-            )
-            _recode(segment, data["codings"], transcript)
-            return "Restored the deleted quotation."
-        case "recode":
-            segment = segments.filter(pk=record["segment"]).first()
-            if segment is None:
-                raise Refused("That quotation no longer exists.")
-            _recode(segment, record["codings"], transcript)
-            return "Restored the removed code."
-        case "span":
-            segment = segments.filter(pk=record["segment"]).first()
-            if segment is None:
-                raise Refused("That quotation no longer exists.")
-            segment.start, segment.end = record["start"], record["end"]
-            segment.save()
-            return "Restored the previous boundaries."
-        case "valence":
-            updated = Coding.objects.filter(pk=record["coding"], segment__in=segments).update(
-                valence=record["valence"]
-            )
-            if not updated:
-                raise Refused("That coding no longer exists.")
-            return "Restored the previous valence."
-        case "memo":
-            if not segments.filter(pk=record["segment"]).update(memo=record["memo"]):
-                raise Refused("That quotation no longer exists.")
-            return "Restored the previous memo."
-    raise Refused("Nothing to undo.")
+@transaction.atomic
+def delete_segment(*, segment: Segment, user) -> set[int]:
+    """Deletes the quotation and its codings; returns the codes it carried."""
+    data = undo.snapshot(segment)
+    segment.delete()
+    undo.push(user=user, segment=segment, record={"op": "restore", "segment": data})
+    return {code_id for _, code_id, _, _ in data["codings"]}
 
 
-def _recode(segment: Segment, codings: list, transcript: Transcript) -> None:
-    wanted = [code_id for _, code_id, _, _ in codings]
-    codes = set(
-        Code.objects.filter(project=transcript.case.project_id, pk__in=wanted).values_list("pk", flat=True)
-    )
-    taken = set(Coding.objects.filter(pk__in=[pk for pk, _, _, _ in codings]).values_list("pk", flat=True))
-    Coding.objects.bulk_create(
-        [
-            Coding(pk=pk, segment=segment, code_id=code_id, coder_id=coder_id, valence=valence)
-            for pk, code_id, coder_id, valence in codings
-            if code_id in codes and pk not in taken  # a code deleted meanwhile cannot come back
-        ]
-    )
+@transaction.atomic
+def set_valence(*, coding: Coding, valence: str, user) -> None:
+    record = {"op": "valence", "coding": coding.pk, "valence": coding.valence}
+    coding.valence = valence
+    coding.save(update_fields=["valence", "updated_at"])
+    segment = coding.segment
+    undo.push(user=user, segment=segment, record=record)
+
+
+@transaction.atomic
+def remove_coding(*, coding: Coding, user) -> Segment | None:
+    """Removes one code from a passage; a passage left with no code and no memo goes too.
+
+    Returns the quotation, or None when it went.
+    """
+    segment = coding.segment
+    if segment.memo or segment.codings.exclude(pk=coding.pk).exists():
+        record = {"op": "recode", "segment": segment.pk, "codings": [undo.coding_row(coding)]}
+        coding.delete()
+        kept = segment
+    else:
+        record = {"op": "restore", "segment": undo.snapshot(segment)}
+        segment.delete()
+        kept = None
+    undo.push(user=user, segment=segment, record=record)
+    return kept

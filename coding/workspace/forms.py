@@ -1,12 +1,13 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import OuterRef
+from django.db.models.functions import Coalesce
 
-from cases.models import Project
-from cases.refusals import Refused
-from codebook.changes import create_code
-from codebook.models import Code, Framework, Level
+from cases.models import Project, Transcript
+from codebook.models import Code
 from coding.models import Valence
+from coding.workspace.actions import InVivo
+from coding.workspace.page import count_here
 
 
 class SpanForm(forms.Form):
@@ -22,18 +23,23 @@ class SpanForm(forms.Form):
 
 
 class ApplyForm(SpanForm):
-    """Codes a selection with existing codes and/or a new open (in-vivo) code."""
+    """Codes a selection with existing codes and/or a new open (in-vivo) code.
+
+    It checks what was sent; the in-vivo code is found or made by the apply itself (`actions.apply_codes`), in
+    its transaction.
+    """
 
     codes = forms.ModelMultipleChoiceField(queryset=Code.objects.none(), required=False)
     valence = forms.ChoiceField(choices=Valence.choices, required=False)
     new_code = forms.CharField(max_length=200, required=False, strip=True)
     new_code_parent = forms.ModelChoiceField(queryset=Code.objects.none(), required=False)
 
-    def __init__(self, *args, project: Project, **kwargs):
+    def __init__(self, *args, project: Project, transcript: Transcript, **kwargs):
         super().__init__(*args, **kwargs)
-        self.project = project
-        # Only this project's codes: an id from another project fails validation like any unknown id.
-        self.fields["codes"].queryset = project.codes.filter(is_codable=True)
+        # Only this project's codes: an id from another project fails validation like any unknown id. Each
+        # comes with its count in the transcript, so the answer to a new quotation need not count again.
+        here = Coalesce(count_here(OuterRef("pk"), transcript_id=transcript.pk), 0)
+        self.fields["codes"].queryset = project.codes.filter(is_codable=True).annotate(here=here)
         self.fields["new_code_parent"].queryset = project.codes.all()
 
     def clean_valence(self):
@@ -41,38 +47,13 @@ class ApplyForm(SpanForm):
 
     def clean(self):
         cleaned = super().clean()
-        name = cleaned.get("new_code")
-        if not cleaned.get("codes") and not name and not self.errors:
+        if not cleaned.get("codes") and not cleaned.get("new_code") and not self.errors:
             raise forms.ValidationError("Choose at least one code, or name a new one.")
-        if name:
-            parent = cleaned.get("new_code_parent")
-            siblings = self.project.codes.filter(Q(parent=parent) if parent else Q(parent__isnull=True))
-            existing = siblings.filter(name__iexact=name).first()
-            if existing is not None and not existing.is_codable:
-                self.add_error("new_code", f"“{existing.name}” is a category and cannot be applied.")
-            cleaned["existing_new_code"] = existing
         return cleaned
 
-    def new_code_instance(self, *, user) -> Code | None:
-        """The in-vivo code to apply: the sibling of that name if it exists, else a new open code."""
+    def in_vivo(self) -> InVivo | None:
         name = self.cleaned_data.get("new_code")
-        if not name:
-            return None
-        if self.cleaned_data.get("existing_new_code"):
-            return self.cleaned_data["existing_new_code"]
-        parent = self.cleaned_data.get("new_code_parent")
-        code = Code(
-            project=self.project,
-            parent=parent,
-            name=name,
-            level=Level.OPEN,
-            framework=Framework.EMERGENT,
-            colour=parent.colour if parent else "#fdd0a2",
-        )
-        try:
-            return create_code(code=code, user=user)  # placed last among its siblings, and in the history
-        except Refused as refusal:  # a sibling of that name appeared since the form was checked
-            raise Refused(refusal.message) from refusal
+        return InVivo(name=name, parent=self.cleaned_data.get("new_code_parent")) if name else None
 
 
 class ValenceForm(forms.Form):

@@ -18,10 +18,12 @@ RECENT_CODES = 8
 
 @dataclass(frozen=True)
 class Filters:
-    """Which codings are drawn. Empty means all."""
+    """Which codings are drawn. Empty means all; `mine` is the coder's own choice of `coder_id`, kept apart so
+    that the panel shows "Only mine" ticked again after an action."""
 
     code_ids: frozenset[int] = frozenset()
     coder_id: int | None = None
+    mine: bool = False
 
     def apply(self, codings):
         if self.code_ids:
@@ -31,8 +33,11 @@ class Filters:
         return codings
 
     def as_query(self) -> str:
+        """The filters as the workspace's query string, which the page sends back with every action."""
         parts = [f"code={code_id}" for code_id in sorted(self.code_ids)]
-        if self.coder_id:
+        if self.mine:
+            parts.append("mine=on")
+        elif self.coder_id:
             parts.append(f"coder={self.coder_id}")
         return "&".join(parts)
 

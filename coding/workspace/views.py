@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,26 +20,26 @@ from cases.access import get_project
 from cases.forms import error_sentence
 from cases.models import Project, Role, Transcript
 from cases.refusals import Refused
-from codebook.models import Code
 from coding.models import Coding, Segment
-from coding.workspace import actions as ops
-from coding.workspace import undo
+from coding.workspace import actions, undo
 from coding.workspace.forms import ApplyForm, MemoForm, SpanForm, ValenceForm, WorkspaceFilterForm
 from coding.workspace.page import Filters, code_panel, count_here, counts_in_transcript, paragraphs_with_marks
 
 
 def _transcript(project: Project, transcript_id: int) -> Transcript:
-    return get_object_or_404(project.transcripts.select_related("case"), pk=transcript_id)
+    transcript = get_object_or_404(project.transcripts.select_related("case"), pk=transcript_id)
+    transcript.case.project = project  # what the lookup was scoped by: the actions need not fetch it again
+    return transcript
 
 
 def _filters(request: HttpRequest, project: Project) -> tuple[WorkspaceFilterForm, Filters]:
     form = WorkspaceFilterForm(request.GET, project=project)
     if not form.is_valid():
         return form, Filters()
-    coder = form.cleaned_data["coder"]
-    coder_id = request.user.pk if form.cleaned_data["mine"] else (coder.pk if coder else None)
+    coder, mine = form.cleaned_data["coder"], form.cleaned_data["mine"]
+    coder_id = request.user.pk if mine else (coder.pk if coder else None)
     codes = frozenset(code.pk for code in form.cleaned_data["code"])
-    return form, Filters(code_ids=codes, coder_id=coder_id)
+    return form, Filters(code_ids=codes, coder_id=coder_id, mine=mine)
 
 
 def _workspace_url(project: Project, transcript: Transcript, segment: Segment | None = None) -> str:
@@ -76,6 +75,7 @@ def _changed(
     spans: list[tuple[int, int]],
     *,
     segment: Segment | None = None,
+    segment_codings: list[Coding] | None = None,
     codes: Iterable[int] = (),
     panel: bool = False,
     can_undo: bool = True,
@@ -84,10 +84,12 @@ def _changed(
 
     The touched paragraphs, the undo button and the segment panel come as out-of-band swaps; the counts of the
     codes whose use changed come as an event the page applies to the code panel, which is redrawn whole only
-    when `panel` is set (a new code, or an undo that may touch any code).
+    when `panel` is set (a new code, or an undo that may touch any code). `segment_codings`, counted, saves
+    reading the segment's codings again when the action knows them.
     """
-    # Most actions come without filters: build the filter form (two querysets) only when they do.
-    filters = _filters(request, project)[1] if request.GET else Filters()
+    # The page sends its filters with every action. The filter form is built when they come or when the panel
+    # is redrawn: the panel shows it, and must show the coder's choice again, "Only mine" included.
+    filter_form, filters = _filters(request, project) if request.GET or panel else (None, Filters())
     seen, paragraphs = set(), []
     for span in spans:
         for paragraph in paragraphs_with_marks(transcript=transcript, filters=filters, span=span):
@@ -103,11 +105,12 @@ def _changed(
         "can_undo": can_undo,
         "panel": panel,
         "filters": filters,
+        "filter_form": filter_form,
     }
     if panel:
         context.update(code_panel(transcript=transcript, membership=project.membership))
     if segment is not None:
-        context.update(_segment_context(segment, project, counted=True))
+        context.update(_segment_context(segment, project, counted=True, codings=segment_codings))
     response = render(request, "coding/workspace.html#changed", context)
     events = {"counts": {} if panel else _counts(transcript, set(codes), context.get("segment_codings", []))}
     if segment is not None:
@@ -136,32 +139,19 @@ def _refused(request: HttpRequest, project: Project, transcript: Transcript, mes
 def apply_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.CODER)
     transcript = _transcript(project, transcript_id)
-    form = ApplyForm(request.POST, project=project)
+    form = ApplyForm(request.POST, project=project, transcript=transcript)
     if not form.is_valid():
         return _refused(request, project, transcript, error_sentence(form))
-    chosen = list(form.cleaned_data["codes"])
-
-    def code_it() -> tuple[Code | None, list[Code], ops.Applied]:
-        new_code = form.new_code_instance(user=request.user)
-        codes = [*chosen, new_code] if new_code is not None and new_code not in chosen else chosen
-        applied = ops.apply_codes(
+    try:
+        applied = actions.apply_codes(
             transcript=transcript,
             start=form.cleaned_data["start"],
             end=form.cleaned_data["end"],
-            codes=codes,
+            codes=list(form.cleaned_data["codes"]),
             coder=request.user,
             valence=form.cleaned_data["valence"],
+            in_vivo=form.in_vivo(),
         )
-        segment = applied.segment
-        if new_code is not None and applied.created and new_code.created_by_id == request.user.pk:
-            applied.undo["new_code"] = new_code.pk
-        undo.push(
-            user=request.user, transcript=transcript, record=applied.undo, span=(segment.start, segment.end)
-        )
-        return new_code, codes, applied
-
-    try:
-        new_code, codes, applied = ops.retry_once(code_it)
     except Refused as refusal:
         return _refused(request, project, transcript, refusal.message)
     segment = applied.segment
@@ -174,9 +164,23 @@ def apply_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespon
         transcript,
         [(segment.start, segment.end)],
         segment=segment,
-        codes=[code.pk for code in codes],
-        panel=new_code is not None,
+        segment_codings=_codings_of_new_quotation(applied, request.user),
+        codes=[code.pk for code in applied.codes],
+        panel=applied.in_vivo is not None,
     )
+
+
+def _codings_of_new_quotation(applied: actions.Applied, coder) -> list[Coding] | None:
+    """The codings of a quotation this apply made, counted, without reading them again: they are the ones it
+    created, and each code came with its count before the apply (`ApplyForm`, or 0 for an in-vivo code made
+    now). None for any other quotation, or when an existing code was named in vivo (it came uncounted)."""
+    if not applied.segment_created or not all(hasattr(code, "here") for code in applied.codes):
+        return None
+    codes = {code.pk: code for code in applied.codes}
+    for coding in applied.created:
+        coding.code, coding.coder = codes[coding.code_id], coder
+        coding.here = coding.code.here + 1
+    return sorted(applied.created, key=lambda coding: coding.code.name)
 
 
 def _segment_for_edit(
@@ -185,22 +189,26 @@ def _segment_for_edit(
     segment = get_object_or_404(
         Segment.objects.filter(transcript=transcript).select_related("created_by"), pk=segment_id
     )
-    if not ops.can_edit_segment(segment, project.membership):
+    if not actions.can_edit_segment(segment, project.membership):
         raise PermissionDenied("Only the coder who made this quotation, or a project owner, can change it.")
+    segment.transcript = transcript
     return segment
 
 
-def _segment_context(segment: Segment, project: Project, *, counted: bool = False) -> dict:
-    codings = segment.codings.select_related("code", "coder").order_by("code__name")
-    if counted:  # each coding carries its code's count in the transcript, for an action's answer
-        codings = codings.annotate(here=count_here(OuterRef("code"), transcript_id=segment.transcript_id))
-    codings = list(codings)
+def _segment_context(
+    segment: Segment, project: Project, *, counted: bool = False, codings: list[Coding] | None = None
+) -> dict:
+    if codings is None:
+        query = segment.codings.select_related("code", "coder").order_by("code__name")
+        if counted:  # each coding carries its code's count in the transcript, for an action's answer
+            query = query.annotate(here=count_here(OuterRef("code"), transcript_id=segment.transcript_id))
+        codings = list(query)
     for coding in codings:
-        coding.editable = ops.can_edit_coding(coding, project.membership)
+        coding.editable = actions.can_edit_coding(coding, project.membership)
     return {
         "segment": segment,
         "segment_codings": codings,
-        "segment_editable": ops.can_edit_segment(segment, project.membership),
+        "segment_editable": actions.can_edit_segment(segment, project.membership),
     }
 
 
@@ -230,12 +238,9 @@ def segment_span_hx(request: HttpRequest, project_id, transcript_id: int, segmen
         return _refused(request, project, transcript, "Give the new start and end as offsets in the text.")
     old = (segment.start, segment.end)
     try:
-        with transaction.atomic():
-            record = ops.change_span(
-                segment=segment, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
-            )
-            span = (min(old[0], segment.start), max(old[1], segment.end))
-            undo.push(user=request.user, transcript=transcript, record=record, span=span)
+        actions.change_span(
+            segment=segment, start=form.cleaned_data["start"], end=form.cleaned_data["end"], user=request.user
+        )
     except Refused as refusal:
         return _refused(request, project, transcript, refusal.message)
     if not request.htmx:
@@ -252,9 +257,7 @@ def segment_memo_hx(request: HttpRequest, project_id, transcript_id: int, segmen
     form = MemoForm(request.POST)
     if not form.is_valid():
         return _refused(request, project, transcript, "The memo is too long (at most 20,000 characters).")
-    with transaction.atomic():
-        record = ops.set_memo(segment=segment, memo=form.cleaned_data["memo"])
-        undo.push(user=request.user, transcript=transcript, record=record, span=(segment.start, segment.end))
+    actions.set_memo(segment=segment, memo=form.cleaned_data["memo"], user=request.user)
     if not request.htmx:
         return redirect(_workspace_url(project, transcript, segment))
     return _changed(request, project, transcript, [(segment.start, segment.end)], segment=segment)
@@ -267,21 +270,21 @@ def segment_delete_hx(request: HttpRequest, project_id, transcript_id: int, segm
     transcript = _transcript(project, transcript_id)
     segment = _segment_for_edit(request, project, transcript, segment_id)
     span = (segment.start, segment.end)
-    with transaction.atomic():
-        record = ops.delete_segment(segment=segment)
-        undo.push(user=request.user, transcript=transcript, record=record, span=span)
+    codes = actions.delete_segment(segment=segment, user=request.user)
     if not request.htmx:
         messages.success(request, "Quotation deleted.")
         return redirect(_workspace_url(project, transcript))
-    return _changed(request, project, transcript, [span], codes=[c[1] for c in record["segment"]["codings"]])
+    return _changed(request, project, transcript, [span], codes=codes)
 
 
 def _coding_for_edit(project: Project, transcript: Transcript, coding_id: int) -> Coding:
     coding = get_object_or_404(
-        Coding.objects.filter(segment__transcript=transcript).select_related("segment"), pk=coding_id
+        Coding.objects.filter(segment__transcript=transcript).select_related("segment__created_by"),
+        pk=coding_id,
     )
-    if not ops.can_edit_coding(coding, project.membership):
+    if not actions.can_edit_coding(coding, project.membership):
         raise PermissionDenied("Only the coder who applied this code, or a project owner, can change it.")
+    coding.segment.transcript = transcript
     return coding
 
 
@@ -294,10 +297,8 @@ def coding_valence_hx(request: HttpRequest, project_id, transcript_id: int, codi
     form = ValenceForm(request.POST)
     if not form.is_valid():
         return _refused(request, project, transcript, "Valence must be positive, negative or none.")
+    actions.set_valence(coding=coding, valence=form.cleaned_data["valence"], user=request.user)
     segment = coding.segment
-    with transaction.atomic():
-        record = ops.set_valence(coding=coding, valence=form.cleaned_data["valence"])
-        undo.push(user=request.user, transcript=transcript, record=record, span=(segment.start, segment.end))
     if not request.htmx:
         return redirect(_workspace_url(project, transcript, segment))
     return _changed(request, project, transcript, [(segment.start, segment.end)], segment=segment)
@@ -309,12 +310,8 @@ def coding_delete_hx(request: HttpRequest, project_id, transcript_id: int, codin
     project = get_project(request, project_id, role=Role.CODER)
     transcript = _transcript(project, transcript_id)
     coding = _coding_for_edit(project, transcript, coding_id)
-    segment = coding.segment
-    span = (segment.start, segment.end)
-    with transaction.atomic():
-        record = ops.remove_coding(coding=coding)
-        undo.push(user=request.user, transcript=transcript, record=record, span=span)
-    remaining = Segment.objects.filter(pk=segment.pk).select_related("created_by").first()
+    span = (coding.segment.start, coding.segment.end)
+    remaining = actions.remove_coding(coding=coding, user=request.user)
     if not request.htmx:
         return redirect(_workspace_url(project, transcript, remaining))
     return _changed(request, project, transcript, [span], segment=remaining, codes=[coding.code_id])
@@ -326,11 +323,10 @@ def undo_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespons
     project = get_project(request, project_id, role=Role.CODER)
     transcript = _transcript(project, transcript_id)
     try:
-        message, span = undo.take_back(user=request.user, transcript=transcript)
+        undone = undo.take_back(user=request.user, transcript=transcript)
     except Refused as refusal:
         return _refused(request, project, transcript, refusal.message)
     if not request.htmx:
-        messages.success(request, message)
+        messages.success(request, undone.message)
         return redirect(_workspace_url(project, transcript))
-    more = undo.can_undo(user=request.user, transcript=transcript)
-    return _changed(request, project, transcript, [span], panel=True, can_undo=more)
+    return _changed(request, project, transcript, [undone.span], panel=True, can_undo=undone.more)

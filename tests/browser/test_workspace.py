@@ -187,7 +187,7 @@ def test_coding_end_to_end(page, log_in, setup, language):
     # Edit a boundary: open the first quotation, select a shorter passage and use it.
     page.locator(f'#text .chip[data-segment="{segment.pk}"]').first.click()
     panel = page.locator("#segment-panel")
-    expect(panel).to_contain_text(f"Quotation Q{segment.pk}")
+    expect(panel).to_contain_text("Quotation Q1")  # the project's first, whatever other projects hold
     select_with_mouse(page, flow["boundary"])
     page.keyboard.press("Escape")
     panel.get_by_role("button", name="Use current selection").click()
@@ -224,3 +224,31 @@ def test_viewer_reads_highlights_but_cannot_select_to_code(page, log_in, setup):
     select_with_mouse(page, "Every bureau guards its own data.")
     expect(page.locator("#picker")).to_have_count(0)
     assert page.locator("#text").get_attribute("contenteditable") is None
+
+
+def test_only_mine_stays_ticked_through_an_in_vivo_code_and_its_undo(page, log_in, setup):
+    transcript = TranscriptFactory(case=setup["case"], text=ENGLISH)
+    log_in("coder1", "s3cret-pass-word")
+    workspace(page, setup, transcript)
+    panel = page.locator("#code-panel")
+    panel.get_by_label("Only mine").check()
+    expect(page.locator("#text")).to_have_attribute("data-filters", "mine=on")
+
+    # An in-vivo code redraws the whole panel (it has a new row): the filter must come back as it was.
+    select_with_mouse(page, "the data belongs to them")
+    page.locator(".new-code summary").click()
+    page.locator("#new-code").fill("belongs to them")
+    page.locator("#new-code").press("Enter")
+    wait_for_codings(page, 1)
+    expect(panel.locator(".code-name", has_text="belongs to them")).to_be_visible()
+    expect(panel.get_by_label("Only mine")).to_be_checked()
+    expect(panel.get_by_label("Coder")).to_be_visible()
+
+    # Undo redraws it again, without the in-vivo code.
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("Control+z")
+    expect(panel.locator(".code-name", has_text="belongs to them")).to_have_count(0)
+    wait_for_codings(page, 0)
+    expect(panel.get_by_label("Only mine")).to_be_checked()
+    expect(panel.get_by_label("Coder")).to_be_visible()
+    page.screenshot(path="/tmp/workspace-only-mine-after-undo.png")

@@ -70,7 +70,7 @@ def test_one_row_per_coding_with_every_column(client_for, analysis, viewer):
     s1 = analysis.segments.s1
     first = found[0]
     assert first == {
-        "quote id": f"Q{s1.pk}",
+        "quote id": s1.citable_id,
         "case": "City X",
         "case: City size": "large",
         "transcript": "X1",

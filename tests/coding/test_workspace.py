@@ -1,6 +1,7 @@
 """The coding workspace on the server: applying, editing, undoing, and what each role may do."""
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -8,6 +9,7 @@ from django.urls import reverse
 from cases.models import Role
 from codebook.models import Code, CodebookEvent
 from coding.models import Coding, Segment, UndoStep
+from coding.workspace import actions
 from tests.factories import (
     CodeFactory,
     CodingFactory,
@@ -398,6 +400,66 @@ def test_undo_of_an_in_vivo_apply_removes_the_new_code(client_for, coder, transc
     assert list(CodebookEvent.objects.order_by("pk").values_list("action", flat=True)) == ["create", "delete"]
 
 
+def test_undo_of_an_in_vivo_apply_that_reused_a_code_keeps_it(client_for, coder, transcript, codes):
+    client = client_for(coder)
+    apply(client, transcript, 0, 11, new_code="bureau pride", new_code_parent=codes["parent"].pk)
+    made = Code.objects.get(name="bureau pride")
+    client.post(url("coding:coding_delete_hx", transcript, coding_id=made.codings.get().pk), headers=HX)
+    apply(client, transcript, 13, 30, new_code="Bureau pride", new_code_parent=codes["parent"].pk)
+    assert Coding.objects.get().code == made  # the sibling of that name, not a second code
+    client.post(url("coding:undo_hx", transcript), headers=HX)
+    assert not Coding.objects.exists()
+    assert Code.objects.filter(pk=made.pk).exists()  # this apply did not make it, so its undo keeps it
+
+
+def test_in_vivo_name_of_a_category_is_refused_and_nothing_is_written(client_for, coder, transcript, codes):
+    response = apply(client_for(coder), transcript, 0, 11, new_code="determinants")
+    assert response.status_code == 400
+    assert "“Determinants” is a category and cannot be applied." in response.text
+    assert not Segment.objects.exists() and not UndoStep.objects.exists()
+
+
+def test_a_refused_in_vivo_apply_leaves_no_new_code(client_for, coder, case, codes):
+    transcript = TranscriptFactory(case=case, text="Words.\n\n   \n\nMore words.")
+    response = apply(client_for(coder), transcript, 7, 11, new_code="blank")
+    assert response.status_code == 400 and "only white space" in response.text
+    assert not Code.objects.filter(name="blank").exists() and not CodebookEvent.objects.exists()
+
+
+@pytest.mark.parametrize("action", ["apply", "span", "memo", "delete", "valence", "remove"])
+def test_an_action_and_its_undo_step_are_written_together(coder, transcript, codes, monkeypatch, action):
+    coding = CodingFactory(
+        segment=SegmentFactory(transcript=transcript, created_by=coder), code=codes["ownership"], coder=coder
+    )
+    segment = coding.segment
+    calls = {
+        "apply": lambda: actions.apply_codes(
+            transcript=transcript, start=20, end=40, codes=[codes["political"]], coder=coder
+        ),
+        "span": lambda: actions.change_span(segment=segment, start=0, end=30, user=coder),
+        "memo": lambda: actions.set_memo(segment=segment, memo="m", user=coder),
+        "delete": lambda: actions.delete_segment(segment=segment, user=coder),
+        "valence": lambda: actions.set_valence(coding=coding, valence="positive", user=coder),
+        "remove": lambda: actions.remove_coding(coding=coding, user=coder),
+    }
+    before = (
+        list(Segment.objects.values_list("pk", "start", "end", "memo")),
+        list(Coding.objects.values_list("pk", "valence")),
+    )
+
+    def fail(**kwargs):
+        raise RuntimeError("the undo step could not be written")
+
+    monkeypatch.setattr(actions.undo, "push", fail)
+    with pytest.raises(RuntimeError):
+        calls[action]()
+    after = (
+        list(Segment.objects.values_list("pk", "start", "end", "memo")),
+        list(Coding.objects.values_list("pk", "valence")),
+    )
+    assert after == before
+
+
 def test_undo_restores_boundaries_and_valence(client_for, coder, transcript, codes):
     coding = CodingFactory(
         segment=SegmentFactory(transcript=transcript, created_by=coder), code=codes["ownership"], coder=coder
@@ -445,9 +507,25 @@ def test_workspace_page_query_count_is_fixed(
     assert response.text.count('class="chip"') == 80
 
 
+# Each action: session, user, membership, transcript, the object it changes (or the codes it applies), the
+# change and its undo step in one transaction (two savepoint queries here, inside the test's transaction),
+# then the paragraphs it touched and the quotation's codings with their counts. A new quotation takes its
+# number (one query) and needs no second read of its codings; the panel redrawn after an in-vivo code or an
+# undo costs the codebook, the recent codes and the coders for its filter.
 @pytest.mark.parametrize(
     ("action", "queries"),
-    [("apply", 13), ("span", 14), ("valence", 12), ("memo", 12), ("delete", 14), ("undo", 22)],
+    [
+        ("apply", 13),
+        ("apply to the same quotation", 14),
+        ("in vivo", 26),
+        ("span", 13),
+        ("valence", 11),
+        ("memo", 11),
+        ("delete", 14),
+        ("remove the last code", 15),
+        ("remove a code", 13),
+        ("undo", 21),
+    ],
 )
 def test_action_query_counts_are_fixed(
     client_for, coder, transcript, codes, django_assert_num_queries, action, queries
@@ -461,8 +539,18 @@ def test_action_query_counts_are_fixed(
             segment=SegmentFactory(transcript=transcript, start=index + 1, end=index + 30),
             code=codes["political"],
         )
+    if action == "remove a code":
+        CodingFactory(segment=coding.segment, code=codes["political"], coder=coder)
+
+    def remove():
+        return client.post(url("coding:coding_delete_hx", transcript, coding_id=coding.pk), headers=HX)
+
     requests = {
         "apply": lambda: apply(client, transcript, 20, 60, codes["ownership"], codes["political"]),
+        "apply to the same quotation": lambda: apply(client, transcript, 0, 12, codes["political"]),
+        "in vivo": lambda: apply(
+            client, transcript, 20, 60, codes["ownership"], new_code="new", new_code_parent=codes["parent"].pk
+        ),
         "span": lambda: client.post(
             url("coding:segment_span_hx", transcript, segment_id=coding.segment_id),
             {"start": 0, "end": 30},
@@ -479,6 +567,8 @@ def test_action_query_counts_are_fixed(
         "delete": lambda: client.post(
             url("coding:segment_delete_hx", transcript, segment_id=coding.segment_id), headers=HX
         ),
+        "remove the last code": remove,
+        "remove a code": remove,
         "undo": lambda: client.post(url("coding:undo_hx", transcript), headers=HX),
     }
     if action == "undo":
@@ -536,3 +626,50 @@ def test_user_text_is_escaped_everywhere_on_the_page(client_for, coder, project,
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
     panel = client_for(coder).get(url("coding:segment_hx", transcript, segment_id=segment.pk), headers=HX)
     assert "&quot;&gt;&lt;b&gt;memo&lt;/b&gt;" in panel.content.decode()
+
+
+def _panel_filters(html: str) -> tuple[bool, str | None]:
+    """Whether the redrawn code panel has "Only mine" ticked, and which coder its filter selects."""
+    panel = html[html.index('id="code-panel"') :]
+    mine = re.search(r'<input type="checkbox" name="mine"[^>]*>', panel).group(0)
+    coder = re.search(r'<select name="coder"[^>]*>(.*?)</select>', panel, re.S)
+    chosen = re.search(r'<option value="([^"]*)" selected>', coder.group(1)) if coder else None
+    return "checked" in mine, chosen.group(1) if chosen else None
+
+
+# The actions whose answer redraws the whole code panel, as the page sends them: the filters ride along.
+PANEL_ACTIONS = {
+    "in vivo": lambda client, transcript, codes, query: client.post(
+        url("coding:apply_hx", transcript) + query,
+        {"start": 0, "end": 11, "new_code": "guards", "new_code_parent": codes["parent"].pk},
+        headers=HX,
+    ),
+    "undo": lambda client, transcript, codes, query: client.post(
+        url("coding:undo_hx", transcript) + query, headers=HX
+    ),
+}
+
+
+@pytest.mark.parametrize("action", PANEL_ACTIONS)
+def test_a_redrawn_code_panel_keeps_only_mine(client_for, coder, transcript, codes, action):
+    client = client_for(coder)
+    apply(client, transcript, 13, 30, codes["ownership"])  # something to undo
+    page = client.get(url("coding:workspace", transcript) + "?mine=on")
+    assert 'data-filters="mine=on"' in page.text  # what the page sends back with each action
+    response = PANEL_ACTIONS[action](client, transcript, codes, "?mine=on")
+    assert response.status_code == 200
+    assert _panel_filters(response.text) == (True, "")
+
+
+@pytest.mark.parametrize("action", PANEL_ACTIONS)
+def test_a_redrawn_code_panel_keeps_the_coder_and_codes_filter(
+    client_for, coder, project, transcript, codes, action
+):
+    other = MembershipFactory(project=project, role=Role.CODER).user
+    client = client_for(coder)
+    apply(client, transcript, 13, 30, codes["ownership"])
+    query = f"?code={codes['ownership'].pk}&coder={other.pk}"
+    response = PANEL_ACTIONS[action](client, transcript, codes, query)
+    assert response.status_code == 200
+    assert _panel_filters(response.text) == (False, str(other.pk))
+    assert f'value="{codes["ownership"].pk}" checked' in response.text
