@@ -25,6 +25,7 @@ from cases.importing.uploads import Metadata, import_upload
 from cases.models import Case, Membership, Project, Role, Transcript
 from cases.refusals import Refused
 from cases.search import MAX_QUERY, search, uses_full_text
+from cases.speakers import turns_of
 from cases.turns import label_paragraphs
 from codebook.seeding import seed_framework
 
@@ -383,7 +384,7 @@ def transcript_detail(request: HttpRequest, project_id, transcript_id: int) -> H
     context = {
         "project": project,
         "transcript": transcript,
-        "paragraphs": label_paragraphs(transcript.text, transcript.paragraphs()),
+        "paragraphs": label_paragraphs(transcript.text, transcript.paragraphs(), turns_of(transcript)),
         "attribute_values": transcript.attribute_values.select_related("attribute").order_by(
             "attribute__position"
         ),

@@ -2,7 +2,8 @@
 
 `extract` vets the file before any parser sees it (size, that the content is what the extension says, zip
 bombs, DTDs in Office XML), decodes byte-text formats, hands the document to its reader in
-`cases.importing.readers` and normalises the result. Every failure is a `Refused` whose message is
+`cases.importing.readers`, normalises the result and finds its speaker labels (`cases.importing.recognise`),
+which annotate the text without changing it. Every failure is a `Refused` whose message is
 one sentence naming the file; nothing here touches the database or the file system.
 
 Encodings, in order: the researcher's choice (strictly), a byte-order mark, strict UTF-8, an HTML page's
@@ -23,8 +24,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from cases.importing.normalise import normalise
-from cases.importing.readers import NoTextLayer, PasswordProtected, Unreadable
+from cases.importing.normalise import normalise_marked
+from cases.importing.readers import NoTextLayer, PasswordProtected, Unreadable, source
 from cases.importing.readers.captions import read_captions
 from cases.importing.readers.encodings import detect_legacy, unmarked_utf16
 from cases.importing.readers.html import read_html
@@ -33,7 +34,9 @@ from cases.importing.readers.opendocument import read_odt
 from cases.importing.readers.pdf import read_pdf
 from cases.importing.readers.rtf import declared_encoding, read_rtf
 from cases.importing.readers.word import read_docx
+from cases.importing.recognise import recognise
 from cases.refusals import Refused
+from cases.turns import Label
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +90,7 @@ class Extracted:
     format: str  # "txt", "md", "docx", "odt", "pdf", "rtf", "html", "vtt" or "srt"
     encoding: str | None  # the codec used for byte-text formats (a name `codecs.lookup` accepts), else None
     title: str  # from the file name, e.g. "City X interview 03"
+    labels: tuple[Label, ...] = ()  # speaker labels: declared by the format or recognised, in text order
 
 
 def extract(*, filename: str, data: bytes, encoding: str | None = None) -> Extracted:
@@ -116,12 +120,13 @@ def extract(*, filename: str, data: bytes, encoding: str | None = None) -> Extra
     # Normalising only shrinks white space; text many times the limit cannot get under it and is not worth it.
     if len(raw) > 4 * limit:
         raise _too_long(name, len(raw), limit)
-    text = normalise(raw)
+    text, declared = normalise_marked(raw)
     if not text:
         raise Refused(f"“{name}” holds no text.")
     if len(text) > limit:
         raise _too_long(name, len(text), limit)
-    return Extracted(text=text, format=file_format, encoding=used, title=_title(name))
+    labels = tuple(recognise(text, declared=declared))
+    return Extracted(text=text, format=file_format, encoding=used, title=_title(name), labels=labels)
 
 
 def decode_text(data: bytes, *, encoding: str | None = None) -> tuple[str, str]:
@@ -144,6 +149,7 @@ def check_size(*, filename: str, size: int) -> None:
 def _read_text_format(*, name: str, data: bytes, encoding: str | None, file_format: str) -> tuple[str, str]:
     declared = _html_charset(data) if file_format == "html" else None
     text, used = _decode(data, encoding=encoding, subject=f"“{name}”", declared=declared)
+    text = source(text)
     try:
         if file_format == "md":
             return read_markdown(text), used
@@ -262,9 +268,9 @@ def _read_rtf(*, name: str, data: bytes, encoding: str | None) -> tuple[str, str
     else:
         codec = declared_encoding(data)
     label = _ENCODING_NAMES.get(codec, (encoding or codec).upper())
-    source = _strictly(data, codec, subject=f"“{name}”", label=label)
+    document = _strictly(data, codec, subject=f"“{name}”", label=label)
     try:
-        return read_rtf(source, encoding=codec), codec
+        return source(read_rtf(document, encoding=codec)), codec
     except UnicodeDecodeError as error:
         raise Refused(
             f"“{name}” is not valid {label} text: it holds characters {label} cannot express."
@@ -339,7 +345,7 @@ def _read_pdf(*, name: str, data: bytes, encoding: str | None) -> tuple[str, Non
     if b"%PDF-" not in data[:1024]:  # readers accept a little junk before the header, as Acrobat does
         raise _mismatch(name, data, "pdf")
     try:
-        return read_pdf(data), None
+        return source(read_pdf(data)), None
     except PasswordProtected:
         raise Refused(
             f"“{name}” is password-protected; save a copy without the password and upload that."

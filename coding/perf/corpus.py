@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from docx import Document
 
 from cases.models import Attribute, Case, CaseAttributeValue, Membership, Project, Role, Transcript
+from cases.speakers import store_recognised
 from codebook.models import Code, Framework, Level
 from codebook.seeding import seed_framework
 from coding.models import Coding, Segment, UndoStep, Valence
@@ -167,6 +168,7 @@ def make_corpus(
             ],
             batch_size=200,
         )
+        store_recognised(transcripts=transcripts)
         total_segments = total_codings = 0
         for transcript in transcripts:
             chosen = spans(rng, transcript.text, segments_per_transcript)
