@@ -13,8 +13,8 @@ to the wrong person, so a span is taken only when one of these holds:
 
 A recognised name is short (at most five words, 40 characters), starts with a letter, does not end a sentence
 and is not a metadata key (``license:``, ``dct:license``, ``http:``). A line that continues a sentence broken
-by a hard wrap ("So I'm trying to ⏎ tease apart: how…") does not open a turn unless its name already opened
-two turns elsewhere.
+by a hard wrap ("So I'm trying to ⏎ tease apart: how…", the line above ending no sentence and opening with
+no name) does not open a turn unless its name opened two turns elsewhere.
 """
 
 import bisect
@@ -147,7 +147,16 @@ def _candidates(text: str) -> Iterable[_Candidate]:
         start = match.start()
         paragraph += text.count("\n\n", scanned, start)
         scanned = start
-        opens_paragraph = start == 0 or text[start - 2 : start] == "\n\n"
-        previous_line = text[text.rfind("\n", 0, max(start - 1, 0)) + 1 : max(start - 1, 0)].rstrip()
-        safe = opens_paragraph or previous_line.endswith(_SENTENCE_END) or not previous_line
+        # A line starting after one that ended no sentence and named no speaker continues a hard-wrapped
+        # sentence. Paragraph breaks do not tell: a text without blank lines has one paragraph per line.
+        above = text.rfind("\n", 0, start - 1) if start > 1 else -1
+        previous = text[above + 1 : start - 1].rstrip() if start else ""
+        if not previous and above > 0:  # a blank line: the line before it
+            previous = text[text.rfind("\n", 0, above) + 1 : above].rstrip()
+        safe = not previous or previous.endswith(_SENTENCE_END) or _opens_with_name(previous)
         yield _Candidate(start=start, end=match.end(), speaker=name, safe=safe, paragraph=paragraph)
+
+
+def _opens_with_name(line: str) -> bool:
+    match = _CANDIDATE.match(line)
+    return match is not None and is_name(match.group("colon") or match.group("tag") or match.group("stamped"))

@@ -21,7 +21,6 @@ from pypdf import PdfWriter
 from cases.importing.extract import ACCEPTED_EXTENSIONS, Extracted, decode_text, extract
 from cases.importing.normalise import normalise
 from cases.refusals import Refused
-from cases.turns import find_turns
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
@@ -57,7 +56,7 @@ SPEAKERS = ["访谈员", "受访者", "访谈员", "受访者", "Interviewer", "
 
 
 def speakers(result: Extracted) -> list[str]:
-    return [turn.speaker for turn in find_turns(result.text)]
+    return [label.speaker for label in result.labels]
 
 
 def refusal(**kwargs) -> str:
