@@ -60,8 +60,12 @@ def labels_for(transcript_ids: Iterable[int] | QuerySet) -> dict[int, list[Label
 
 
 def turns_of(transcript: Transcript) -> tuple[Turn, ...]:
-    """The transcript's speaker turns, from its stored labels (one query)."""
-    return turns_from(transcript.text, labels_of(transcript))
+    """The transcript's speaker turns, from its stored labels: one query, then kept on the instance (an action
+    that redraws several passages asks more than once)."""
+    cached = getattr(transcript, "_speaker_turns", None)
+    if cached is None:
+        cached = transcript._speaker_turns = turns_from(transcript.text, labels_of(transcript))
+    return cached
 
 
 def speakers(labels: Iterable[Label]) -> list[Speaker]:

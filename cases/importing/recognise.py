@@ -9,7 +9,8 @@ to the wrong person, so a span is taken only when one of these holds:
   (`[id1]`); readers mark those, `normalise_marked` returns them;
 - or it recurs as a dialogue does: the same name opens at least two lines, each as ``Name: …`` (full-width
   ``名字：…`` and Markdown headings ``### 問：…`` too), ``[Name] …`` or a line ``Name 00:01`` above the
-  speech, and labelled paragraphs are at least a tenth of the text's paragraphs.
+  speech, and labelled paragraphs are at least a tenth of the text's paragraphs;
+- or every paragraph opens with a label and there are at least two speakers (a short "問：… 答：…").
 
 A recognised name is short (at most five words, 40 characters), starts with a letter, does not end a sentence
 and is not a metadata key (``license:``, ``dct:license``, ``http:``). A line that continues a sentence broken
@@ -117,6 +118,11 @@ def _recurring(text: str) -> list[Label]:
     by_name: dict[str, list[_Candidate]] = defaultdict(list)
     for candidate in candidates:
         by_name[candidate.speaker].append(candidate)
+    paragraphs = text.count("\n\n") + 1
+    opening = {c.paragraph for c in candidates if c.start == 0 or text[c.start - 2 : c.start] == "\n\n"}
+    if len(by_name) >= 2 and len(opening) == paragraphs:
+        # Every paragraph opens with a label and more than one speaker talks: a dialogue, even a short one.
+        return [Label(start=c.start, end=c.end, speaker=c.speaker) for c in candidates]
     accepted: list[_Candidate] = []
     for name, occurrences in by_name.items():
         safe = [candidate for candidate in occurrences if candidate.safe]
@@ -124,7 +130,6 @@ def _recurring(text: str) -> list[Label]:
             accepted.extend(occurrences)  # QualCoder's own speaker tags: declared by the format
         elif len(safe) >= 2:
             accepted.extend(occurrences)
-    paragraphs = text.count("\n\n") + 1
     labelled = {candidate.paragraph for candidate in accepted}
     if len(labelled) < MIN_LABELLED_SHARE * paragraphs:
         # A few recurring "Title: …" lines in a long document (video titles in a comment dump) are not a

@@ -102,7 +102,7 @@ def test_video_titles_in_a_comment_dump_are_not_speakers():
 
 
 def test_a_hard_wrapped_line_opens_a_turn_when_the_name_is_an_established_speaker():
-    text = "Interviewer: Why?\n\nR01: Because the law\nR01: is unclear.\n\nInterviewer: And?\n\nR01: That is all."
+    text = "Interviewer: Why?\n\nR01: Because the law\nR01: is unclear.\n\nInterviewer: And?\n\nR01: All."
     assert [speaker for speaker, _ in found(text)] == ["Interviewer", "R01", "R01", "Interviewer", "R01"]
 
 
