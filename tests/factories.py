@@ -44,6 +44,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
 class TranscriptFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Transcript
+        skip_postgeneration_save = True
 
     case = factory.SubFactory(CaseFactory)
     title = factory.Sequence(lambda n: f"Interview {n}")

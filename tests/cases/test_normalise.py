@@ -65,7 +65,8 @@ def test_chinese_full_width_labels_stay_where_the_source_has_them():
 
 
 def test_marked_labels_come_back_as_spans_of_the_normalised_text():
-    raw = f"  {MARK_OPEN}Ms\u00a0Chen:{MARK_CLOSE}  It is\r\nours.\r\n\r\nAgreed {MARK_TRAILING}[name=kiang]{MARK_CLOSE}"
+    raw = f"  {MARK_OPEN}Ms\u00a0Chen:{MARK_CLOSE}  It is\r\nours.\r\n\r\n"
+    raw += f"Agreed {MARK_TRAILING}[name=kiang]{MARK_CLOSE}"
     text, labels = normalise_marked(raw)
     assert text == "Ms Chen: It is\nours.\n\nAgreed [name=kiang]"
     assert labels == [Label(0, 8, "Ms Chen"), Label(29, 41, "kiang", trailing=True)]

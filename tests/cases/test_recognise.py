@@ -1,4 +1,4 @@
-"""Speaker recognition is conservative and never changes the text: each false case here was seen in real files."""
+"""Speaker recognition is conservative and never changes the text; the false cases come from real files."""
 
 import pytest
 
@@ -22,7 +22,8 @@ def imported(text: str):
     ("text", "expected"),
     [
         (
-            "Interviewer: Who owns the data?\n\nR01: The bureau does.\n\nInterviewer: Why?\n\nR01: The law says so.",
+            "Interviewer: Who owns the data?\n\nR01: The bureau does.\n\n"
+            "Interviewer: Why?\n\nR01: The law says so.",
             [("Interviewer", "Interviewer:"), ("R01", "R01:")] * 2,
         ),
         (
@@ -34,7 +35,8 @@ def imported(text: str):
             [("問", "### 問："), ("問", "### 問：")],
         ),
         (
-            "Speaker 1  00:01\nHello, thanks for coming.\n\nSpeaker 2  00:09\nHappy to.\n\nSpeaker 1  00:15\nShall we?\n\nSpeaker 2  00:17\nYes.",
+            "Speaker 1  00:01\nHello, thanks for coming.\n\nSpeaker 2  00:09\nHappy to.\n\n"
+            "Speaker 1  00:15\nShall we?\n\nSpeaker 2  00:17\nYes.",
             [
                 ("Speaker 1", "Speaker 1  00:01"),
                 ("Speaker 2", "Speaker 2  00:09"),
@@ -59,7 +61,8 @@ def test_recurring_labels_are_recognised(text, expected):
     [
         # A licence line in a Markdown interview and its RDF key in an NVivo source text.
         "## 授權\nlicense: CC BY 4.0 by g0v contributors\n\n我們這次希望做一個關於開放政府的專題報導。",
-        '<cc:Work rdf:about="">\ndct:license <http://creativecommons.org/licenses/by/4.0/>\ndct:license again',
+        '<cc:Work rdf:about="">\ndct:license <http://creativecommons.org/licenses/by/4.0/>\n'
+        "dct:license again",
         # A heading that ends in a full-width colon, once.
         "受訪者登記：\n1. kiang = 江明宗\n2. isabel Hou\n3. chihao",
         # De-identification placeholders at the start of hard-wrapped lines.

@@ -123,7 +123,7 @@ def test_drill_down_without_javascript_and_with_bad_input(client_for, analysis, 
     [
         # session, user, membership; 7 facets; the project's interviews, the grouped query
         ("coding:cooccurrence", "?unit=transcripts", 12),
-        # session, user, membership; 7 facets; count, page of passages, their codings, their texts, their speaker labels
+        # session, user, membership; 7 facets; count, page of passages, their codings, texts, speaker labels
         ("coding:cooccurrence_cell_hx", "?a={a}&b={b}", 15),
     ],
 )
