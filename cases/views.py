@@ -488,6 +488,7 @@ def transcript_speakers(request: HttpRequest, project_id, transcript_id: int) ->
         "occurrences": occurrences,
         "form": form,
         "coding_count": project.transcripts.filter(pk=transcript.pk).coding_count(),
+        "error": error_sentence(form) if form.errors else "",
     }
     return render(request, "cases/transcript_speakers.html", context, status=400 if form.errors else 200)
 
