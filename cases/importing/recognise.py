@@ -14,8 +14,9 @@ to the wrong person, so a span is taken only when one of these holds:
 
 A recognised name is short (at most five words, 40 characters), starts with a letter, does not end a sentence
 and is not a metadata key (``license:``, ``dct:license``, ``http:``). A line that continues a sentence broken
-by a hard wrap ("So I'm trying to ⏎ tease apart: how…", the line above ending no sentence and opening with
-no name) does not open a turn unless its name opened two turns elsewhere.
+by a hard wrap ("So I'm trying to ⏎ tease apart: how…": the line above ends no sentence and opens with no
+name, and the line does not open a paragraph of a text whose paragraphs mostly end sentences) does not open a
+turn unless its name opened two turns elsewhere.
 """
 
 import bisect
@@ -141,6 +142,10 @@ def _recurring(text: str) -> list[Label]:
 
 
 def _candidates(text: str) -> Iterable[_Candidate]:
+    paragraphs = [block.rstrip() for block in text.split("\n\n")]
+    # Most paragraphs ending mid-sentence: the "paragraphs" are the lines of a hard-wrapped text without blank
+    # lines, so opening one says nothing; otherwise a paragraph start is a place a turn can open.
+    wrapped = sum(not block.endswith(_SENTENCE_END) for block in paragraphs) > len(paragraphs) / 2
     paragraph = 0
     scanned = 0
     for match in _CANDIDATE.finditer(text):
@@ -158,7 +163,13 @@ def _candidates(text: str) -> Iterable[_Candidate]:
         previous = text[above + 1 : start - 1].rstrip() if start else ""
         if not previous and above > 0:  # a blank line: the line before it
             previous = text[text.rfind("\n", 0, above) + 1 : above].rstrip()
-        safe = not previous or previous.endswith(_SENTENCE_END) or _opens_with_name(previous)
+        opens_paragraph = start == 0 or text[start - 2 : start] == "\n\n"
+        safe = (
+            (opens_paragraph and not wrapped)
+            or not previous
+            or previous.endswith(_SENTENCE_END)
+            or _opens_with_name(previous)
+        )
         yield _Candidate(start=start, end=match.end(), speaker=name, safe=safe, paragraph=paragraph)
 
 
