@@ -157,11 +157,14 @@ class TranscriptMetadataForm(AttributeFormMixin, forms.ModelForm):
 ENCODINGS = [
     ("", "Detect automatically"),
     ("utf-8", "UTF-8"),
-    ("gb18030", "Chinese, simplified (GB18030 / GBK)"),
+    ("gb18030", "Chinese, mainland (GB18030 / GBK), simplified or traditional"),
     ("big5", "Chinese, traditional (Big5)"),
-    ("utf-16", "UTF-16"),
+    ("utf-16", "UTF-16 with a byte-order mark"),
+    ("utf-16-le", "UTF-16 little-endian, no byte-order mark"),
+    ("utf-16-be", "UTF-16 big-endian, no byte-order mark"),
     ("cp1252", "Western European (Windows-1252)"),
     ("shift_jis", "Japanese (Shift JIS)"),
+    ("euc-jp", "Japanese (EUC-JP)"),
     ("euc-kr", "Korean (EUC-KR)"),
 ]
 

@@ -6,9 +6,11 @@ bombs, DTDs in Office XML), decodes byte-text formats, hands the document to its
 which annotate the text without changing it. Every failure is a `Refused` whose message is
 one sentence naming the file; nothing here touches the database or the file system.
 
-Encodings, in order: the researcher's choice (strictly), a byte-order mark, strict UTF-8, an HTML page's
-declared charset, then the legacy encodings Chinese and Western transcripts still arrive in (GBK/GB18030,
-Big5, Windows-1252), chosen by `cases.importing.readers.encodings`.
+Encodings, in order: the researcher's choice (strictly), a byte-order mark, UTF-16 without one (either byte
+order, CJK text included), strict UTF-8, an HTML page's declared charset, then the legacy encodings Chinese
+and Western transcripts still arrive in (GBK/GB18030 simplified or traditional, Big5, Windows-1252), chosen by
+`cases.importing.readers.encodings`. Japanese and Korean legacy encodings are chosen, not detected: their
+bytes overlap GBK's and Big5's.
 """
 
 import codecs
@@ -74,6 +76,7 @@ _ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "
 _ENCODING_NAMES |= {"utf-16-be": "UTF-16", "utf-32": "UTF-32", "gb18030": "GB18030", "gbk": "GBK"}
 _ENCODING_NAMES |= {"big5": "Big5", "cp950": "Big5", "cp1252": "Windows-1252", "cp1251": "Windows-1251"}
 _ENCODING_NAMES |= {"shift_jis": "Shift JIS", "cp932": "Shift JIS", "euc_kr": "EUC-KR", "cp949": "EUC-KR"}
+_ENCODING_NAMES |= {"euc_jp": "EUC-JP"}
 # HTML pages declare their charset; WHATWG reads these labels as the Windows supersets.
 _HTML_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 _HTML_CHARSET_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252"}
