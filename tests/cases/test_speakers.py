@@ -179,3 +179,11 @@ def test_migration_labels_transcripts_imported_before_labels_were_stored(case):
     transcript.refresh_from_db()
     assert transcript.text == old
     assert names(transcript) == ["訪談員", "受訪者", "訪談員", "受訪者"]
+
+
+def test_transcript_page_links_to_speakers_for_those_who_may_change_them(
+    client_for, owner, viewer, transcript
+):
+    url = speakers_url(transcript)
+    assert f'href="{url}"' in client_for(owner).get(transcript.get_absolute_url()).content.decode()
+    assert f'href="{url}"' not in client_for(viewer).get(transcript.get_absolute_url()).content.decode()
