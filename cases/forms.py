@@ -157,11 +157,14 @@ class TranscriptMetadataForm(AttributeFormMixin, forms.ModelForm):
 ENCODINGS = [
     ("", "Detect automatically"),
     ("utf-8", "UTF-8"),
-    ("gb18030", "Chinese, simplified (GB18030 / GBK)"),
+    ("gb18030", "Chinese, mainland (GB18030 / GBK), simplified or traditional"),
     ("big5", "Chinese, traditional (Big5)"),
-    ("utf-16", "UTF-16"),
+    ("utf-16", "UTF-16 with a byte-order mark"),
+    ("utf-16-le", "UTF-16 little-endian, no byte-order mark"),
+    ("utf-16-be", "UTF-16 big-endian, no byte-order mark"),
     ("cp1252", "Western European (Windows-1252)"),
     ("shift_jis", "Japanese (Shift JIS)"),
+    ("euc-jp", "Japanese (EUC-JP)"),
     ("euc-kr", "Korean (EUC-KR)"),
 ]
 
@@ -198,3 +201,34 @@ class UploadForm(forms.Form):
     language = forms.CharField(max_length=35, required=False, help_text="e.g. en, zh-Hans, zh-Hant")
     respondent_role = forms.CharField(max_length=120, required=False)
     interview_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class SpeakerChangeForm(forms.Form):
+    """One change to a transcript's speakers: turn recognition off or on, rename (or merge), unmark."""
+
+    ACTIONS = {"off": "turn off", "on": "turn on", "rename": "rename", "unmark": "unmark"}
+
+    action = forms.ChoiceField(choices=list(ACTIONS.items()))
+    speaker = forms.CharField(max_length=120, required=False)
+    to = forms.CharField(max_length=120, required=False, label="New name")
+    label = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args, speakers: list[str], label_ids: set[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.speakers = speakers
+        self.label_ids = label_ids
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if (
+            action in ("rename", "unmark")
+            and not data.get("label")
+            and data.get("speaker") not in self.speakers
+        ):
+            raise forms.ValidationError("Choose one of this transcript's speakers.")
+        if action == "rename" and not " ".join((data.get("to") or "").split()):
+            raise forms.ValidationError("Give the speaker a name.")
+        if action == "unmark" and data.get("label") and data["label"] not in self.label_ids:
+            raise forms.ValidationError("That label is not in this transcript any more.")
+        return data

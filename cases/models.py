@@ -234,6 +234,8 @@ class Transcript(models.Model):
     text = models.TextField()
     original = models.FileField(upload_to=original_upload_path, blank=True, max_length=500)
     original_name = models.CharField(max_length=255, blank=True)
+    # Off when the speakers were turned off for this transcript: its labels are gone and stay gone.
+    speakers_recognised = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -255,6 +257,33 @@ class Transcript(models.Model):
     def paragraphs(self) -> list[tuple[int, int, str]]:
         """(start, end, text) of each paragraph, in code points; paragraphs are separated by a blank line."""
         return paragraph_spans(self.text)
+
+
+class SpeakerLabel(models.Model):
+    """The characters of `Transcript.text` that name a speaker, and the name as shown: an annotation only.
+
+    `start` and `end` are code points, end exclusive. Renaming, merging or unmarking a label never touches the
+    text, so codings and quotations stay where they are. See `cases.turns` for the turns labels open.
+    """
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="speaker_labels")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    speaker = models.CharField(max_length=120)
+    trailing = models.BooleanField(default=False, help_text="A signature after the speech it signs.")
+
+    class Meta:
+        ordering = ["transcript", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__gte=0) & Q(end__gt=models.F("start")), name="speaker_label_span"
+            ),
+            models.CheckConstraint(condition=~Q(speaker=""), name="speaker_label_named"),
+            models.UniqueConstraint(fields=["transcript", "start"], name="speaker_label_start_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.speaker} [{self.start}:{self.end}]"
 
 
 class TranscriptAttributeValue(AttributeValue):

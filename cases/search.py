@@ -79,7 +79,7 @@ def search(*, project: Project, query: str, page_number: int | str = 1) -> tuple
 
 def _hit(transcript: Transcript, query: str) -> Hit:
     text = transcript.text
-    locator = Locator(text, remember=False)
+    locator = Locator(text)  # snippets give paragraphs only
     found = list(re.finditer(re.escape(query), text, re.IGNORECASE))
     snippets = [_snippet(text, locator, m.start(), m.end()) for m in found[:SNIPPETS_PER_TRANSCRIPT]]
     if not snippets and getattr(transcript, "headline", None):

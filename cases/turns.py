@@ -1,78 +1,88 @@
-"""Speaker turns in a transcript's normalised text.
+"""Speaker turns over a transcript's text, from its stored speaker labels.
 
-A turn opens at the start of a line with a speaker label and runs until the next label (or the end of the
-text), so every offset inside it has a speaker: the workspace draws the label, the excerpt export names the
-speaker of a quotation. Labels recognised, each at the start of a line:
+A label is an annotation: the span of characters in `Transcript.text` that names a speaker ("R01:", a bold
+"Anna", "[name=kiang]") and the speaker's name as shown. Labels never change the text. A leading label opens a
+turn that runs to the next label, to a bare timestamp line ("21:06", a cue whose speaker nobody wrote down) or
+to the end of the text; a trailing label (a HackMD signature written after the comment) closes a turn that
+began after the previous label in its paragraph, or at the paragraph's start. Every offset inside a turn has a
+speaker: the workspace draws the labels, the excerpt export names the speaker of a quotation.
 
-- ``Name: …`` and ``NAME: …`` (a short name: at most six words, no sentence punctuation);
-- full-width ``名字：…`` and Markdown headings ``### 問：…``;
-- ``[id1] …`` (QualCoder's tags);
-- a line holding only a name and a timestamp, ``Name 00:01`` or ``Speaker 2  1:02:03`` (transcription
-  services), whose turn is the text below it.
-
-Turns are derived from the text, never stored: the text is frozen once coded, so they cannot drift from it.
+Which spans are labels is decided at import (`cases.importing.recognise`) and reviewed per transcript
+(`cases.speakers`); this module only reads them.
 """
 
 import bisect
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
-# A name: starts with a letter (any script), then letters, digits, spaces and a few joiners; at most 40 chars.
-_NAME = r"[^\W\d_][\w .'’()\-&/]{0,39}?"
-_TIMESTAMP = r"\(?\[?(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?\]?\)?"
 
-_LABEL = re.compile(
-    r"""
-    ^(?:\#{1,6}[ \t]+)?                                  # optional Markdown heading marker
-    (?:
-        (?P<stamped>"""
-    + _NAME
-    + r""")[ \t]+"""
-    + _TIMESTAMP
-    + r"""[ \t]*$
-      | (?P<colon>"""
-    + _NAME
-    + r""")[ \t]*(?:"""
-    + _TIMESTAMP
-    + r""")?[ \t]*[:：]
-      | \[(?P<tag>[^\]\n:]{1,40})\]
-    )
-    """,
-    re.MULTILINE | re.VERBOSE,
-)
-_MAX_WORDS = 6
-_NOT_SPEAKERS = frozenset({"http", "https", "mailto", "note", "notes", "source", "re", "subject", "date"})
+class LabelLike(Protocol):
+    start: int
+    end: int
+    speaker: str
+    trailing: bool
+
+
+@dataclass(frozen=True)
+class Label:
+    start: int  # the label's first character in the text, in code points
+    end: int  # end of the label, exclusive
+    speaker: str  # the speaker's name as shown
+    trailing: bool = False  # a signature after the speech it signs
 
 
 @dataclass(frozen=True)
 class Turn:
-    start: int  # where the label starts (a line start)
-    label_end: int  # end of the label, colon or bracket included
-    end: int  # where the next turn starts, or the end of the text
+    start: int  # where the turn's speech starts (a leading label's own start)
+    end: int  # where the turn ends, trailing white space left out
     speaker: str
+    label_start: int
+    label_end: int
 
 
-def _speaker(match: re.Match) -> str | None:
-    name = (match.group("colon") or match.group("tag") or match.group("stamped") or "").strip()
-    if not name or len(name.split()) > _MAX_WORDS or name.lower() in _NOT_SPEAKERS:
-        return None
-    if match.group("tag") and re.fullmatch(_TIMESTAMP, name):
-        return None  # "[00:01:02]" is a time, not a speaker
-    if name.endswith((".", ",", ";", "?", "!")):
-        return None
-    return name
+# A line holding only a time, "21:06" or "[00:01:02]": a new, unnamed turn starts there.
+_BARE_TIME = re.compile(r"^[\[(]?(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?[\])]?[ \t]*$", re.MULTILINE)
 
 
-def find_turns(text: str) -> list[Turn]:
-    """The speaker turns of `text`, in order; text before the first label belongs to no turn."""
-    labels = [(m.start(), m.end(), speaker) for m in _LABEL.finditer(text) if (speaker := _speaker(m))]
+def turns_from(text: str, labels: Iterable[LabelLike]) -> tuple[Turn, ...]:
+    """The turns of `text` given its labels (in any order), in text order."""
+    ordered = sorted(labels, key=lambda label: label.start)
+    if not ordered:
+        return ()
+    breaks = _bare_times(text)
+    paragraph_starts = _paragraph_starts(text)
     turns = []
-    for index, (start, label_end, speaker) in enumerate(labels):
-        end = labels[index + 1][0] if index + 1 < len(labels) else len(text)
-        # The label's trailing space belongs to the speech, not the label.
-        turns.append(Turn(start=start, label_end=label_end, end=_rstrip(text, start, end), speaker=speaker))
-    return turns
+    for index, label in enumerate(ordered):
+        if label.trailing:
+            floor = paragraph_starts[bisect.bisect_right(paragraph_starts, label.start) - 1]
+            previous = ordered[index - 1].end if index else 0
+            start = _lstrip(text, max(floor, previous), label.start)
+            turns.append(Turn(start, label.end, label.speaker, label.start, label.end))
+            continue
+        end = ordered[index + 1].start if index + 1 < len(ordered) else len(text)
+        after = bisect.bisect_right(breaks, label.end)
+        if after < len(breaks) and breaks[after] < end:
+            end = breaks[after]
+        if index + 1 < len(ordered) and ordered[index + 1].trailing:
+            # the next signature signs its own paragraph's text: this turn stops where that paragraph starts
+            floor = paragraph_starts[bisect.bisect_right(paragraph_starts, ordered[index + 1].start) - 1]
+            end = max(label.end, min(end, floor)) if floor > label.start else label.end
+        turns.append(
+            Turn(label.start, _rstrip(text, label.start, end), label.speaker, label.start, label.end)
+        )
+    return tuple(turns)
+
+
+@lru_cache(maxsize=64)
+def _bare_times(text: str) -> list[int]:
+    return [match.start() for match in _BARE_TIME.finditer(text)]
+
+
+def _paragraph_starts(text: str) -> list[int]:
+    return [0, *(match.end() for match in re.finditer(r"\n\n", text))]
 
 
 def _rstrip(text: str, start: int, end: int) -> int:
@@ -81,11 +91,10 @@ def _rstrip(text: str, start: int, end: int) -> int:
     return end
 
 
-@lru_cache(maxsize=64)
-def turns_of(text: str) -> tuple[Turn, ...]:
-    """`find_turns`, remembered: a coded transcript's text never changes, and every page that shows passages
-    of it (workspace, drill-downs, retrieval) asks again for the same text."""
-    return tuple(find_turns(text))
+def _lstrip(text: str, start: int, end: int) -> int:
+    while start < end and text[start].isspace():
+        start += 1
+    return start
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int, str]]:
@@ -103,12 +112,11 @@ def paragraph_spans(text: str) -> list[tuple[int, int, str]]:
 class Locator:
     """Where offsets of one text sit: the speaker of their turn and the number of their paragraph.
 
-    Turns and paragraph starts are found once, then each offset costs two binary searches. `remember=False`
-    is for exports, which go through every transcript once and must not fill the cache with their texts.
+    Turns and paragraph starts are found once, then each offset costs two binary searches.
     """
 
-    def __init__(self, text: str, *, remember: bool = True):
-        self.turns = turns_of(text) if remember else tuple(find_turns(text))
+    def __init__(self, text: str, labels: Iterable[LabelLike] = ()):
+        self.turns = turns_from(text, labels)
         self.turn_starts = [turn.start for turn in self.turns]
         self.paragraph_starts = [start for start, _, _ in paragraph_spans(text)]
 
@@ -125,20 +133,36 @@ class Locator:
 
 
 @dataclass(frozen=True)
+class Piece:
+    text: str
+    speaker: str = ""  # the speaker a label piece names; "" for speech
+
+
+@dataclass(frozen=True)
 class LabelledParagraph:
     number: int
     start: int
-    label: str  # the speaker label that opens the paragraph, or ""
-    body: str
+    pieces: tuple[Piece, ...]  # the paragraph's text cut at its labels, in order
 
 
-def label_paragraphs(text: str, paragraphs: list[tuple[int, int, str]]) -> list[LabelledParagraph]:
-    """Paragraphs numbered from 1, each split into its speaker label (if a turn opens there) and the rest."""
-    label_ends = {turn.start: turn.label_end for turn in turns_of(text)}
+def label_paragraphs(
+    text: str, paragraphs: list[tuple[int, int, str]], turns: Sequence[Turn]
+) -> list[LabelledParagraph]:
+    """Paragraphs numbered from 1, each cut into labels and the speech between them."""
+    spans = sorted((turn.label_start, turn.label_end, turn.speaker) for turn in turns)
+    starts = [start for start, _, _ in spans]
     result = []
     for number, (start, end, _) in enumerate(paragraphs, start=1):
-        cut = label_ends.get(start, start)
-        result.append(
-            LabelledParagraph(number=number, start=start, label=text[start:cut], body=text[cut:end])
-        )
+        pieces = []
+        position = start
+        for label_start, label_end, speaker in spans[bisect.bisect_left(starts, start) :]:
+            if label_start >= end:
+                break
+            if label_start > position:
+                pieces.append(Piece(text[position:label_start]))
+            pieces.append(Piece(text[label_start:label_end], speaker=speaker))
+            position = label_end
+        if position < end:
+            pieces.append(Piece(text[position:end]))
+        result.append(LabelledParagraph(number=number, start=start, pieces=tuple(pieces)))
     return result

@@ -54,6 +54,11 @@ urlpatterns = [
         name="transcript_delete",
     ),
     path(
+        "p/<uuid:project_id>/transcripts/<int:transcript_id>/speakers/",
+        views.transcript_speakers,
+        name="transcript_speakers",
+    ),
+    path(
         "p/<uuid:project_id>/transcripts/<int:transcript_id>/original/",
         views.transcript_original,
         name="transcript_original",

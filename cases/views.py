@@ -1,14 +1,17 @@
+import bisect
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from cases import speakers
 from cases.access import get_project
 from cases.deletion import delete_with_originals
 from cases.forms import (
@@ -18,6 +21,7 @@ from cases.forms import (
     MemberRoleForm,
     ProjectEditForm,
     ProjectForm,
+    SpeakerChangeForm,
     TranscriptMetadataForm,
     UploadForm,
     error_sentence,
@@ -26,6 +30,7 @@ from cases.importing.uploads import Metadata, import_upload
 from cases.models import Case, Membership, Project, Role, Transcript
 from cases.refusals import Refused
 from cases.search import MAX_QUERY, search, uses_full_text
+from cases.speakers import Speaker, turns_of
 from cases.turns import label_paragraphs
 from codebook.models import Code
 from codebook.seeding import seed_framework
@@ -304,6 +309,7 @@ class UploadResult:
     name: str
     transcript: Transcript | None = None
     refusal: str = ""
+    speakers: tuple[Speaker, ...] = ()
 
 
 def _import_files(request: HttpRequest, case: Case, form: UploadForm) -> list[UploadResult]:
@@ -322,7 +328,8 @@ def _import_files(request: HttpRequest, case: Case, form: UploadForm) -> list[Up
         except Refused as refusal:
             results.append(UploadResult(name=upload.name, refusal=refusal.message))
         else:
-            results.append(UploadResult(name=upload.name, transcript=transcript))
+            found = tuple(speakers.speakers(speakers.labels_of(transcript)))
+            results.append(UploadResult(name=upload.name, transcript=transcript, speakers=found))
     return results
 
 
@@ -339,7 +346,9 @@ def transcript_upload(request: HttpRequest, project_id, case_id: int) -> HttpRes
         if any(result.transcript for result in results):
             for result in results:
                 if result.transcript:
-                    messages.success(request, f"Imported “{result.name}”.")
+                    messages.success(
+                        request, f"Imported “{result.name}”; {_speakers_found(result.speakers)}."
+                    )
                 else:
                     messages.error(request, f"Not imported: {result.refusal}")
             return redirect(case)
@@ -371,6 +380,12 @@ def transcript_upload_hx(request: HttpRequest, project_id, case_id: int) -> Http
     return render(request, "cases/transcript_upload.html#results", context, status=status)
 
 
+def _speakers_found(found: tuple[Speaker, ...]) -> str:
+    if not found:
+        return "no speakers recognised"
+    return "speakers: " + ", ".join(f"{speaker.name} ({speaker.count})" for speaker in found)
+
+
 @require_safe
 @login_required
 def transcript_list(request: HttpRequest, project_id) -> HttpResponse:
@@ -387,11 +402,12 @@ def transcript_detail(request: HttpRequest, project_id, transcript_id: int) -> H
     context = {
         "project": project,
         "transcript": transcript,
-        "paragraphs": label_paragraphs(transcript.text, transcript.paragraphs()),
+        "paragraphs": label_paragraphs(transcript.text, transcript.paragraphs(), turns_of(transcript)),
         "attribute_values": transcript.attribute_values.select_related("attribute").order_by(
             "attribute__position"
         ),
         "coding_count": usage.coding_count(transcripts=project.transcripts.filter(pk=transcript.pk)),
+        "may_review_speakers": speakers.may_review(membership=project.membership, transcript=transcript),
     }
     return render(request, "cases/transcript_detail.html", context)
 
@@ -428,6 +444,81 @@ def transcript_delete(request: HttpRequest, project_id, transcript_id: int) -> H
             return redirect(case)
     context = {"project": project, "transcript": transcript, "coding_count": coding_count}
     return render(request, "cases/transcript_delete.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def transcript_speakers(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
+    """The transcript's speaker labels, for its uploader or an owner to correct; the text never changes."""
+    project = get_project(request, project_id, role=Role.CODER)
+    transcript = get_object_or_404(project.transcripts.select_related("case"), pk=transcript_id)
+    if not speakers.may_review(membership=project.membership, transcript=transcript):
+        raise PermissionDenied(
+            "Only an owner or the coder who uploaded this transcript can change its speakers."
+        )
+    labels = list(transcript.speaker_labels.order_by("start"))
+    found = speakers.speakers(labels)
+    form = SpeakerChangeForm(
+        request.POST or None,
+        speakers=[speaker.name for speaker in found],
+        label_ids={label.pk for label in labels},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = _change_speakers(transcript, form.cleaned_data)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, done)
+            return redirect("cases:transcript_speakers", project.pk, transcript.pk)
+    paragraph_starts = [start for start, _, _ in transcript.paragraphs()]
+    text = transcript.text
+    occurrences = [
+        (
+            label,
+            bisect.bisect_right(paragraph_starts, label.start),
+            text[label.start : label.end],
+            _after(text, label),
+        )
+        for label in labels
+    ]
+    context = {
+        "project": project,
+        "transcript": transcript,
+        "speakers": found,
+        "occurrences": occurrences,
+        "form": form,
+        "coding_count": usage.coding_count(transcripts=project.transcripts.filter(pk=transcript.pk)),
+        "error": error_sentence(form) if form.errors else "",
+    }
+    return render(request, "cases/transcript_speakers.html", context, status=400 if form.errors else 200)
+
+
+def _after(text: str, label) -> str:
+    """The words after a label, up to the end of its line, shortened."""
+    line = text[label.end : label.end + 200].split("\n", 1)[0].strip()
+    return line if len(line) <= 80 else line[:80] + "…"
+
+
+def _change_speakers(transcript: Transcript, data: dict) -> str:
+    """Applies one checked change; returns what was done, in words."""
+    action = data["action"]
+    if action == "off":
+        removed = speakers.turn_off(transcript=transcript)
+        return f"Speaker recognition is off for this transcript; {removed} labels removed."
+    if action == "on":
+        found = speakers.turn_on(transcript=transcript)
+        return f"Speakers recognised again: {found} labels."
+    if action == "rename":
+        to = " ".join(data["to"].split())
+        changed = speakers.rename(transcript=transcript, speaker=data["speaker"], to=to)
+        return f"“{data['speaker']}” is now “{to}” ({changed} labels)."
+    removed = speakers.unmark(
+        transcript=transcript,
+        label_id=data.get("label"),
+        speaker=None if data.get("label") else data["speaker"],
+    )
+    return f"{removed} label{'s' if removed != 1 else ''} unmarked; the text is unchanged."
 
 
 @require_safe

@@ -2,6 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from cases.models import Case, Membership, Project, Role, Transcript
+from cases.speakers import store_recognised
 from codebook.models import Code
 from coding.models import Coding, Segment
 
@@ -43,6 +44,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
 class TranscriptFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Transcript
+        skip_postgeneration_save = True
 
     case = factory.SubFactory(CaseFactory)
     title = factory.Sequence(lambda n: f"Interview {n}")
@@ -56,6 +58,12 @@ class TranscriptFactory(factory.django.DjangoModelFactory):
         "Interviewer: What helps?\n\n"
         "R01: When the mayor pushes, things move quickly."
     )
+
+    @factory.post_generation
+    def speakers(transcript, create, extracted, **kwargs):
+        """Labels recognised in the text, as an import stores them."""
+        if create:
+            store_recognised(transcripts=[transcript])
 
 
 class CodeFactory(factory.django.DjangoModelFactory):

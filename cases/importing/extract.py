@@ -2,12 +2,15 @@
 
 `extract` vets the file before any parser sees it (size, that the content is what the extension says, zip
 bombs, DTDs in Office XML), decodes byte-text formats, hands the document to its reader in
-`cases.importing.readers` and normalises the result. Every failure is a `Refused` whose message is
+`cases.importing.readers`, normalises the result and finds its speaker labels (`cases.importing.recognise`),
+which annotate the text without changing it. Every failure is a `Refused` whose message is
 one sentence naming the file; nothing here touches the database or the file system.
 
-Encodings, in order: the researcher's choice (strictly), a byte-order mark, strict UTF-8, an HTML page's
-declared charset, then the legacy encodings Chinese and Western transcripts still arrive in (GBK/GB18030,
-Big5, Windows-1252), chosen by `cases.importing.readers.encodings`.
+Encodings, in order: the researcher's choice (strictly), a byte-order mark, UTF-16 without one (either byte
+order, CJK text included), strict UTF-8, an HTML page's declared charset, then the legacy encodings Chinese
+and Western transcripts still arrive in (GBK/GB18030 simplified or traditional, Big5, Windows-1252), chosen by
+`cases.importing.readers.encodings`. Japanese and Korean legacy encodings are chosen, not detected: their
+bytes overlap GBK's and Big5's.
 """
 
 import codecs
@@ -23,8 +26,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from cases.importing.normalise import normalise
-from cases.importing.readers import NoTextLayer, PasswordProtected, Unreadable
+from cases.importing.normalise import normalise_marked
+from cases.importing.readers import NoTextLayer, PasswordProtected, Unreadable, source
 from cases.importing.readers.captions import read_captions
 from cases.importing.readers.encodings import detect_legacy, unmarked_utf16
 from cases.importing.readers.html import read_html
@@ -33,7 +36,9 @@ from cases.importing.readers.opendocument import read_odt
 from cases.importing.readers.pdf import read_pdf
 from cases.importing.readers.rtf import declared_encoding, read_rtf
 from cases.importing.readers.word import read_docx
+from cases.importing.recognise import recognise
 from cases.refusals import Refused
+from cases.turns import Label
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +76,7 @@ _ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "
 _ENCODING_NAMES |= {"utf-16-be": "UTF-16", "utf-32": "UTF-32", "gb18030": "GB18030", "gbk": "GBK"}
 _ENCODING_NAMES |= {"big5": "Big5", "cp950": "Big5", "cp1252": "Windows-1252", "cp1251": "Windows-1251"}
 _ENCODING_NAMES |= {"shift_jis": "Shift JIS", "cp932": "Shift JIS", "euc_kr": "EUC-KR", "cp949": "EUC-KR"}
+_ENCODING_NAMES |= {"euc_jp": "EUC-JP"}
 # HTML pages declare their charset; WHATWG reads these labels as the Windows supersets.
 _HTML_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 _HTML_CHARSET_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252"}
@@ -87,6 +93,7 @@ class Extracted:
     format: str  # "txt", "md", "docx", "odt", "pdf", "rtf", "html", "vtt" or "srt"
     encoding: str | None  # the codec used for byte-text formats (a name `codecs.lookup` accepts), else None
     title: str  # from the file name, e.g. "City X interview 03"
+    labels: tuple[Label, ...] = ()  # speaker labels: declared by the format or recognised, in text order
 
 
 def extract(*, filename: str, data: bytes, encoding: str | None = None) -> Extracted:
@@ -116,12 +123,13 @@ def extract(*, filename: str, data: bytes, encoding: str | None = None) -> Extra
     # Normalising only shrinks white space; text many times the limit cannot get under it and is not worth it.
     if len(raw) > 4 * limit:
         raise _too_long(name, len(raw), limit)
-    text = normalise(raw)
+    text, declared = normalise_marked(raw)
     if not text:
         raise Refused(f"“{name}” holds no text.")
     if len(text) > limit:
         raise _too_long(name, len(text), limit)
-    return Extracted(text=text, format=file_format, encoding=used, title=_title(name))
+    labels = tuple(recognise(text, declared=declared))
+    return Extracted(text=text, format=file_format, encoding=used, title=_title(name), labels=labels)
 
 
 def decode_text(data: bytes, *, encoding: str | None = None) -> tuple[str, str]:
@@ -144,6 +152,7 @@ def check_size(*, filename: str, size: int) -> None:
 def _read_text_format(*, name: str, data: bytes, encoding: str | None, file_format: str) -> tuple[str, str]:
     declared = _html_charset(data) if file_format == "html" else None
     text, used = _decode(data, encoding=encoding, subject=f"“{name}”", declared=declared)
+    text = source(text)
     try:
         if file_format == "md":
             return read_markdown(text), used
@@ -262,9 +271,9 @@ def _read_rtf(*, name: str, data: bytes, encoding: str | None) -> tuple[str, str
     else:
         codec = declared_encoding(data)
     label = _ENCODING_NAMES.get(codec, (encoding or codec).upper())
-    source = _strictly(data, codec, subject=f"“{name}”", label=label)
+    document = _strictly(data, codec, subject=f"“{name}”", label=label)
     try:
-        return read_rtf(source, encoding=codec), codec
+        return source(read_rtf(document, encoding=codec)), codec
     except UnicodeDecodeError as error:
         raise Refused(
             f"“{name}” is not valid {label} text: it holds characters {label} cannot express."
@@ -339,7 +348,7 @@ def _read_pdf(*, name: str, data: bytes, encoding: str | None) -> tuple[str, Non
     if b"%PDF-" not in data[:1024]:  # readers accept a little junk before the header, as Acrobat does
         raise _mismatch(name, data, "pdf")
     try:
-        return read_pdf(data), None
+        return source(read_pdf(data)), None
     except PasswordProtected:
         raise Refused(
             f"“{name}” is password-protected; save a copy without the password and upload that."

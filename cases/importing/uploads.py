@@ -1,7 +1,8 @@
 """Turning one uploaded file into a transcript: extract its text, keep the original, all or nothing.
 
-A file either becomes a transcript with its original stored under the media root, or leaves nothing behind: no
-row and no file. A batch calls this once per file, so one bad file never costs the good ones.
+A file either becomes a transcript with its original stored under the media root and its speaker labels, or
+leaves nothing behind: no row and no file. A batch calls this once per file, so one bad file never costs the
+good ones.
 """
 
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from django.db import transaction
 
 from cases.importing.extract import check_size, extract
 from cases.models import Case, Transcript
+from cases.speakers import store
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ def import_upload(
             transcript.original.save(name, ContentFile(data), save=False)
             stored = transcript.original.name
             transcript.save()
+            store(transcript=transcript, labels=extracted.labels)
     except BaseException:
         if stored:
             transcript.original.storage.delete(stored)

@@ -24,6 +24,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from cases.models import AttributeTarget, CaseAttributeValue, Project, Transcript, TranscriptAttributeValue
+from cases.speakers import labels_for
 from cases.turns import Locator
 from codebook.models import Framework
 from coding.analysis.matrix import Cell, Matrix, describe
@@ -159,6 +160,7 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
             .values_list("pk", *TRANSCRIPT_FIELDS)
             .iterator(chunk_size=4)
         )
+        labels = labels_for(selection.transcripts().values("pk"))
         codes = {
             code.pk: (code.name, code.path, code.get_level_display(), _framework(code.framework))
             for code in tree.codes
@@ -180,7 +182,7 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
             if transcript_id != current:
                 current = transcript_id
                 text, case_id, case, title, respondent, role = _transcript(transcripts, transcript_id)
-                locator = Locator(text, remember=False)
+                locator = Locator(text, labels.get(transcript_id, ()))
                 head = [
                     case,
                     *[case_values.get((case_id, a.pk), "") for a in on_cases],

@@ -17,6 +17,7 @@ from docx import Document
 from docx.shared import Pt
 
 from cases.models import Transcript
+from cases.speakers import labels_for
 from cases.turns import Locator
 from codebook.models import Framework
 from coding.analysis.matrix import scope_text
@@ -117,8 +118,9 @@ def build_report(*, selection: Selection, facets: Facets, limit: int | None = No
         offsets[row[2]].add(row[6])
     located: dict[tuple[int, int], tuple[str, int]] = {}
     texts = Transcript.objects.filter(pk__in=offsets).order_by("pk").values_list("pk", "text")
+    labels = labels_for(offsets)
     for pk, text in texts.iterator(chunk_size=4):
-        locator = Locator(text, remember=False)
+        locator = Locator(text, labels.get(pk, ()))
         for offset in offsets[pk]:
             located[(pk, offset)] = (locator.speaker(offset), locator.paragraph(offset))
 

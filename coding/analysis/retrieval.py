@@ -36,6 +36,7 @@ from cases.models import (
     Transcript,
     TranscriptAttributeValue,
 )
+from cases.speakers import labels_for
 from cases.turns import Locator
 from codebook.models import Code
 from coding.models import Coding, Segment
@@ -485,7 +486,8 @@ def quotations(
         by_segment[coding.segment_id].codings.append(coding)
     transcript_ids = {segment.transcript_id for segment in segments}
     texts = dict(Transcript.objects.filter(pk__in=transcript_ids).values_list("pk", "text"))
-    locators = {pk: Locator(text) for pk, text in texts.items()}
+    labels = labels_for(texts)
+    locators = {pk: Locator(text, labels.get(pk, ())) for pk, text in texts.items()}
     for quotation in by_segment.values():
         segment = quotation.segment
         locator = locators[segment.transcript_id]

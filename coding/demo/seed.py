@@ -21,6 +21,7 @@ from cases.models import (
     Transcript,
     TranscriptAttributeValue,
 )
+from cases.speakers import store_recognised
 from codebook.models import Code
 from codebook.seeding import seed_framework
 from coding.models import Coding, Segment
@@ -134,6 +135,7 @@ def _fill(project: Project, data: dict, users: dict) -> None:
                 transcript_attributes,
                 spec.get("attributes"),
             )
+            store_recognised(transcripts=[transcript])
             for coding in spec.get("codings", []):
                 _code_quote(transcript, coding, codes, users)
 

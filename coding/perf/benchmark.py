@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
 from cases.models import Membership, Project, Role, Transcript
+from cases.speakers import store_recognised
 from coding.models import Coding, Segment, Valence
 from coding.perf.corpus import (
     CorpusSummary,
@@ -151,6 +152,7 @@ def prepare(*, scale: int, small: bool) -> Bench:
         title="Long interview",
         text=interview_text(rng, words=words, respondent="R", chinese=True),
     )
+    store_recognised(transcripts=[transcript])
     codes = list(project.codes.filter(is_codable=True).values_list("pk", flat=True))
     chosen = spans(rng, transcript.text, codings // 2)
     segments = Segment.objects.bulk_create(

@@ -14,6 +14,7 @@ from docx import Document
 
 from cases.deletion import delete_with_originals
 from cases.models import Attribute, Case, CaseAttributeValue, Membership, Project, Role, Transcript
+from cases.speakers import store_recognised
 from codebook.models import Code, Framework, Level
 from codebook.seeding import seed_framework
 from coding.models import Coding, Segment, UndoStep, Valence
@@ -168,6 +169,7 @@ def make_corpus(
             ],
             batch_size=200,
         )
+        store_recognised(transcripts=transcripts)
         total_segments = total_codings = 0
         for transcript in transcripts:
             chosen = spans(rng, transcript.text, segments_per_transcript)

@@ -13,6 +13,7 @@ from html import escape  # the standard library's: Django's lazy-aware wrapper c
 
 from django.utils.safestring import SafeString, mark_safe
 
+from cases.importing.recognise import speaker_name
 from cases.turns import Turn
 
 MAX_LAYERS = 5  # underlines drawn under one run; more are listed in the tooltip and the margin
@@ -60,7 +61,7 @@ def render(
     marks: Iterable[Mark],
     turns: Sequence[Turn] = (),
 ) -> list[Paragraph]:
-    """`paragraphs` are (start, end, text); `turns` are the speaker turns, a label at each turn's start."""
+    """`paragraphs` are (start, end, text); `turns` are the speaker turns, each with its label's span."""
     marks = sorted((m for m in marks if m.layers), key=lambda m: (m.start, -m.end, m.segment_id))
     events: list[tuple[int, int, int]] = []  # (position, 0=end/1=start, index into marks)
     for index, mark in enumerate(marks):
@@ -68,7 +69,8 @@ def render(
         events.append((mark.end, 0, index))
     events.sort()
 
-    label_ends = _label_ends(turns)
+    labels = sorted((turn.label_start, turn.label_end, turn.speaker) for turn in turns)
+    next_label = 0
     active: dict[int, Mark] = {}
     announced: set[int] = set()  # marks already listed in a margin
     cursor = 0
@@ -83,7 +85,11 @@ def render(
             if index not in announced:
                 announced.add(index)
                 margin.extend((mark, layer) for layer in mark.layers)
-        speaker, label_end = label_ends.get(p_start, ("", None))
+        while next_label < len(labels) and labels[next_label][1] <= p_start:
+            next_label += 1
+        speaker = (
+            labels[next_label][2] if next_label < len(labels) and labels[next_label][0] == p_start else ""
+        )
         pieces = []
         drawn: set[int] = set()
         position = p_start
@@ -91,10 +97,15 @@ def render(
             next_cut = p_end
             if cursor < len(events) and events[cursor][0] < next_cut:
                 next_cut = events[cursor][0]
-            is_label = label_end is not None and position < label_end
-            if is_label and label_end < next_cut:
-                next_cut = label_end
-            pieces.append(_run(text, position, next_cut, active, is_label=is_label))
+            label = labels[next_label] if next_label < len(labels) else None
+            is_label = label is not None and label[0] <= position < label[1]
+            if label is not None and position < label[0] < next_cut:
+                next_cut = label[0]
+            if is_label and label[1] < next_cut:
+                next_cut = label[1]
+            pieces.append(_run(text, position, next_cut, active, speaker=label[2] if is_label else None))
+            if is_label and next_cut == label[1]:
+                next_label += 1
             drawn.update(mark.segment_id for mark in active.values())
             position = next_cut
             while cursor < len(events) and events[cursor][0] == position < p_end:
@@ -126,15 +137,16 @@ def _apply(event: tuple[int, int, int], marks: list[Mark], active: dict[int, Mar
         active.pop(index, None)
 
 
-def _label_ends(turns: Sequence[Turn]) -> dict[int, tuple[str, int]]:
-    """For each paragraph start that opens a speaker turn: the speaker and where the label ends."""
-    return {turn.start: (turn.speaker, turn.label_end) for turn in turns}
-
-
-def _run(text: str, start: int, end: int, active: dict[int, Mark], *, is_label: bool) -> str:
+def _run(text: str, start: int, end: int, active: dict[int, Mark], *, speaker: str | None) -> str:
+    """One run of text; `speaker` is the name a label run shows (as a tooltip, and beside it when renamed)."""
     chunk = escape(text[start:end])
     attributes = f' data-o="{start}"'
+    is_label = speaker is not None
     classes = ["speaker"] if is_label else []
+    if is_label:
+        attributes += f' title="{escape(speaker)}"'
+        if speaker_name(text[start:end]) != speaker:
+            attributes += f' data-speaker="{escape(speaker)}"'  # drawn after the label by CSS, not text
     if active:
         layers = [layer for mark in active.values() for layer in mark.layers]
         classes.append("hl")

@@ -8,7 +8,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from cases.models import Membership, Transcript
-from cases.turns import turns_of
+from cases.speakers import turns_of
 from codebook.models import Code
 from coding.models import Coding
 from coding.workspace.highlights import Layer, Mark, Paragraph, render
@@ -56,7 +56,7 @@ def paragraphs_with_marks(
         low, high = numbered[0][1][0], numbered[-1][1][1]
         codings = codings.filter(segment__start__lt=high, segment__end__gt=low)
     marks = _marks(filters.apply(codings))
-    turns = turns_of(transcript.text)
+    turns = turns_of(transcript)
     rendered = render(
         text=transcript.text, paragraphs=[p for _, p in numbered], marks=marks.values(), turns=turns
     )

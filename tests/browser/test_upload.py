@@ -18,7 +18,8 @@ def test_three_files_two_imported_one_refused_with_its_reason(page, log_in, tmp_
     english = tmp_path / "Y-R01 interview.txt"
     english.write_text("Interviewer: Who owns the data?\n\nY-R01: The bureau does.\n", encoding="utf-8")
     chinese = tmp_path / "Y-R02.md"
-    chinese.write_bytes("# 访谈\n\n问：数据归谁？\n\n答：归各部门。\n".encode("gb18030"))
+    dialogue = "# 访谈\n\n问：数据归谁？\n\n答：归各部门。\n\n问：为什么？\n\n答：法规不清楚。\n"
+    chinese.write_bytes(dialogue.encode("gb18030"))
     broken = tmp_path / "scan.pdf"
     broken.write_bytes(b"%PDF-1.4\n%%EOF\n")
 
@@ -35,5 +36,6 @@ def test_three_files_two_imported_one_refused_with_its_reason(page, log_in, tmp_
     expect(page.locator(".upload-results progress")).to_have_count(0)
     assert sorted(Transcript.objects.values_list("title", flat=True)) == ["Y-R01 interview", "Y-R02"]
 
-    rows.filter(has_text="Y-R02.md").get_by_role("link").click()
+    expect(rows.filter(has_text="Y-R02.md")).to_contain_text("Speakers: 问 (2), 答 (2).")
+    rows.filter(has_text="Y-R02.md").get_by_role("link", name="Y-R02").click()
     expect(page.locator(".transcript .speaker").first).to_have_text("问：")

@@ -26,4 +26,5 @@ ROUTES = {
     "cases:transcript_edit": {"GET": Role.CODER, "POST": Role.CODER},
     "cases:transcript_delete": {"GET": Role.OWNER, "POST": Role.OWNER},
     "cases:transcript_original": {"GET": Role.VIEWER},
+    "cases:transcript_speakers": {"GET": Role.CODER, "POST": Role.CODER},
 }

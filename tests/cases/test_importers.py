@@ -21,7 +21,7 @@ from pypdf import PdfWriter
 from cases.importing.extract import ACCEPTED_EXTENSIONS, Extracted, decode_text, extract
 from cases.importing.normalise import normalise
 from cases.refusals import Refused
-from cases.turns import find_turns
+from cases.turns import Locator
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
@@ -57,7 +57,7 @@ SPEAKERS = ["访谈员", "受访者", "访谈员", "受访者", "Interviewer", "
 
 
 def speakers(result: Extracted) -> list[str]:
-    return [turn.speaker for turn in find_turns(result.text)]
+    return [label.speaker for label in result.labels]
 
 
 def refusal(**kwargs) -> str:
@@ -190,8 +190,11 @@ def rezipped(data: bytes, replace: dict[str, bytes]) -> bytes:
 
 def test_plain_text_keeps_its_speakers_and_gets_a_title():
     result = extract(filename="City_X-interview__03.txt", data=WESTERN.encode())
-    assert result == Extracted(
-        text=normalise(WESTERN), format="txt", encoding="utf-8", title="City X-interview 03"
+    assert (result.text, result.format, result.encoding, result.title) == (
+        normalise(WESTERN),
+        "txt",
+        "utf-8",
+        "City X-interview 03",
     )
     assert speakers(result) == ["Interviewer", "Respondent"]
 
@@ -291,7 +294,7 @@ def test_markdown_markup_goes_and_its_text_stays():
         "Interview one\n\nQuoted bold with a link and code\n\n問：資料屬於誰？\n\n"
         "• first\n\n• second\n\n1. numbered"
     )
-    assert speakers(result) == ["問"]
+    assert speakers(result) == []  # "問：" opens one paragraph only: not a dialogue
 
 
 def test_hackmd_signatures_become_speaker_labels():
@@ -300,10 +303,18 @@ def test_hackmd_signatures_become_speaker_labels():
         "Two lines\nsigned together [name=isabel]\n\nA list:\n[name=kiang]\n"
     )
     result = extract(filename="notes.md", data=source.encode())
-    assert result.text == (
-        "kiang: First comment\n\nHuizhong: 谢谢\n\nchihao: 好的\n\nisabel: Two lines\nsigned together\n\n"
-        "kiang: A list:"
-    )
+    # The signatures stay where they were written: labels at the end of what they sign.
+    assert result.text == normalise(source).replace("> ", "")
+    assert [(label.speaker, label.trailing) for label in result.labels] == [
+        ("kiang", True),
+        ("Huizhong", True),
+        ("chihao", True),
+        ("isabel", True),
+        ("kiang", True),
+    ]
+    locator = Locator(result.text, result.labels)
+    assert locator.speaker(result.text.index("谢谢")) == "Huizhong"
+    assert locator.speaker(result.text.index("Two lines")) == "isabel"
 
 
 # Word
@@ -314,11 +325,11 @@ def test_docx_paragraphs_tables_and_speakers_in_document_order():
     assert result.format == "docx" and result.encoding is None and result.title == "Interview 07"
     assert result.text == (
         "Interview 7, City X\n\n"
-        "Interviewer: Who owns the data?\n\n"
+        "Interviewer Who owns the data?\n\n"  # a speaker table's row: its cells apart by a tab → space
         "Ms Chen: The bureau does.\nOr so it says.\n\n"
         "• Records are kept twice\n\n"
-        "Interviewer: Why?\n\n"
-        "Ms Chen: Law.\n\n"
+        "Interviewer Why?\n\n"
+        "Ms Chen Law.\n\n"
         "Yes, Greek too: δεδομένα — “quoted” …\n\n"
         "Site\n\nDate of visit and weather notes\n\n2021\n\n"
         "After the tables."
@@ -336,7 +347,7 @@ def test_docx_bold_names_keep_a_colon_already_typed():
         paragraph.add_run("\t各部门都认为是自己的。")
 
     result = extract(filename="zh.docx", data=word_document(build))
-    assert result.text == "访谈员：数据归谁？\n\n受访者: 各部门都认为是自己的。"
+    assert result.text == "访谈员：数据归谁？\n\n受访者 各部门都认为是自己的。"  # nothing added
     assert speakers(result) == ["访谈员", "受访者"]
 
 
@@ -368,8 +379,8 @@ def test_docx_leaves_out_deletions_and_the_table_of_contents():
 def test_odt_structure_and_bold_speakers():
     result = extract(filename="session-2.odt", data=odt_document())
     assert result.text == (
-        "Think-aloud session 2\n\nMODERATOR: Please open the first task.\n\nTwo spaces tab\nnext line\n\n"
-        "• first point\n\nPARTICIPANT: I would sort these.\n\nMODERATOR: Why?"
+        "Think-aloud session 2\n\nMODERATOR Please open the first task.\n\nTwo spaces tab\nnext line\n\n"
+        "• first point\n\nPARTICIPANT I would sort these.\n\nMODERATOR Why?"
     )
     assert speakers(result) == ["MODERATOR", "PARTICIPANT", "MODERATOR"]
 
@@ -465,7 +476,9 @@ def test_corpus_think_aloud_odt_has_moderator_turns():
     result = extract(
         filename="think-aloud.odt", data=(CORPUS / "en_serdif_P1_GMT20211118_think-aloud.odt").read_bytes()
     )
-    assert "MODERATOR" in speakers(result)
+    # One "MODERATOR:" line, not bold, in a session where the participant is never labelled: labelling it
+    # would hand the participant's whole session to the moderator.
+    assert speakers(result) == []
     assert "MODERATOR: Could you please start in task 1?" in result.text.split("\n\n")
     assert result.text.startswith("1 Read the ‘Home’ tab information.\n\nAlright, so I have logged in.")
     assert len(result.text.split()) > 4000
@@ -497,12 +510,16 @@ def test_corpus_chinese_markdown_keeps_chinese_and_finds_signatures():
     )
     assert "tags: 採訪共筆" not in result.text  # the front matter
     assert result.text.startswith("美聯社採訪共筆\n\n大家好 我叫吳慧中")
-    assert "kiang: 目前沒有標示採訪共筆授權" in result.text
-    assert "Huizhong: 谢谢， 有加了" in result.text
+    assert "目前沒有標示採訪共筆授權，如果可以希望標示 license: CC BY 4.0-g0v" in result.text
+    assert "谢谢， 有加了 [name=Huizhong]" in result.text
+    assert "license: CC BY 4.0 by g0v contributors" in result.text.split("\n\n")  # no label, no break
+    assert "受訪者登記：" in result.text.split("\n\n")
+    assert result.text.index("受訪者登記：") not in {label.start for label in result.labels}
     found = speakers(result)
     assert {"kiang", "Huizhong", "chihao", "isabel"} <= set(found)
     assert found.index("kiang") < found.index("Huizhong") < found.index("chihao")
-    assert "[name=" not in result.text and "](" not in result.text
+    assert "](" not in result.text
+    assert all(result.text[label.start : label.end].startswith("[name=") for label in result.labels)
 
 
 # Refusals

@@ -5,8 +5,8 @@ import unicodedata
 
 import pytest
 
-from cases.importing.normalise import normalise
-from cases.turns import find_turns
+from cases.importing.normalise import MARK_CLOSE, MARK_OPEN, MARK_TRAILING, normalise, normalise_marked
+from cases.turns import Label
 
 
 @pytest.mark.parametrize(
@@ -51,24 +51,30 @@ def test_lines_inside_paragraphs_stay_when_the_text_has_blank_lines():
     assert normalise(text) == text
 
 
-def test_every_speaker_turn_starts_a_paragraph():
+def test_speaker_lines_keep_the_source_paragraphs_no_break_is_inserted():
     text = (
         "Intro line\nwrapped here\n\nInterviewer: Who owns it?\nR01: The bureau.\n[id1] tagged\n"
         "Anna 00:01:02\nspeech"
     )
-    result = normalise(text)
-    assert result == (
-        "Intro line\nwrapped here\n\nInterviewer: Who owns it?\n\nR01: The bureau.\n\n[id1] tagged\n\n"
-        "Anna 00:01:02\nspeech"
-    )
-    assert [turn.speaker for turn in find_turns(result)] == ["Interviewer", "R01", "id1", "Anna"]
-    for turn in find_turns(result):
-        assert turn.start == 0 or result[turn.start - 2 : turn.start] == "\n\n"
+    assert normalise(text) == text
 
 
-def test_chinese_full_width_labels_open_paragraphs_too():
-    result = normalise("引言\n\n訪談員：資料屬於誰？\n受訪者：各機關都認為是自己的。")
-    assert result == "引言\n\n訪談員：資料屬於誰？\n\n受訪者：各機關都認為是自己的。"
+def test_chinese_full_width_labels_stay_where_the_source_has_them():
+    text = "引言\n\n訪談員：資料屬於誰？\n受訪者：各機關都認為是自己的。"
+    assert normalise(text) == text
+
+
+def test_marked_labels_come_back_as_spans_of_the_normalised_text():
+    raw = f"  {MARK_OPEN}Ms\u00a0Chen:{MARK_CLOSE}  It is\r\nours.\r\n\r\n"
+    raw += f"Agreed {MARK_TRAILING}[name=kiang]{MARK_CLOSE}"
+    text, labels = normalise_marked(raw)
+    assert text == "Ms Chen: It is\nours.\n\nAgreed [name=kiang]"
+    assert labels == [Label(0, 8, "Ms Chen"), Label(29, 41, "kiang", trailing=True)]
+    assert [text[label.start : label.end] for label in labels] == ["Ms Chen:", "[name=kiang]"]
+
+
+def test_noncharacters_in_a_source_are_removed_and_never_read_as_marks():
+    assert normalise(f"a{MARK_OPEN}b{MARK_CLOSE}c\ufdefd") == "abcd"
 
 
 def test_characters_outside_the_bmp_are_left_alone():

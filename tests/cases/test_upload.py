@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from cases.importing.uploads import Metadata, import_upload
 from cases.models import Transcript
+from cases.speakers import store_recognised
 from tests.cases.test_importers import text_pdf
 
 INTERVIEW = "Interviewer: Who owns the data?\n\nR01: The bureau says the data belong to it.\n"
@@ -67,7 +68,7 @@ def test_a_bad_file_is_refused_and_the_good_ones_are_kept(client_for, coder, pro
     )
     assert list(Transcript.objects.values_list("title", flat=True)) == ["a"]
     shown = [str(message) for message in response.context["messages"]]
-    assert "Imported “a.txt”." in shown
+    assert "Imported “a.txt”; speakers: Interviewer (1), R01 (1)." in shown
     assert any(message.startswith("Not imported: “notes.docx”") for message in shown)
     assert len(stored_files(settings)) == 1
 
@@ -201,10 +202,11 @@ def test_each_refusal_says_why_and_leaves_nothing_behind(kind, client_for, coder
 
 def test_transcript_page_shows_speakers_and_numbered_paragraphs(client_for, viewer, project, case):
     transcript = Transcript.objects.create(case=case, title="T", text=INTERVIEW.strip())
+    store_recognised(transcripts=[transcript])
     response = client_for(viewer).get(transcript.get_absolute_url())
     html = response.content.decode()
-    assert '<b class="speaker">Interviewer:</b> Who owns the data?' in html
-    assert '<b class="speaker">R01:</b>' in html
+    assert '<b class="speaker" title="Interviewer">Interviewer:</b> Who owns the data?' in html
+    assert '<b class="speaker" title="R01">R01:</b>' in html
     assert 'id="p2"' in html
 
 

@@ -123,8 +123,8 @@ def test_drill_down_without_javascript_and_with_bad_input(client_for, analysis, 
     [
         # session, user, membership; 7 facets; the project's interviews, the grouped query
         ("coding:cooccurrence", "?unit=transcripts", 12),
-        # session, user, membership; 7 facets; count, page of passages, their codings, their texts
-        ("coding:cooccurrence_cell_hx", "?a={a}&b={b}", 14),
+        # session, user, membership; 7 facets; count, page of passages, their codings, texts, speaker labels
+        ("coding:cooccurrence_cell_hx", "?a={a}&b={b}", 15),
     ],
 )
 def test_query_counts_are_fixed(

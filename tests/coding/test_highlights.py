@@ -2,14 +2,14 @@
 
 import re
 
-from cases.turns import find_turns
+from cases.turns import Label, turns_from
 from coding.workspace.highlights import Layer, Mark, render
 
 TEXT = (
     "R01: The data belongs to us 𠮷 and nobody else.\n\nInterviewer: Why?\n\nR01: Because the bureau said so"
 )
 PARAGRAPHS = [(0, 46, ""), (48, 65, ""), (67, 98, "")]
-TURNS = find_turns(TEXT)
+TURNS = turns_from(TEXT, [Label(0, 4, "R01"), Label(48, 60, "Interviewer"), Label(67, 71, "R01")])
 
 
 def layer(code_id: int, colour: str = "#ff0000", valence: str = "none") -> Layer:
@@ -52,7 +52,9 @@ def test_overlapping_segments_split_runs_at_every_boundary():
 
 def test_speaker_label_is_its_own_bold_run():
     paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=[], turns=TURNS)
-    assert paragraphs[1].html.startswith('<b data-o="48" class="speaker">Interviewer:</b>')
+    assert paragraphs[1].html.startswith(
+        '<b data-o="48" title="Interviewer" class="speaker">Interviewer:</b>'
+    )
     assert paragraphs[1].speaker == "Interviewer"
 
 
@@ -83,3 +85,20 @@ def test_stacked_underlines_one_per_coding_capped():
 def test_segments_without_visible_codings_are_not_drawn():
     paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=[Mark(1, 9, 27, layers=[])], turns=TURNS)
     assert 'class="hl"' not in paragraphs[0].html
+
+
+def test_a_label_inside_a_paragraph_is_drawn_where_it_is():
+    text = "Interviewer: Why?\nR01: Because."
+    turns = turns_from(text, [Label(0, 12, "Interviewer"), Label(18, 22, "R01")])
+    (paragraph,) = render(text=text, paragraphs=[(0, len(text), text)], marks=[], turns=turns)
+    assert '<b data-o="18" title="R01" class="speaker">R01:</b>' in paragraph.html
+    assert "".join(piece for _, _, piece in runs(paragraph.html)) == text
+
+
+def test_a_renamed_speaker_is_shown_beside_its_label_without_changing_the_text():
+    text = "R01: Because."
+    turns = turns_from(text, [Label(0, 4, "Ms Chen")])
+    (paragraph,) = render(text=text, paragraphs=[(0, len(text), text)], marks=[], turns=turns)
+    assert paragraph.html.startswith(
+        '<b data-o="0" title="Ms Chen" data-speaker="Ms Chen" class="speaker">R01:</b>'
+    )

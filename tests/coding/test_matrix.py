@@ -502,7 +502,7 @@ def test_drill_down_query_count_is_fixed(client_for, analysis, viewer, django_as
     client = client_for(viewer)
     query = f"?node={analysis.codes.determinants.pk}&col=*&view=valence&sign=negative"
     # session, user, membership; 7 facets; count, page of passages, their codings, their transcripts' texts
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get(url(analysis.project, "coding:matrix_cell_hx") + query, headers=HX)
     assert response.context["page"].paginator.count == 4
 

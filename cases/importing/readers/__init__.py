@@ -5,12 +5,13 @@ vets a file before handing it to a reader (size, signature, zip bombs, DTDs) and
 into one sentence naming the file. The text a reader returns is raw: `cases.importing.normalise` makes it
 canonical.
 
-The helpers here keep the formats consistent: a bold "Anna" opening a Word paragraph, a two-column table of
-names and speech, a WebVTT voice tag and a Markdown `[name=anna]` all become the same "Anna: …" label, and
-only when `cases.turns` will read that label back as a speaker.
+The helpers here keep the formats consistent: a bold "Anna" opening a Word paragraph, the name column of a
+two-column speaker table, a WebVTT voice tag and a Markdown `[name=anna]` are all marked as declared speaker
+labels (see `cases.importing.normalise`), without adding a character to the text.
 """
 
-from cases.turns import find_turns
+from cases.importing.normalise import MARK_CLOSE, MARK_OPEN, MARK_TRAILING, NONCHARACTERS
+from cases.importing.recognise import is_name
 
 
 class Unreadable(Exception):
@@ -31,24 +32,29 @@ _SPEECH_HEADERS = frozenset(
 )
 
 
-def speaker_label(candidate: str) -> str | None:
-    """`candidate` (a trailing colon allowed) as a speaker name, or None if `cases.turns` would not take it.
+def source(text: str) -> str:
+    """Text from a source, without the noncharacters that mark labels (so no source can forge a mark)."""
+    return text.translate(NONCHARACTERS)
 
-    Asking `find_turns` itself keeps every reader's idea of a name identical to the one the workspace uses.
-    """
+
+def mark(label: str, *, trailing: bool = False) -> str:
+    """`label` marked as a declared speaker label; a trailing one (a signature) signs the speech before it."""
+    return f"{MARK_TRAILING if trailing else MARK_OPEN}{label}{MARK_CLOSE}"
+
+
+def speaker_label(candidate: str) -> str | None:
+    """`candidate` (a trailing colon allowed) as a speaker name, or None if it does not look like one."""
     name = candidate.strip().rstrip(":：").strip()
-    if not name or "\n" in name:
-        return None
-    return name if _opens_turn(f"{name}: …", name) else None
+    return name if is_name(name) else None
 
 
 def bold_speaker(segments: list[tuple[str, bool]]) -> str | None:
-    """The paragraph as "Name: text" when it opens with a bold short name followed by plain text.
+    """The paragraph with its bold opening name marked as a label, or None when it does not open with one.
 
-    None when it does not, or when it already reads as a label. `segments` are its runs as (text, is_bold).
-    Transcribers often mark speakers by bold type alone; without a label the turn would be lost. Without a
-    colon the bold must stand apart from the speech (a space follows it) and not read as an emphasised word
-    ("**Yes**, I agree" stays as it is).
+    `segments` are its runs as (text, is_bold). Transcribers often mark speakers by bold type alone. The label
+    is the name and the colon after it, if there is one; nothing is added. Without a colon the bold must stand
+    apart from the speech (a space follows it) and not read as an emphasised word ("**Yes**, I agree" stays
+    as it is).
     """
     head: list[str] = []
     rest_from = len(segments)
@@ -63,30 +69,28 @@ def bold_speaker(segments: list[tuple[str, bool]]) -> str | None:
     if not rest.strip() or not head_text.strip():
         return None
     name = speaker_label(head_text)
-    if name is None or _opens_turn(head_text + rest, name):
-        return None  # not a name, or already written as "Name: …" (kept as typed, full-width colon and all)
+    if name is None:
+        return None
     has_colon = head_text.rstrip().endswith((":", "：")) or rest.lstrip().startswith((":", "："))
     if not has_colon:
         separated = (head_text[-1:].isspace() or rest[:1].isspace()) and rest.strip()[:1].isalnum()
         if not separated or name[:1].islower():
             return None
-    speech = rest.lstrip()
-    if speech[:1] in (":", "："):
-        speech = speech[1:].lstrip()
-    return f"{name}: {speech}"
-
-
-def _opens_turn(text: str, name: str) -> bool:
-    """Whether `cases.turns` reads `text` as opening with a turn of `name`."""
-    turns = find_turns(text.lstrip())
-    return bool(turns) and turns[0].start == 0 and turns[0].speaker == name
+    whole = head_text + rest
+    label_start = len(whole) - len(whole.lstrip())
+    label_end = len(head_text.rstrip())
+    if not head_text.rstrip().endswith((":", "：")) and has_colon:
+        label_end = len(head_text) + (len(rest) - len(rest.lstrip())) + 1  # the colon typed after the bold
+    return whole[:label_start] + mark(whole[label_start:label_end]) + whole[label_end:]
 
 
 def table_blocks(rows: list[list[str]]) -> list[str]:
-    """A table as paragraphs: each non-empty cell, row by row, or "Name: speech" turns for a speaker table.
+    """A table as paragraphs: each non-empty cell, row by row, or a row per turn for a speaker table.
 
     A speaker table has two columns whose first cell is a short name (or empty, continuing the previous
-    speaker), the layout many transcription services and interview templates export.
+    speaker), the layout many transcription services and interview templates export. Its rows become
+    paragraphs of the name (marked as a label) and the speech, apart by a tab as Word's own "table to text"
+    writes them (normalised to a space).
     """
     if rows and len(rows[0]) == 2 and rows[0][1].strip().casefold() in _SPEECH_HEADERS:
         body = rows[1:]
@@ -103,9 +107,9 @@ def table_blocks(rows: list[list[str]]) -> list[str]:
     if not is_speaker_table:
         return [cell for row in rows for cell in row if cell.strip()]
     blocks = []
-    for name, (_, speech) in zip(names, body, strict=True):
+    for name, (name_cell, speech) in zip(names, body, strict=True):
         if name:
-            blocks.append(f"{name}: {speech.strip()}")
+            blocks.append(f"{mark(name_cell.strip())}\t{speech.strip()}")
         elif speech.strip():
             blocks.append(speech)
     return blocks

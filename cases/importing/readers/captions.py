@@ -1,7 +1,7 @@
 """Subtitles and captions (.vtt, .srt) as a transcript: one paragraph per run of a speaker's cues.
 
-Each paragraph opens with a line "Speaker 00:01:02" (the run's first cue start, hours always shown), which
-`cases.turns` reads as a speaker label, then the cues' text joined by spaces. The speaker comes from a WebVTT
+Each paragraph opens with a line "Speaker 00:01:02" (the run's first cue start, hours always shown), marked as
+the speaker's label, then the cues' text joined by spaces. The speaker comes from a WebVTT
 voice tag (`<v Anna>`) or a leading "Anna:" in the cue, as Zoom and Teams write it. A cue with no speaker
 becomes its own paragraph under a bare "00:01:02" line: with no speaker changes to split on, the time is the
 only way back to the recording, so it is kept for every cue.
@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cases.importing.readers import Unreadable, speaker_label
+from cases.importing.readers import Unreadable, mark, speaker_label
 
 # "00:01:02.500 --> 00:01:04.000 align:start" (WebVTT) or "00:01:02,500 --> 00:01:04,000" (SubRip).
 _TIMING = re.compile(
@@ -49,7 +49,7 @@ def read_captions(source: str) -> str:
     paragraphs = []
     for piece in pieces:
         stamp = _clock(piece.seconds)
-        header = f"{piece.speaker} {stamp}" if piece.speaker else stamp
+        header = mark(f"{piece.speaker} {stamp}") if piece.speaker else stamp
         paragraphs.append(f"{header}\n{' '.join(piece.texts)}")
     return "\n\n".join(paragraphs)
 

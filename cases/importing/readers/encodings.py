@@ -1,8 +1,9 @@
 """Which legacy encoding a byte-text file is in, when it has no byte-order mark and is not UTF-8.
 
-Chinese transcripts still arrive as GBK/GB18030 and Big5 from Windows editors. charset-normalizer chooses
-among a few plausible encodings; for short inputs, where GBK and Big5 byte sequences are often both valid,
-the tie goes to the decoding whose characters are common rather than rare: mis-decoded text is full of
+Chinese transcripts still arrive as GBK/GB18030 (simplified, and traditional from mainland editors) and Big5
+from Windows editors; UTF-16 arrives without a byte-order mark from some Windows tools. charset-normalizer
+chooses among a few plausible encodings; for short inputs, where GBK and Big5 byte sequences are often both
+valid, the tie goes to the decoding whose characters are common rather than rare: mis-decoded text is full of
 extension, private-use and odd symbol characters. Windows-1251 (Russian) is recognised only when
 Windows-1252 would turn whole words into accented letters.
 """
@@ -23,24 +24,39 @@ _MULTI_BYTE = ("gb18030", "cp950")
 _MAX_RARITY = 0.2
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{3,}")
 _SAMPLE = 65_536
+_MAX_JUNK = 0.02
 
 
 def unmarked_utf16(data: bytes) -> str | None:
     """The codec of UTF-16 written without a byte-order mark ("utf-16-le" or "utf-16-be"), or None.
 
-    Each ASCII-range character in UTF-16 has a NUL byte, always on the same side of the pair; in CJK text
-    only a few do, so a clear majority on one side is enough. Binary data has NULs on both sides.
+    Every ASCII-range character in UTF-16 (a line break, a space, a digit) has a NUL byte: in English text
+    nearly every pair has one, in Chinese, Japanese or Korean text only the few line breaks and spaces (and
+    the odd ideograph such as U+5100). Read in the wrong byte order, those become unassigned or private code
+    points ("\n" is U+0A00), and binary data is junk either way; so the byte order whose reading is text
+    (letters, punctuation, white space) wins.
     """
     sample = data[:_SAMPLE]
     if len(sample) < 4 or len(data) % 2 or b"\x00" not in sample:
         return None
-    pairs = len(sample) // 2
-    even, odd = sample[0::2].count(0) / pairs, sample[1::2].count(0) / pairs
-    if odd > 0.05 and even <= odd / 8:
-        return "utf-16-le"
-    if even > 0.05 and odd <= even / 8:
-        return "utf-16-be"
-    return None
+    junk = {}
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            junk[codec] = _junk_share(data.decode(codec)[: _SAMPLE // 2])
+        except UnicodeDecodeError:
+            continue
+    best = min(junk, key=junk.get, default=None)
+    return best if best is not None and junk[best] <= _MAX_JUNK else None
+
+
+def _junk_share(text: str) -> float:
+    """The share of `text` that is unassigned, private, surrogate or control (other than white space)."""
+    junk = sum(
+        1
+        for char in text
+        if unicodedata.category(char) in ("Cc", "Cn", "Co", "Cs") and char not in "\t\n\r\f"
+    )
+    return junk / max(len(text), 1)
 
 
 def detect_legacy(data: bytes) -> tuple[str, str] | None:
@@ -121,7 +137,9 @@ def _cost(char: str, codec: str) -> float:
     lead, trail = encoded
     if codec == "gb18030":
         if trail < 0xA1 or lead < 0xB0:
-            return 1.0
+            # GBK's extensions hold the traditional forms: Traditional Chinese written in GB18030 is common
+            # text when its characters are common in Big5.
+            return _cost(char, "cp950")
         return 0.0 if lead <= 0xD7 else 0.5 if lead <= 0xF7 else 1.0
     if (0xA4, 0x40) <= (lead, trail) <= (0xC6, 0x7E):
         return 0.0

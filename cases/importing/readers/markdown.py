@@ -2,8 +2,9 @@
 
 Front matter is dropped; headings keep their text (a heading "### 問：…" still opens a turn); links keep their
 text, images go; emphasis, code and quote markers go; list items get a bullet. Collaborative notes written in
-HackMD sign each comment at the end of a line, "… [name=kiang]" or "… -[name=Huizhong]": the signature becomes
-a label at the start of the comment, "kiang: …", which `cases.turns` reads as a speaker.
+HackMD sign each comment at the end of a line, "… [name=kiang]" or "… -[name=Huizhong]": the signature stays
+where it was written and is marked as a trailing speaker label, signing the lines since the previous signature
+in its paragraph.
 """
 
 import html
@@ -12,11 +13,11 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from cases.importing.readers import table_blocks
+from cases.importing.readers import mark, table_blocks
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-# A HackMD signature ends its line; dashes before it ("-- [name=x]") are part of the signature.
-_SIGNATURE = re.compile(r"[ \t]*(?:[-–—]{1,2}[ \t]*)?\[name=([^\]\n]{1,60})\][ \t]*$")
+# A HackMD signature ends its line.
+_SIGNATURE = re.compile(r"\[name=[^\]\n]{1,60}\](?=[ \t]*$)", re.MULTILINE)
 _TAG = re.compile(r"<[^>]*>")
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
@@ -75,28 +76,5 @@ def _is_line_break_tag(token: Token) -> bool:
 
 
 def _signed(text: str) -> str:
-    """`text` with each HackMD signature moved to the start of the lines it signs.
-
-    A signature signs the lines since the previous signature in the same paragraph; a signature alone on its
-    line signs the lines above it.
-    """
-    lines = text.split("\n")
-    if not any(_SIGNATURE.search(line) for line in lines):
-        return text
-    result: list[str] = []
-    unsigned_from = 0  # index in `result` of the first line the next signature signs
-    for line in lines:
-        match = _SIGNATURE.search(line)
-        if not match:
-            result.append(line)
-            continue
-        name = match.group(1).strip()
-        body = line[: match.start()].rstrip()
-        if body:
-            result.append(body)
-        if unsigned_from < len(result):
-            result[unsigned_from] = f"{name}: {result[unsigned_from].lstrip()}"
-        else:
-            result.append(f"{name}:")
-        unsigned_from = len(result)
-    return "\n".join(result)
+    """`text` with each HackMD signature marked as a trailing label."""
+    return _SIGNATURE.sub(lambda match: mark(match.group(), trailing=True), text)

@@ -2,7 +2,7 @@
 
 Annotations, footnotes, tracked deletions, tables of contents and frames (text boxes, images) are left out:
 they interrupt or repeat the interview. Bold comes from automatic and common styles, so a bold speaker name
-opening a paragraph becomes a "Name: …" label as it does for Word.
+opening a paragraph is marked as a label as it is for Word.
 """
 
 import io
@@ -12,7 +12,7 @@ from odf.element import Element, Node
 from odf.namespaces import FONS, OFFICENS, STYLENS, TABLENS, TEXTNS
 from odf.opendocument import OpenDocument, load
 
-from cases.importing.readers import Unreadable, bold_speaker, table_blocks
+from cases.importing.readers import Unreadable, bold_speaker, source, table_blocks
 
 _HEADING, _PARAGRAPH = (TEXTNS, "h"), (TEXTNS, "p")
 _LIST, _LIST_ITEM, _LIST_HEADER = (TEXTNS, "list"), (TEXTNS, "list-item"), (TEXTNS, "list-header")
@@ -87,7 +87,7 @@ class _OdtBody:
         """(text, is_bold) pieces of a paragraph's content, spans' styles applied."""
         for child in element.childNodes:
             if child.nodeType == Node.TEXT_NODE:
-                yield child.data, bold
+                yield source(child.data), bold
                 continue
             if child.nodeType != Node.ELEMENT_NODE or child.qname in _SKIPPED_INLINE:
                 continue

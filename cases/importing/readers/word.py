@@ -15,7 +15,7 @@ from docx.document import Document
 from docx.oxml.ns import qn
 from lxml.etree import _Element
 
-from cases.importing.readers import Unreadable, bold_speaker, table_blocks
+from cases.importing.readers import Unreadable, bold_speaker, source, table_blocks
 
 _P, _TBL, _TR, _TC, _R = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:r")
 _VAL = qn("w:val")
@@ -99,7 +99,7 @@ class _WordBody:
         """(text, is_bold) for each run under `element`, skipping deletions and nested structures."""
         for child in element.iterchildren():
             if child.tag == _R:
-                text = "".join(_run_text(child))
+                text = source("".join(_run_text(child)))
                 if text:
                     yield text, self.run_bold(child, paragraph_bold)
             elif child.tag in _RUN_WRAPPERS:
