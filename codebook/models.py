@@ -135,6 +135,16 @@ class Code(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("codebook:code_detail", args=[self.project_id, self.pk])
 
+    def guidance(self) -> list[tuple[str, str]]:
+        """What a coder reads before applying the code, as the codebook labels it; empty parts left out."""
+        parts = (
+            ("Definition", self.definition),
+            ("Apply when", self.inclusion),
+            ("Do not apply when", self.exclusion),
+            ("Example", self.example),
+        )
+        return [(label, value) for label, value in parts if value]
+
 
 class RelationKind(models.TextChoices):
     IS_PART_OF = "is-part-of", "is part of"

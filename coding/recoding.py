@@ -80,14 +80,7 @@ def merge_codes(*, source: Code, target: Code, user) -> changes.MergeResult:
 
 def _merged_memo(source: Code) -> str:
     parts = [f"“{source.name}” ({source.get_level_display().lower()}) was merged into this code."]
-    for label, value in (
-        ("Definition", source.definition),
-        ("Apply when", source.inclusion),
-        ("Do not apply when", source.exclusion),
-        ("Example", source.example),
-    ):
-        if value:
-            parts.append(f"{label}: {value}")
+    parts += [f"{label}: {value}" for label, value in source.guidance()]
     return "\n\n".join(parts)
 
 

@@ -109,16 +109,10 @@ def docx(*, project: Project) -> bytes:
             meta = document.add_paragraph().add_run(" · ".join(facts))
             meta.italic = True
             meta.font.size = Pt(9)
-            for label, value in (
-                ("Definition", code.definition),
-                ("Apply when", code.inclusion),
-                ("Do not apply when", code.exclusion),
-                ("Example", code.example),
-            ):
-                if value:
-                    paragraph = document.add_paragraph()
-                    paragraph.add_run(f"{label}: ").bold = True
-                    paragraph.add_run(_clean(value))
+            for label, value in code.guidance():
+                paragraph = document.add_paragraph()
+                paragraph.add_run(f"{label}: ").bold = True
+                paragraph.add_run(_clean(value))
             relations = [f"{r.kind_label} “{r.target.name}”" for r in entry.outgoing]
             relations += [f"“{r.source.name}” {r.kind_label} this code" for r in entry.incoming]
             if relations:
