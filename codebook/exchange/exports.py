@@ -13,7 +13,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 from cases.models import Project
-from cases.spreadsheets import guarded
 from codebook.models import Code, Framework, Level
 
 QDC_NAMESPACE = "urn:QDA-XML:codebook:1.0"
@@ -146,4 +145,4 @@ def csv_lines(*, project: Project, bom: bool = False) -> Iterator[str]:
         yield "\ufeff"
     writer = csv.writer(Echo())
     for row in csv_rows(project=project):
-        yield writer.writerow([guarded(value) for value in row])
+        yield writer.writerow(row)

@@ -41,7 +41,6 @@ from django.db import transaction
 from cases.importing.readers.encodings import detect_legacy, unmarked_utf16
 from cases.models import Project
 from cases.refusals import Refused
-from cases.spreadsheets import unguarded
 from codebook.changes import lock_codebook, next_position
 from codebook.exchange.exports import CORE_SET, QDC_NAMESPACE, SECTIONS
 from codebook.history import record
@@ -453,8 +452,7 @@ def read_csv(text: str) -> ParsedCodebook:
     known = {"path", "level", "framework", "definition", "inclusion", "exclusion", "example", "colour"}
     known |= {"codable", "core", "guid"}
     rows, remapped = [], 0
-    for line, written in records:
-        cells = [unguarded(cell) for cell in written]
+    for line, cells in records:
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(columns):

@@ -10,7 +10,7 @@ from django.http import QueryDict
 from django.utils.http import urlencode
 
 from codebook.models import Framework, Level
-from coding.analysis.matrix import TOTAL, VALUE_PREFIX, Measure, Spec, row_codes, rows_limited
+from coding.analysis.matrix import TOTAL, VALUE_PREFIX, Measure, Spec
 from coding.analysis.retrieval import MAX_TEXT, NO_VALUE, Condition, Criteria, Facets
 from coding.models import Valence
 
@@ -133,31 +133,10 @@ class MatrixForm(RowsMixin, ScopeForm):
             hide_empty=data.get("hide_empty", False),
         )
 
-    def excerpt_query(self) -> str | None:
-        """The retrieval (and excerpt export) of the codings this matrix's rows count: its scope and, where
-        the framework, level or depth leaves codes out, the codes of its rows with the codes beneath them (the
-        roll-up). None when such a matrix has no row, so there is nothing to retrieve."""
-        spec = self.spec()
-        codes = None
-        if rows_limited(spec):
-            shown = {code.pk for code in row_codes(tree=self.facets.tree, spec=spec)}
-            # A row under another shown row is counted in that row already.
-            codes = [
-                str(pk)
-                for pk in sorted(shown)
-                if not any(a.pk in shown for a in self.facets.tree.ancestors(pk) if a.pk != pk)
-            ]
-            if not codes:
-                return None
+    def excerpt_query(self) -> str:
+        """The retrieval (and excerpt export) of everything this matrix counts."""
         return self.query(
-            measure=None,
-            columns=None,
-            view=None,
-            framework=None,
-            level=None,
-            depth=None,
-            hide_empty=None,
-            any_codes=codes,
+            measure=None, columns=None, view=None, framework=None, level=None, depth=None, hide_empty=None
         )
 
 
@@ -307,7 +286,6 @@ class ReportForm(RetrievalForm):
 
 class MatrixExportForm(MatrixForm):
     format = forms.ChoiceField(choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")], required=False)
-    excel = forms.BooleanField(required=False, label="CSV for Excel (adds a byte-order mark)")
 
 
 class CooccurrenceForm(RowsMixin, ScopeForm):

@@ -36,7 +36,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count, F
 
 from cases.models import Transcript
-from codebook.models import Code, Framework, Level
+from codebook.models import Framework, Level
 from coding.analysis.retrieval import NO_VALUE, CodeTree, Criteria, Dimension, Facets, select
 from coding.models import Valence
 
@@ -342,22 +342,6 @@ def interviews_per_column(*, facets: Facets, spec: Spec) -> dict[str, int]:
 # Building the matrix ----------------------------------------------------------------------------------------
 
 
-def rows_limited(spec: Spec) -> bool:
-    """Whether the framework, level or depth leaves codes of the codebook out of the rows."""
-    return bool(spec.framework or spec.level or spec.depth is not None)
-
-
-def row_codes(*, tree: CodeTree, spec: Spec) -> list[Code]:
-    """The codes that get a row, in tree order (before rows without codings are hidden)."""
-    return [
-        code
-        for code in tree.codes
-        if (not spec.framework or code.framework == spec.framework)
-        and (not spec.level or code.level == spec.level)
-        and (spec.depth is None or code.depth < spec.depth)
-    ]
-
-
 def build_matrix(*, facets: Facets, spec: Spec) -> Matrix:
     """The matrix for `spec`: two grouped queries (codings, interviews per column) and a roll-up in Python."""
     tree = facets.tree
@@ -421,7 +405,13 @@ def build_matrix(*, facets: Facets, spec: Spec) -> Matrix:
         )
 
     matrix_rows = []
-    for code in row_codes(tree=tree, spec=spec):
+    for code in tree.codes:
+        if spec.framework and code.framework != spec.framework:
+            continue
+        if spec.level and code.level != spec.level:
+            continue
+        if spec.depth is not None and code.depth >= spec.depth:
+            continue
         row = Row(
             code,
             [cell(code.pk, c.key, cells[code.pk][c.key], c.interviews) for c in columns],
@@ -497,30 +487,8 @@ def describe(*, facets: Facets, spec: Spec) -> list[tuple[str, str]]:
     return lines
 
 
-def code_terms_text(*, facets: Facets, criteria: Criteria) -> str:
-    """The code terms of `criteria` as a reader of the paper needs them: `“A” AND “B” AND (“C” OR “D”) AND NOT
-    “E”`, with code paths where a name alone could be ambiguous, and whether sub-codes count."""
-    by_id = facets.tree.by_id
-
-    def name(code_id: int) -> str:
-        code = by_id.get(code_id)
-        return f"“{code.path}”" if code else f"code {code_id}"
-
-    terms = [name(code_id) for code_id in criteria.all_codes]
-    if criteria.any_codes:
-        alternatives = " OR ".join(name(code_id) for code_id in criteria.any_codes)
-        terms.append(f"({alternatives})" if len(criteria.any_codes) > 1 and terms else alternatives)
-    terms += [f"NOT {name(code_id)}" for code_id in criteria.not_codes]
-    terms += [f"in an interview coded {name(code_id)}" for code_id in criteria.in_transcripts_with]
-    if not terms:
-        return ""
-    beneath = "including" if criteria.subcodes else "without"
-    return f"codes {' AND '.join(terms)} (each {beneath} the codes beneath it)"
-
-
 def scope_text(*, facets: Facets, criteria: Criteria) -> str:
-    """Every criterion of a selection in words: the page, the report and its DOCX say how it was made."""
-    parts = [terms] if (terms := code_terms_text(facets=facets, criteria=criteria)) else []
+    parts = []
     if criteria.coder_id:
         parts.append(f"coded by {facets.coder_names.get(criteria.coder_id, criteria.coder_id)}")
     if criteria.coded_from or criteria.coded_to:
@@ -536,7 +504,7 @@ def scope_text(*, facets: Facets, criteria: Criteria) -> str:
         values = " or ".join(sorted(facets.label(condition.dimension.key, key) for key in condition.keys))
         parts.append(f"{condition.dimension.label} is {values}")
     if criteria.valences:
-        parts.append("valence " + " or ".join(Valence(valence).label for valence in criteria.valences))
+        parts.append("valence " + " or ".join(criteria.valences))
     if criteria.text:
         parts.append(f"text contains “{criteria.text}”")
     return "; ".join(parts) if parts else "every coding of the project"

@@ -17,7 +17,6 @@ from codebook.seeding import seed_framework
 from coding.analysis import matrix as matrix_module
 from coding.analysis.matrix import Measure, Spec, build_matrix, tree_keys
 from coding.analysis.retrieval import Condition, Criteria, load_facets
-from coding.models import Coding
 from tests.factories import (
     CaseFactory,
     CodeFactory,
@@ -591,84 +590,3 @@ def test_every_member_may_export_but_no_outsider(client_for, analysis, outsider)
     viewer = MembershipFactory(project=analysis.project, user=UserFactory(), role=Role.VIEWER).user
     assert client_for(viewer).get(url(analysis.project, "coding:matrix_export")).status_code == 200
     assert client_for(outsider).get(url(analysis.project, "coding:matrix_export")).status_code == 404
-
-
-# Spreadsheet safety and the excerpts behind a filtered matrix -----------------------------------------------
-
-HOSTILE_NAMES = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@handle", "\tcmd", "\rcmd"]
-
-
-@pytest.fixture
-def hostile(analysis):
-    """Codes named like formulas, each coded once on an existing passage."""
-    for position, name in enumerate(HOSTILE_NAMES, start=10):
-        code = CodeFactory(project=analysis.project, name=name, framework="emergent", position=position)
-        CodingFactory(segment=analysis.segments.s4, code=code, coder=analysis.owner)
-    return analysis
-
-
-@pytest.mark.parametrize("excel", ["", "&excel=on"])
-def test_matrix_csv_defuses_formulas_and_keeps_numbers(client_for, hostile, viewer, excel):
-    query = f"?view=valence&format=csv{excel}"
-    content = client_for(viewer).get(url(hostile.project, "coding:matrix_export") + query).content
-    assert content.startswith(b"\xef\xbb\xbf") == bool(excel)
-    lines = list(csv.reader(io.StringIO(content.decode().removeprefix("\ufeff"))))
-    names = [line[0] for line in lines if line and line[0].lstrip("'") in HOSTILE_NAMES]
-    assert names == ["'" + name for name in HOSTILE_NAMES]
-    ownership = next(line for line in lines if line and line[0] == "Data ownership")
-    assert ownership[4:7] == ["0", "2", "-2"]  # a net figure is a number, not text to defuse
-
-
-def test_matrix_xlsx_keeps_formula_like_names_as_exact_text_and_numbers_as_numbers(
-    client_for, hostile, viewer
-):
-    content = client_for(viewer).get(
-        url(hostile.project, "coding:matrix_export") + "?view=valence&format=xlsx"
-    )
-    sheet = load_workbook(io.BytesIO(content.content)).active
-    first = {row[0].value: row for row in sheet.iter_rows() if row[0].value is not None}
-    for name in HOSTILE_NAMES:
-        cell = first[name][0]
-        assert (cell.data_type, cell.quotePrefix) == ("s", True), name
-    net = first["Data ownership"][6]
-    assert (net.value, net.data_type) == (-2, "n")
-
-
-def test_codebook_csv_defuses_formulas_and_reads_back_the_same_names(client_for, hostile, owner):
-    from codebook.exchange.exports import csv_rows
-    from codebook.exchange.imports import read_csv
-
-    # Names are stripped on import, so a tab- and a CR-led name would both come back as "cmd".
-    hostile.project.codes.filter(name__in=["\tcmd", "\rcmd"]).exclude(name="\tcmd").delete()
-    response = client_for(owner).get(reverse("codebook:export_csv", args=[hostile.project.pk]))
-    content = response.getvalue().decode()
-    paths = [line[0] for line in csv.reader(io.StringIO(content.removeprefix("\ufeff")))]
-    assert ["'" + name in paths for name in HOSTILE_NAMES[:5]] == [True] * 5
-    parsed = read_csv(content.removeprefix("\ufeff"))
-    names = {entry.name for entry in parsed.entries}
-    assert set(HOSTILE_NAMES) - {"\tcmd", "\rcmd"} <= names and "cmd" in names
-    assert len(list(csv_rows(project=hostile.project))) == len(parsed.entries) + 1
-
-
-def test_coded_excerpts_of_a_framework_matrix_are_the_codings_its_rows_count(client_for, analysis, viewer):
-    client = client_for(viewer)
-    page = client.get(url(analysis.project) + "?framework=ior")
-    link = re.search(r'href="([^"]*exports/excerpts/[^"]*)"', page.text).group(1).replace("&amp;", "&")
-    exported = list(csv.DictReader(io.StringIO(client.get(link).getvalue().decode())))
-    ior = Coding.objects.filter(code__framework="ior", segment__transcript__case__project=analysis.project)
-    assert len(exported) == ior.count() == 8
-    assert {row["code"] for row in exported} == {"Data ownership", "Political determination"}
-
-
-def test_coded_excerpts_of_a_level_matrix_roll_up_the_rows_children(client_for, analysis, viewer):
-    client = client_for(viewer)
-    page = client.get(url(analysis.project) + "?level=axial")
-    link = re.search(r'href="([^"]*exports/excerpts/[^"]*)"', page.text).group(1).replace("&amp;", "&")
-    exported = list(csv.DictReader(io.StringIO(client.get(link).getvalue().decode())))
-    # Axial rows are Determinants and Territory: every coding beneath them, which here is every coding.
-    assert len(exported) == Coding.objects.filter(segment__transcript__case__project=analysis.project).count()
-
-
-def test_a_limited_matrix_without_rows_offers_no_excerpts(client_for, analysis, viewer):
-    page = client_for(viewer).get(url(analysis.project) + "?framework=icaf")
-    assert "coded excerpts (CSV)" not in page.text
