@@ -286,6 +286,7 @@ class ReportForm(RetrievalForm):
 
 class MatrixExportForm(MatrixForm):
     format = forms.ChoiceField(choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")], required=False)
+    excel = forms.BooleanField(required=False, label="CSV for Excel (adds a byte-order mark)")
 
 
 class CooccurrenceForm(RowsMixin, ScopeForm):
