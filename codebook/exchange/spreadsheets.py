@@ -29,9 +29,9 @@ def _quoted_formula(value: str) -> bool:
 
 def guard_csv(value):
     """The cell as a CSV export writes it: formula-like text with a quote in front, anything else as it is."""
-    if value.__class__ is str and value[:1] in _FIRST_OF_GUARDED:
-        if value.startswith(FORMULA_START) or _quoted_formula(value):
-            return QUOTE + value
+    guarded = value.__class__ is str and value[:1] in _FIRST_OF_GUARDED
+    if guarded and (value.startswith(FORMULA_START) or _quoted_formula(value)):
+        return QUOTE + value
     return value
 
 

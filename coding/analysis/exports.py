@@ -28,7 +28,7 @@ from cases.turns import Locator
 from codebook.exchange.spreadsheets import guard_csv, is_formula_like
 from codebook.models import Framework
 from coding.analysis.matrix import Cell, Matrix, describe
-from coding.analysis.retrieval import Facets, Selection, citation
+from coding.analysis.retrieval import Facets, Selection, citation, describe_criteria
 
 CSV_BATCH = 500  # rows per chunk sent to the client
 
@@ -73,6 +73,7 @@ def excerpt_header(facets: Facets) -> list[str]:
         "segment memo",
         "created",
         "citation",
+        "selected by",
     ]
 
 
@@ -124,8 +125,10 @@ def _one_snapshot():
 
 
 def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000) -> Iterator[list]:
-    """The header, then one row per coding the selection finds, in reading order."""
+    """The header, then one row per coding the selection finds, in reading order. Each row ends with how the
+    selection was made, so a row copied into a paper or another sheet keeps it."""
     yield excerpt_header(facets)
+    selected_by = describe_criteria(facets=facets, criteria=selection.criteria)
     tree = facets.tree
     on_cases, on_interviews = _attribute_columns(facets)
     with _one_snapshot():
@@ -203,6 +206,7 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
                 memo,
                 datetime.fromtimestamp(created, zone).isoformat(),
                 cited,
+                selected_by,
             ]
 
 

@@ -37,7 +37,15 @@ from django.db.models import Count, F
 
 from cases.models import Transcript
 from codebook.models import Framework, Level
-from coding.analysis.retrieval import NO_VALUE, CodeTree, Criteria, Dimension, Facets, select
+from coding.analysis.retrieval import (
+    NO_VALUE,
+    CodeTree,
+    Criteria,
+    Dimension,
+    Facets,
+    describe_criteria,
+    select,
+)
 from coding.models import Valence
 
 KEY_BITS = 62  # stays a positive signed 64-bit integer on both databases
@@ -483,28 +491,5 @@ def describe(*, facets: Facets, spec: Spec) -> list[tuple[str, str]]:
     if spec.hide_empty:
         rows.append("rows without codings hidden")
     lines.append(("Rows", "; ".join(rows) if rows else "every code of the codebook"))
-    lines.append(("Scope", scope_text(facets=facets, criteria=criteria)))
+    lines.append(("Scope", describe_criteria(facets=facets, criteria=criteria)))
     return lines
-
-
-def scope_text(*, facets: Facets, criteria: Criteria) -> str:
-    parts = []
-    if criteria.coder_id:
-        parts.append(f"coded by {facets.coder_names.get(criteria.coder_id, criteria.coder_id)}")
-    if criteria.coded_from or criteria.coded_to:
-        start = criteria.coded_from.isoformat() if criteria.coded_from else "the start"
-        end = criteria.coded_to.isoformat() if criteria.coded_to else "today"
-        parts.append(f"coded from {start} to {end}")
-    names = {str(case.pk): case.name for case in facets.cases}
-    if criteria.cases:
-        parts.append("cases " + ", ".join(names.get(str(pk), str(pk)) for pk in criteria.cases))
-    if criteria.not_cases:
-        parts.append("not cases " + ", ".join(names.get(str(pk), str(pk)) for pk in criteria.not_cases))
-    for condition in criteria.where:
-        values = " or ".join(sorted(facets.label(condition.dimension.key, key) for key in condition.keys))
-        parts.append(f"{condition.dimension.label} is {values}")
-    if criteria.valences:
-        parts.append("valence " + " or ".join(criteria.valences))
-    if criteria.text:
-        parts.append(f"text contains “{criteria.text}”")
-    return "; ".join(parts) if parts else "every coding of the project"

@@ -40,6 +40,7 @@ COLUMNS = [
     "segment memo",
     "created",
     "citation",
+    "selected by",
 ]
 
 
@@ -91,6 +92,7 @@ def test_one_row_per_coding_with_every_column(client_for, analysis, viewer):
         "segment memo": "Ownership and politics in one breath.",
         "created": "2024-01-10T12:00:00+00:00",
         "citation": "(City X, respondent R01)",
+        "selected by": "every coding of the project",
     }
     assert {(row["code"], row["valence"]) for row in found[:2]} == {
         ("Data ownership", "negative"),

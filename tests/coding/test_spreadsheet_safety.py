@@ -1,6 +1,7 @@
-"""Every CSV and XLSX export guards cells a spreadsheet would run as formulas (codebook.exchange.spreadsheets):
-formula-like text gets a quote in CSV and is a quote-prefixed string cell in XLSX; numbers stay numbers, and
-"−1" with a real minus sign is left as it is. The codebook CSV import reads back what the export wrote."""
+"""Every CSV and XLSX export guards cells a spreadsheet would run as formulas (see
+codebook.exchange.spreadsheets): formula-like text gets a quote in CSV and is a quote-prefixed string cell in
+XLSX; numbers stay numbers, and "−1" with a real minus sign is left as it is. The codebook CSV import reads
+back what the export wrote."""
 
 import csv
 import io
@@ -77,7 +78,7 @@ def test_matrix_csv_guards_names_and_keeps_numbers(client_for, hostile_codes, vi
         lines = csv_rows(content)
         table = lines[lines.index([]) + 1 :]
         by_name = {row[0]: row for row in table[1:]}
-        for value, written in HOSTILE.items():
+        for written in HOSTILE.values():
             assert by_name[written][1] == written  # the code path, a top-level code's name
         # pi's and ra's ownership codings: net −1 in City X; a negative number stays a number
         assert by_name["Data ownership"][4:7] == ["0", "2", "-2"]

@@ -18,8 +18,8 @@ from cases.access import get_project
 from cases.models import Project
 from coding.analysis.cooccurrence import Cooccurrence, build_cooccurrence
 from coding.analysis.forms import CellForm, CooccurrenceCellForm, CooccurrenceForm, MatrixForm
-from coding.analysis.matrix import TOTAL, VALUE_PREFIX, Cell, Matrix, Row, build_matrix, describe, scope_text
-from coding.analysis.retrieval import Facets, load_facets, quotation_page, select
+from coding.analysis.matrix import TOTAL, VALUE_PREFIX, Cell, Matrix, Row, build_matrix, describe
+from coding.analysis.retrieval import Facets, describe_criteria, load_facets, quotation_page, select
 from coding.models import Valence
 
 PER_PAGE = 20
@@ -213,7 +213,7 @@ def cooccurrence(request: HttpRequest, project_id) -> HttpResponse:
                 page_link=reverse("coding:cooccurrence", args=[project.pk]) + joint,
                 cell_link=reverse("coding:cooccurrence_cell_hx", args=[project.pk]) + joint,
             ),
-            scope=scope_text(facets=facets, criteria=criteria),
+            scope=describe_criteria(facets=facets, criteria=criteria),
             params=params,
         )
         if "a" in request.GET:
