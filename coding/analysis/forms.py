@@ -379,6 +379,13 @@ class CooccurrenceCellForm(CooccurrenceForm):
             return Criteria(any_codes=pair, in_transcripts_with=pair, **scope)
         return Criteria(all_codes=pair, **scope)
 
+    def retrieval_query(self) -> str:
+        """The same passages on the retrieval page, where it can say so: passages with both codes. (Interviews
+        with both have no retrieval term.)"""
+        if self.cleaned_data.get("unit") == "transcripts":
+            return ""
+        return criteria_query(self.cell_criteria())
+
     def title(self) -> str:
         by_id = self.facets.tree.by_id
         return f"{by_id[self.cleaned_data['a']].name} × {by_id[self.cleaned_data['b']].name}"

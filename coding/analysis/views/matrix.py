@@ -132,14 +132,18 @@ def _quotation_page(request: HttpRequest, project: Project, facets: Facets, crit
     return {"page": page, "quotations": found}
 
 
-def _drilldown_hx(request: HttpRequest, project_id, *, page: str, opener, template: str) -> HttpResponse:
-    """A cell's quotations for the panel beside a table; without htmx, the table's page with the cell open."""
+def _drilldown_hx(
+    request: HttpRequest, project_id, *, page: str, cell: str, opener, what: str
+) -> HttpResponse:
+    """A cell's quotations for the panel beside a table (the partial both tables share); without htmx, the
+    table's page with the cell open."""
     project = get_project(request, project_id)
     if not request.htmx:
         url = reverse(page, args=[project.pk])
         return redirect(f"{url}?{request.GET.urlencode()}#drilldown")
     facets = load_facets(project=project)
-    return render(request, template, {"project": project, **opener(request, project, facets)})
+    context = {"project": project, "page_name": page, "cell_name": cell, "what": what}
+    return render(request, "coding/_drilldown.html", {**context, **opener(request, project, facets)})
 
 
 def _cell(request: HttpRequest, project: Project, facets: Facets) -> dict:
@@ -189,7 +193,12 @@ def matrix(request: HttpRequest, project_id) -> HttpResponse:
 @login_required
 def matrix_cell_hx(request: HttpRequest, project_id) -> HttpResponse:
     return _drilldown_hx(
-        request, project_id, page="coding:matrix", opener=_cell, template="coding/matrix.html#drilldown"
+        request,
+        project_id,
+        page="coding:matrix",
+        cell="coding:matrix_cell_hx",
+        opener=_cell,
+        what="quotations",
     )
 
 
@@ -227,7 +236,9 @@ def _pair(request: HttpRequest, project: Project, facets: Facets) -> dict:
     context = {"cell_form": form, "cell_opened": True}
     if form.is_valid():
         context.update(_quotation_page(request, project, facets, form.cell_criteria()))
-        context.update(cell_title=form.title(), cell_query=form.query(page=None))
+        context.update(
+            cell_title=form.title(), cell_query=form.query(page=None), retrieval_query=form.retrieval_query()
+        )
     return context
 
 
@@ -238,6 +249,7 @@ def cooccurrence_cell_hx(request: HttpRequest, project_id) -> HttpResponse:
         request,
         project_id,
         page="coding:cooccurrence",
+        cell="coding:cooccurrence_cell_hx",
         opener=_pair,
-        template="coding/cooccurrence.html#drilldown",
+        what="passages",
     )
