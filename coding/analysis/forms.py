@@ -147,7 +147,8 @@ class CellForm(MatrixForm):
     node = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
     col = forms.CharField(required=False)
     sign = forms.ChoiceField(
-        choices=[("", "Any"), (Valence.POSITIVE, "+"), (Valence.NEGATIVE, "−")], required=False
+        choices=[("", "Any"), *[(v, label) for v, label in Valence.choices if v != Valence.NONE]],
+        required=False,
     )
 
     def __init__(self, *args, facets: Facets, **kwargs):
@@ -198,8 +199,8 @@ class CellForm(MatrixForm):
             if data["column_key"] is None
             else self.facets.label(self.spec().dimension.key, data["column_key"])
         )
-        sign = {Valence.POSITIVE: " · + pulls together", Valence.NEGATIVE: " · − pushes apart"}
-        return f"{code.name if code else 'Any code'} × {column}{sign.get(data.get('sign'), '')}"
+        sign = f" · {Valence(data['sign']).label}" if data.get("sign") else ""
+        return f"{code.name if code else 'Any code'} × {column}{sign}"
 
     def retrieval_query(self) -> str:
         """The same quotations on the retrieval page (and its exports)."""

@@ -633,3 +633,15 @@ def test_every_member_may_export_but_no_outsider(client_for, analysis, outsider)
     viewer = MembershipFactory(project=analysis.project, user=UserFactory(), role=Role.VIEWER).user
     assert client_for(viewer).get(url(analysis.project, "coding:matrix_export")).status_code == 200
     assert client_for(outsider).get(url(analysis.project, "coding:matrix_export")).status_code == 404
+
+
+def test_valence_view_names_valences_as_the_model_does(client_for, analysis, viewer):
+    from coding.models import Valence
+
+    html = client_for(viewer).get(url(analysis.project) + "?view=valence").text
+    for valence in (Valence.POSITIVE, Valence.NEGATIVE):
+        assert f'title="Quotations: {valence.label}"' in html
+        assert f"<span>{valence.label} (net " in html
+    query = f"?view=valence&node={analysis.codes.ownership.pk}&col=*&sign=negative"
+    cell = client_for(viewer).get(url(analysis.project, "coding:matrix_cell_hx") + query, headers=HX)
+    assert f"Data ownership × all columns · {Valence.NEGATIVE.label}" in cell.text
