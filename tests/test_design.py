@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
-from coding.analysis.views.matrix import DARK
+from coding.analysis.tables import DARK
 
 CSS = Path(settings.BASE_DIR) / "static" / "css"
 AA = 4.5

@@ -5,6 +5,7 @@ description holds the definition followed by the criteria and example under fixe
 importer splits again; levels, frameworks and core categories travel as code sets ("Level: Axial",
 "Framework: IOR", "Core categories"), which other tools show as code groups. GUIDs are the codes' own, and
 sets get GUIDs derived from the project and the set's name, so exporting twice gives the same identifiers.
+CSV cells a spreadsheet would run as formulas are guarded (`spreadsheets`); the CSV import reverses it.
 """
 
 import csv
@@ -13,6 +14,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 from cases.models import Project
+from codebook.exchange.spreadsheets import guard_csv
 from codebook.models import Code, Framework, Level
 
 QDC_NAMESPACE = "urn:QDA-XML:codebook:1.0"
@@ -145,4 +147,4 @@ def csv_lines(*, project: Project, bom: bool = False) -> Iterator[str]:
         yield "\ufeff"
     writer = csv.writer(Echo())
     for row in csv_rows(project=project):
-        yield writer.writerow(row)
+        yield writer.writerow([guard_csv(value) for value in row])

@@ -43,6 +43,7 @@ from cases.models import Project
 from cases.refusals import Refused
 from codebook.changes import lock_codebook, next_position
 from codebook.exchange.exports import CORE_SET, QDC_NAMESPACE, SECTIONS
+from codebook.exchange.spreadsheets import unguard_csv
 from codebook.history import record
 from codebook.models import Code, CodebookAction, Framework, Level, normalise_colour
 
@@ -455,6 +456,7 @@ def read_csv(text: str) -> ParsedCodebook:
     for line, cells in records:
         if not any(cell.strip() for cell in cells):
             continue
+        cells = [unguard_csv(cell) for cell in cells]  # the export's quote before a formula character
         if len(cells) > len(columns):
             raise Refused(f"Line {line}: {len(cells)} fields, but the header names {len(columns)}.")
         cell = dict(zip(columns, cells + [""] * (len(columns) - len(cells)), strict=True))

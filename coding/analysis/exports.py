@@ -4,8 +4,8 @@ Every file name names the project and the date. The excerpt export streams: codi
 server-side cursor in chunks and written out in batches, and each transcript's text and details (for the
 speaker, paragraph and source of its excerpts) are read by a second cursor in the same order, one transcript
 at a time, so memory stays flat however many codings are exported. CSV is UTF-8; the Excel option adds a
-byte-order mark (without it Excel reads UTF-8 as the local code page and garbles Chinese) and defuses cells
-Excel would run as formulas.
+byte-order mark (without it Excel reads UTF-8 as the local code page and garbles Chinese). Every CSV and XLSX
+cell a spreadsheet would run as a formula is guarded as `codebook.exchange.spreadsheets` describes.
 """
 
 import csv
@@ -26,12 +26,12 @@ from openpyxl.styles import Font
 from cases.models import AttributeTarget, CaseAttributeValue, Project, Transcript, TranscriptAttributeValue
 from cases.speakers import labels_for
 from cases.turns import Locator
+from codebook.exchange.spreadsheets import guard_csv, is_formula_like
 from codebook.models import Framework
 from coding.analysis.matrix import Cell, Matrix, describe
-from coding.analysis.retrieval import Facets, Selection, citation
+from coding.analysis.retrieval import Facets, Selection, citation, describe_criteria
 from coding.models import quotation_id
 
-EXCEL_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH = 500  # rows per chunk sent to the client
 
 
@@ -75,6 +75,7 @@ def excerpt_header(facets: Facets) -> list[str]:
         "segment memo",
         "created",
         "citation",
+        "selected by",
     ]
 
 
@@ -126,8 +127,10 @@ def _one_snapshot():
 
 
 def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000) -> Iterator[list]:
-    """The header, then one row per coding the selection finds, in reading order."""
+    """The header, then one row per coding the selection finds, in reading order. Each row ends with how the
+    selection was made, so a row copied into a paper or another sheet keeps it."""
     yield excerpt_header(facets)
+    selected_by = describe_criteria(facets=facets, criteria=selection.criteria)
     tree = facets.tree
     on_cases, on_interviews = _attribute_columns(facets)
     with _one_snapshot():
@@ -206,6 +209,7 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
                 memo,
                 datetime.fromtimestamp(created, zone).isoformat(),
                 cited,
+                selected_by,
             ]
 
 
@@ -226,20 +230,14 @@ def _transcript(transcripts: Iterator[tuple], transcript_id: int) -> tuple:
     return found or ("", None, "", "", "", "")
 
 
-def _excel_safe(value):
-    if isinstance(value, str) and value.startswith(EXCEL_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_stream(rows: Iterable[list], *, excel: bool = False, batch: int = CSV_BATCH) -> Iterator[bytes]:
-    """CSV bytes in chunks of `batch` rows: UTF-8, with a byte-order mark and defused formulas for Excel."""
+    """CSV bytes in chunks of `batch` rows: UTF-8 (with a byte-order mark for Excel), formulas guarded."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     if excel:
         buffer.write("\ufeff")
     for count, row in enumerate(rows, start=1):
-        writer.writerow([_excel_safe(value) for value in row] if excel else row)
+        writer.writerow([guard_csv(value) for value in row])
         if count % batch == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -317,8 +315,10 @@ def matrix_xlsx(*, matrix: Matrix, facets: Facets) -> bytes:
         cells = []
         for index, value in enumerate(line):
             cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # a code named "=…" is text, not a formula
+            if is_formula_like(value):
+                # Text, never a formula (openpyxl takes "=…" for one), marked as Excel marks typed "'=…".
+                cell.data_type = "s"
+                cell.quotePrefix = True
             if (number < table_start and index == 0) or number == table_start:
                 cell.font = bold
             if matrix.share and isinstance(value, float):

@@ -5,12 +5,14 @@ project's `Facets`, loaded once per request, so a code, case, coder or attribute
 not a valid choice and validating costs no query of its own.
 """
 
+from dataclasses import replace
+
 from django import forms
 from django.http import QueryDict
 from django.utils.http import urlencode
 
 from codebook.models import Framework, Level
-from coding.analysis.matrix import TOTAL, VALUE_PREFIX, Measure, Spec
+from coding.analysis.matrix import TOTAL, VALUE_PREFIX, Measure, Spec, counted_criteria
 from coding.analysis.retrieval import MAX_TEXT, NO_VALUE, Condition, Criteria, Facets
 from coding.models import Valence
 
@@ -133,11 +135,10 @@ class MatrixForm(RowsMixin, ScopeForm):
             hide_empty=data.get("hide_empty", False),
         )
 
-    def excerpt_query(self) -> str:
-        """The retrieval (and excerpt export) of everything this matrix counts."""
-        return self.query(
-            measure=None, columns=None, view=None, framework=None, level=None, depth=None, hide_empty=None
-        )
+    def excerpt_query(self) -> str | None:
+        """The retrieval (and excerpt export) of every coding this matrix counts; None if it counts none."""
+        counted = counted_criteria(tree=self.facets.tree, spec=self.spec())
+        return None if counted is None else criteria_query(counted)
 
 
 class CellForm(MatrixForm):
@@ -146,7 +147,8 @@ class CellForm(MatrixForm):
     node = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
     col = forms.CharField(required=False)
     sign = forms.ChoiceField(
-        choices=[("", "Any"), (Valence.POSITIVE, "+"), (Valence.NEGATIVE, "−")], required=False
+        choices=[("", "Any"), *[(v, label) for v, label in Valence.choices if v != Valence.NONE]],
+        required=False,
     )
 
     def __init__(self, *args, facets: Facets, **kwargs):
@@ -169,25 +171,24 @@ class CellForm(MatrixForm):
             cleaned["column_key"] = key
         else:
             self.add_error("col", "Choose a cell of the matrix: its column is missing.")
+        if not self.errors and counted_criteria(tree=self.facets.tree, spec=self.spec()) is None:
+            self.add_error("node", "No code of the codebook is a row of this matrix.")
         return cleaned
 
     def criteria(self) -> Criteria:
-        """The quotations behind the cell: the matrix's scope, its column, code (and sub-codes) and sign."""
+        """The quotations behind the cell: what the matrix counts, in the cell's column, of the row's code
+        (and sub-codes) and sign."""
         data = self.cleaned_data
         spec = self.spec()
-        where = list(spec.criteria.where)
+        counted = counted_criteria(tree=self.facets.tree, spec=spec)
+        where = list(counted.where)
         if data["column_key"] is not None:
             where.append(Condition(spec.dimension, frozenset({data["column_key"]})))
-        valences = (data["sign"],) if data.get("sign") else ()
-        if not valences and spec.valence:
-            valences = (Valence.POSITIVE, Valence.NEGATIVE)
-        return Criteria(
-            any_codes=(data["node"],) if data["node"] else (),
+        return replace(
+            counted,
+            any_codes=(data["node"],) if data["node"] else counted.any_codes,
             where=tuple(where),
-            valences=valences,
-            coder_id=spec.criteria.coder_id,
-            coded_from=spec.criteria.coded_from,
-            coded_to=spec.criteria.coded_to,
+            valences=(data["sign"],) if data.get("sign") else counted.valences,
         )
 
     def title(self) -> str:
@@ -198,23 +199,36 @@ class CellForm(MatrixForm):
             if data["column_key"] is None
             else self.facets.label(self.spec().dimension.key, data["column_key"])
         )
-        sign = {Valence.POSITIVE: " · + pulls together", Valence.NEGATIVE: " · − pushes apart"}
-        return f"{code.name if code else 'Any code'} × {column}{sign.get(data.get('sign'), '')}"
+        sign = f" · {Valence(data['sign']).label}" if data.get("sign") else ""
+        return f"{code.name if code else 'Any code'} × {column}{sign}"
 
     def retrieval_query(self) -> str:
         """The same quotations on the retrieval page (and its exports)."""
-        criteria = self.criteria()
-        params: list[tuple[str, str]] = [("any_codes", str(code)) for code in criteria.any_codes]
-        params += [("valence", valence) for valence in criteria.valences]
-        for condition in criteria.where:
-            params += [("where", f"{condition.dimension.key}:{key}") for key in sorted(condition.keys)]
-        if criteria.coder_id:
-            params.append(("coder", str(criteria.coder_id)))
-        if criteria.coded_from:
-            params.append(("coded_from", criteria.coded_from.isoformat()))
-        if criteria.coded_to:
-            params.append(("coded_to", criteria.coded_to.isoformat()))
-        return urlencode(params)
+        return criteria_query(self.criteria())
+
+
+def criteria_query(criteria: Criteria) -> str:
+    """Criteria as the query string of the retrieval page and its exports (`RetrievalForm` reads it back)."""
+    params: list[tuple[str, str]] = []
+    for name, codes in (("all_codes", criteria.all_codes), ("any_codes", criteria.any_codes)):
+        params += [(name, str(code)) for code in codes]
+    params += [("not_codes", str(code)) for code in criteria.not_codes]
+    if not criteria.subcodes:
+        params.append(("subcodes", "no"))
+    params += [("case", str(pk)) for pk in criteria.cases]
+    params += [("not_case", str(pk)) for pk in criteria.not_cases]
+    params += [("valence", valence) for valence in criteria.valences]
+    for condition in criteria.where:
+        params += [("where", f"{condition.dimension.key}:{key}") for key in sorted(condition.keys)]
+    if criteria.coder_id:
+        params.append(("coder", str(criteria.coder_id)))
+    if criteria.coded_from:
+        params.append(("coded_from", criteria.coded_from.isoformat()))
+    if criteria.coded_to:
+        params.append(("coded_to", criteria.coded_to.isoformat()))
+    if criteria.text:
+        params.append(("text", criteria.text))
+    return urlencode(params)
 
 
 class RetrievalForm(ScopeForm):
@@ -286,6 +300,7 @@ class ReportForm(RetrievalForm):
 
 class MatrixExportForm(MatrixForm):
     format = forms.ChoiceField(choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")], required=False)
+    excel = forms.BooleanField(required=False, label="CSV for Excel (adds a byte-order mark)")
 
 
 class CooccurrenceForm(RowsMixin, ScopeForm):
@@ -364,6 +379,13 @@ class CooccurrenceCellForm(CooccurrenceForm):
         if data.get("unit") == "transcripts":
             return Criteria(any_codes=pair, in_transcripts_with=pair, **scope)
         return Criteria(all_codes=pair, **scope)
+
+    def retrieval_query(self) -> str:
+        """The same passages on the retrieval page, where it can say so: passages with both codes. (Interviews
+        with both have no retrieval term.)"""
+        if self.cleaned_data.get("unit") == "transcripts":
+            return ""
+        return criteria_query(self.cell_criteria())
 
     def title(self) -> str:
         by_id = self.facets.tree.by_id

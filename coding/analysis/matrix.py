@@ -29,7 +29,7 @@ a second small grouped query.
 """
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from django.db import connection, models, transaction
@@ -37,7 +37,15 @@ from django.db.models import Count, F
 
 from cases.models import Transcript
 from codebook.models import Framework, Level
-from coding.analysis.retrieval import NO_VALUE, CodeTree, Criteria, Dimension, Facets, select
+from coding.analysis.retrieval import (
+    NO_VALUE,
+    CodeTree,
+    Criteria,
+    Dimension,
+    Facets,
+    describe_criteria,
+    select,
+)
 from coding.models import Valence
 
 KEY_BITS = 62  # stays a positive signed 64-bit integer on both databases
@@ -259,8 +267,11 @@ def _columns_fixed_by_unit(spec: Spec) -> bool:
 
 
 def counting_query(*, facets: Facets, spec: Spec, keys: Keys, transcript_ids: list[int]) -> tuple[str, list]:
-    selection = select(project=facets.project, criteria=spec.criteria, tree=facets.tree)
+    counted = counted_criteria(tree=facets.tree, spec=spec)
+    selection = select(project=facets.project, criteria=counted, tree=facets.tree)
     codings = selection.scoped_codings(transcript_ids=transcript_ids)
+    if counted.has_code_terms:
+        codings = codings.filter(code_id__in=selection.positive_codes())
     if spec.valence:
         codings = codings.filter(valence__in=[Valence.POSITIVE, Valence.NEGATIVE])
     codings, column = spec.dimension.annotate(codings, to_transcript="segment__transcript__")
@@ -350,7 +361,7 @@ def build_matrix(*, facets: Facets, spec: Spec) -> Matrix:
         Transcript.objects.filter(case__project=facets.project).values_list("pk", flat=True)
     )
     rows = []
-    if tree.codes and transcript_ids:
+    if tree.codes and transcript_ids and counted_criteria(tree=tree, spec=spec) is not None:
         rows = run_analysis(
             *counting_query(facets=facets, spec=spec, keys=keys, transcript_ids=transcript_ids)
         )
@@ -406,11 +417,7 @@ def build_matrix(*, facets: Facets, spec: Spec) -> Matrix:
 
     matrix_rows = []
     for code in tree.codes:
-        if spec.framework and code.framework != spec.framework:
-            continue
-        if spec.level and code.level != spec.level:
-            continue
-        if spec.depth is not None and code.depth >= spec.depth:
+        if not is_row(code, spec):
             continue
         row = Row(
             code,
@@ -430,6 +437,35 @@ def build_matrix(*, facets: Facets, spec: Spec) -> Matrix:
     )
     _heat(matrix)
     return matrix
+
+
+def is_row(code, spec: Spec) -> bool:
+    """Whether the matrix has a row for the code (before hiding empty rows)."""
+    return (
+        (not spec.framework or code.framework == spec.framework)
+        and (not spec.level or code.level == spec.level)
+        and (spec.depth is None or code.depth < spec.depth)
+    )
+
+
+def counted_criteria(*, tree: CodeTree, spec: Spec) -> Criteria | None:
+    """The codings the matrix counts, as retrieval criteria: its scope, and with a framework or level filter
+    the codes of its rows and every code beneath them (the top rows among them as OR terms), so the "any
+    code" totals, the drill-downs and the excerpt export count what the rows show. In the valence view, only
+    codings that pull together or push apart. None when the filter leaves no row: nothing is counted.
+    """
+    criteria = spec.criteria
+    if spec.valence:
+        criteria = replace(criteria, valences=(Valence.POSITIVE, Valence.NEGATIVE))
+    if not (spec.framework or spec.level):
+        return criteria  # the top rows hold every code beneath them: every code counts
+    rows = {code.pk for code in tree.codes if is_row(code, spec)}
+    tops = tuple(
+        code.pk
+        for code in tree.codes
+        if code.pk in rows and not any(a.pk in rows for a in tree.ancestors(code.pk)[1:])
+    )
+    return replace(criteria, any_codes=tops, subcodes=True) if tops else None
 
 
 def _columns(facets: Facets, spec: Spec, bases: Counter, totals: dict[str, Counter]) -> list[Column]:
@@ -482,29 +518,8 @@ def describe(*, facets: Facets, spec: Spec) -> list[tuple[str, str]]:
         rows.append(f"top {spec.depth} level{'s' if spec.depth > 1 else ''} of the tree")
     if spec.hide_empty:
         rows.append("rows without codings hidden")
+    if spec.framework or spec.level:
+        rows.append("“any code” counts the codings of these rows only")
     lines.append(("Rows", "; ".join(rows) if rows else "every code of the codebook"))
-    lines.append(("Scope", scope_text(facets=facets, criteria=criteria)))
+    lines.append(("Scope", describe_criteria(facets=facets, criteria=criteria)))
     return lines
-
-
-def scope_text(*, facets: Facets, criteria: Criteria) -> str:
-    parts = []
-    if criteria.coder_id:
-        parts.append(f"coded by {facets.coder_names.get(criteria.coder_id, criteria.coder_id)}")
-    if criteria.coded_from or criteria.coded_to:
-        start = criteria.coded_from.isoformat() if criteria.coded_from else "the start"
-        end = criteria.coded_to.isoformat() if criteria.coded_to else "today"
-        parts.append(f"coded from {start} to {end}")
-    names = {str(case.pk): case.name for case in facets.cases}
-    if criteria.cases:
-        parts.append("cases " + ", ".join(names.get(str(pk), str(pk)) for pk in criteria.cases))
-    if criteria.not_cases:
-        parts.append("not cases " + ", ".join(names.get(str(pk), str(pk)) for pk in criteria.not_cases))
-    for condition in criteria.where:
-        values = " or ".join(sorted(facets.label(condition.dimension.key, key) for key in condition.keys))
-        parts.append(f"{condition.dimension.label} is {values}")
-    if criteria.valences:
-        parts.append("valence " + " or ".join(criteria.valences))
-    if criteria.text:
-        parts.append(f"text contains “{criteria.text}”")
-    return "; ".join(parts) if parts else "every coding of the project"

@@ -20,8 +20,7 @@ from cases.models import Transcript
 from cases.speakers import labels_for
 from cases.turns import Locator
 from codebook.models import Framework
-from coding.analysis.matrix import scope_text
-from coding.analysis.retrieval import Facets, Selection, citation
+from coding.analysis.retrieval import Facets, Selection, citation, describe_criteria
 from coding.models import Valence, quotation_id
 
 REPORT_LIMIT = 1000
@@ -160,7 +159,7 @@ def build_report(*, selection: Selection, facets: Facets, limit: int | None = No
     return Report(
         project=facets.project,
         created=timezone.localtime(),
-        scope=scope_text(facets=facets, criteria=selection.criteria),
+        scope=describe_criteria(facets=facets, criteria=selection.criteria),
         codes=list(by_code.values()),
         total=total,
         shown=len(codings),

@@ -39,7 +39,7 @@ from cases.models import (
 from cases.speakers import labels_for
 from cases.turns import Locator
 from codebook.models import Code
-from coding.models import Coding, Segment
+from coding.models import Coding, Segment, Valence
 
 NO_VALUE = ""  # the key of "(no value)": a case or transcript without the attribute, or without a role
 NO_VALUE_LABEL = "(no value)"
@@ -441,6 +441,50 @@ class Selection:
 
 def select(*, project: Project, criteria: Criteria, tree: CodeTree) -> Selection:
     return Selection(project=project, criteria=criteria, tree=tree)
+
+
+def describe_criteria(*, facets: Facets, criteria: Criteria) -> str:
+    """The criteria in words, complete: what a retrieval page, report or export says it selected by, so that
+    evidence pasted into a paper carries how it was chosen ("all of these codes (AND): Determinants › Data
+    ownership; valence − pushes apart; not in cases City Y")."""
+    paths = facets.tree.by_id
+
+    def codes(ids: tuple[int, ...]) -> str:
+        return ", ".join(paths[pk].path if pk in paths else f"code {pk}" for pk in ids)
+
+    parts = []
+    if criteria.all_codes:
+        parts.append(f"all of these codes (AND): {codes(criteria.all_codes)}")
+    if criteria.any_codes:
+        parts.append(f"any of these codes (OR): {codes(criteria.any_codes)}")
+    if criteria.not_codes:
+        parts.append(f"none of these codes (NOT): {codes(criteria.not_codes)}")
+    if criteria.has_code_terms or criteria.not_codes:
+        parts.append(
+            "each code with the codes beneath it" if criteria.subcodes else "only the codes themselves"
+        )
+    if criteria.in_transcripts_with:
+        parts.append(f"in interviews that carry each of: {codes(criteria.in_transcripts_with)}")
+    if criteria.valences:
+        labels = dict(Valence.choices)
+        parts.append("valence " + " or ".join(str(labels.get(v, v)) for v in criteria.valences))
+    names = {case.pk: case.name for case in facets.cases}
+    if criteria.cases:
+        parts.append("in cases " + ", ".join(names.get(pk, str(pk)) for pk in criteria.cases))
+    if criteria.not_cases:
+        parts.append("not in cases " + ", ".join(names.get(pk, str(pk)) for pk in criteria.not_cases))
+    for condition in criteria.where:
+        values = " or ".join(sorted(facets.label(condition.dimension.key, key) for key in condition.keys))
+        parts.append(f"{condition.dimension.label} is {values}")
+    if criteria.coder_id:
+        parts.append(f"coded by {facets.coder_names.get(criteria.coder_id, criteria.coder_id)}")
+    if criteria.coded_from or criteria.coded_to:
+        start = criteria.coded_from.isoformat() if criteria.coded_from else "the start"
+        end = criteria.coded_to.isoformat() if criteria.coded_to else "today"
+        parts.append(f"coded from {start} to {end}")
+    if criteria.text:
+        parts.append(f"text contains “{criteria.text}”")
+    return "; ".join(parts) if parts else "every coding of the project"
 
 
 # Quotations as a reader sees them ---------------------------------------------------------------------------

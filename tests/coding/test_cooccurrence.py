@@ -136,3 +136,25 @@ def test_query_counts_are_fixed(
         queries += 4  # the grouped query's transaction: begin, two SET LOCAL, commit
     with django_assert_num_queries(queries):
         client.get(url(analysis.project, name) + query, headers=HX)
+
+
+@pytest.mark.parametrize(
+    ("page", "cell", "query"),
+    [
+        ("coding:matrix", "coding:matrix_cell_hx", "node={ownership}&col=*"),
+        ("coding:cooccurrence", "coding:cooccurrence_cell_hx", "a={ownership}&b={political}"),
+    ],
+)
+def test_matrix_and_cooccurrence_share_one_drill_down(client_for, analysis, viewer, page, cell, query):
+    codes = analysis.codes
+    query = "?" + query.format(ownership=codes.ownership.pk, political=codes.political.pk)
+    client = client_for(viewer)
+    for response in (
+        client.get(url(analysis.project, cell) + query, headers=HX),  # the panel alone
+        client.get(url(analysis.project, page) + query),  # the page with the cell open, without JavaScript
+    ):
+        assert "coding/_drilldown.html" in [template.name for template in response.templates]
+        assert 'id="drilldown"' in response.text and "open in Retrieval" in response.text
+        retrieval = response.context["retrieval_query"]
+        found = client.get(reverse("coding:retrieval", args=[analysis.project.pk]) + "?" + retrieval)
+        assert found.context["page"].paginator.count == response.context["page"].paginator.count

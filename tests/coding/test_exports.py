@@ -40,6 +40,7 @@ COLUMNS = [
     "segment memo",
     "created",
     "citation",
+    "selected by",
 ]
 
 
@@ -91,6 +92,7 @@ def test_one_row_per_coding_with_every_column(client_for, analysis, viewer):
         "segment memo": "Ownership and politics in one breath.",
         "created": "2024-01-10T12:00:00+00:00",
         "citation": "(City X, respondent R01)",
+        "selected by": "every coding of the project",
     }
     assert {(row["code"], row["valence"]) for row in found[:2]} == {
         ("Data ownership", "negative"),
@@ -112,17 +114,14 @@ def test_excel_option_adds_a_byte_order_mark_and_chinese_round_trips(client_for,
     assert chinese["citation"] == "(City Y, respondent R03)"
 
 
-def test_excel_option_defuses_formulas(client_for, analysis, viewer):
+def test_formulas_are_defused_with_or_without_the_excel_option(client_for, analysis, viewer):
     segment = analysis.segments.s3
     segment.memo = '=HYPERLINK("http://example.org")'
     segment.save()
-    plain = next(
-        row for row in rows(export(client_for(viewer), analysis.project)[0]) if row["transcript"] == "X2"
-    )
-    assert plain["segment memo"] == segment.memo
-    content = export(client_for(viewer), analysis.project, "?excel=on")[0].removeprefix(b"\xef\xbb\xbf")
-    excel = next(row for row in rows(content) if row["transcript"] == "X2")
-    assert excel["segment memo"] == "'" + segment.memo
+    for query in ("", "?excel=on"):
+        content = export(client_for(viewer), analysis.project, query)[0].removeprefix(b"\xef\xbb\xbf")
+        row = next(row for row in rows(content) if row["transcript"] == "X2")
+        assert row["segment memo"] == "'" + segment.memo
 
 
 def test_the_retrieval_filters_drive_the_export(client_for, analysis, viewer):

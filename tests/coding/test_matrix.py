@@ -237,14 +237,15 @@ def test_interview_attribute_filter_narrows_cells_and_columns(analysis):
     assert grid(matrix)["Data ownership"] == {"City X": 2, "City Y": 1, "Total": 3}
 
 
-def test_framework_level_and_depth_choose_the_rows_not_the_counts(analysis):
+def test_framework_and_level_choose_the_rows_and_what_any_code_counts(analysis):
     ior = compute(analysis, framework="ior")
     assert [row.code.name for row in ior.rows] == [
         "Determinants",
         "Data ownership",
         "Political determination",
     ]
-    assert grid(ior)["Any code"]["Total"] == 7
+    assert grid(ior)["Any code"]["Total"] == 6  # s5 carries only a Territory code
+    assert grid(compute(analysis))["Any code"]["Total"] == 7
     open_codes = compute(analysis, level="open")
     assert [row.code.name for row in open_codes.rows] == [
         "Data ownership",
@@ -255,6 +256,8 @@ def test_framework_level_and_depth_choose_the_rows_not_the_counts(analysis):
     top = compute(analysis, depth=1)
     assert [row.code.name for row in top.rows] == ["Determinants", "Territory"]
     assert grid(top)["Territory"]["Total"] == 2
+    assert grid(top)["Any code"]["Total"] == 7  # the top rows hold every code
+    assert grid(compute(analysis, framework="icaf"))["Any code"]["Total"] == 0  # no row: nothing counted
 
 
 def test_hide_empty_rows(analysis):
@@ -525,7 +528,7 @@ def test_matrix_csv_is_the_table_as_shown_under_how_it_was_computed(client_for, 
     assert header["Project"] == "Interagency data sharing"
     assert header["Measure"].startswith("Interviews mentioning the code")
     assert header["View"].startswith("valence")
-    assert header["Rows"] == "framework IOR"
+    assert header["Rows"] == "framework IOR; “any code” counts the codings of these rows only"
     assert header["Scope"] == "coded by pi"
     table = lines[lines.index([]) + 1 :]
     assert table[0][:5] == ["Code", "Code path", "Level", "Framework", "City X (n = 2) +"]
@@ -570,6 +573,46 @@ def test_matrix_xlsx_has_the_same_table(client_for, analysis, viewer):
     assert cell.number_format == "0.0%"
 
 
+@pytest.mark.parametrize(
+    ("filters", "codings", "passages"),
+    [
+        ("framework=ior", 8, 6),  # every coding but Territory's (s5, and s7's marking)
+        ("level=axial&framework=ior", 8, 6),
+        ("framework=ior&view=valence", 8, 6),
+        ("framework=emergent&view=valence", 0, 0),  # Territory's codings have no valence
+        ("level=open&coder={pi}&coded_to=2024-02-01", 7, 5),
+        ("framework=ior&where=attr-{size}:small", 3, 3),
+        ("", 10, 7),
+    ],
+)
+def test_coded_excerpts_of_a_filtered_matrix_are_the_codings_it_counts(
+    client_for, analysis, viewer, filters, codings, passages
+):
+    filters = filters.format(pi=analysis.owner.pk, size=analysis.attributes.size.pk)
+    client = client_for(viewer)
+    page = client.get(url(analysis.project) + f"?{filters}")
+    total = page.context["matrix"].grand_total
+    if "valence" in filters:
+        positive, negative = (3, 4) if codings else (0, 0)  # + on s1, s3, s6; − on s1, s2, s4, s7
+        assert (total.positive, total.negative) == (positive, negative)
+    else:
+        assert total.all == passages
+    link = re.search(r'href="([^"]*/excerpts/[^"]*)" download>coded excerpts', page.text).group(1)
+    content = b"".join(client.get(link.replace("&amp;", "&")).streaming_content).decode()
+    exported = list(csv.DictReader(io.StringIO(content)))
+    assert len(exported) == codings
+    assert len({row["quote id"] for row in exported}) == passages
+
+
+def test_a_matrix_without_rows_offers_no_excerpts(client_for, analysis, viewer):
+    page = client_for(viewer).get(url(analysis.project) + "?framework=icaf")
+    assert page.context["matrix"].rows == [] and "coded excerpts" not in page.text
+    cell = client_for(viewer).get(
+        url(analysis.project, "coding:matrix_cell_hx") + "?framework=icaf&node=0&col=*", headers=HX
+    )
+    assert "No code of the codebook is a row of this matrix." in cell.text
+
+
 def test_matrix_export_with_bad_settings_shows_the_errors(client_for, analysis, viewer):
     response = client_for(viewer).get(url(analysis.project, "coding:matrix_export") + "?format=pdf")
     assert response.status_code == 200
@@ -590,3 +633,15 @@ def test_every_member_may_export_but_no_outsider(client_for, analysis, outsider)
     viewer = MembershipFactory(project=analysis.project, user=UserFactory(), role=Role.VIEWER).user
     assert client_for(viewer).get(url(analysis.project, "coding:matrix_export")).status_code == 200
     assert client_for(outsider).get(url(analysis.project, "coding:matrix_export")).status_code == 404
+
+
+def test_valence_view_names_valences_as_the_model_does(client_for, analysis, viewer):
+    from coding.models import Valence
+
+    html = client_for(viewer).get(url(analysis.project) + "?view=valence").text
+    for valence in (Valence.POSITIVE, Valence.NEGATIVE):
+        assert f'title="Quotations: {valence.label}"' in html
+        assert f"<span>{valence.label} (net " in html
+    query = f"?view=valence&node={analysis.codes.ownership.pk}&col=*&sign=negative"
+    cell = client_for(viewer).get(url(analysis.project, "coding:matrix_cell_hx") + query, headers=HX)
+    assert f"Data ownership × all columns · {Valence.NEGATIVE.label}" in cell.text

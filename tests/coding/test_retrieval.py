@@ -142,7 +142,10 @@ def test_page_lists_quotations_with_their_sources_and_export_links(client_for, a
     assert "The bureau says the records are ours alone." in html and "Nobody else may copy them." in html
     assert "Each department guards its tables." not in html
     assert "(City X, respondent R01)" in html and "Speaker: R01" in html
-    assert "not cases City Y; valence negative" in html
+    assert (
+        "all of these codes (AND): Determinants › Data ownership; each code with the codes beneath it; "
+        "valence − pushes apart; not in cases City Y" in html
+    )
     export = reverse("coding:excerpts_export", args=[analysis.project.pk])
     assert f'href="{export}?all_codes={codes.ownership.pk}&amp;valence=negative&amp;not_case=' in html
 

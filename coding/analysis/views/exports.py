@@ -55,7 +55,8 @@ def matrix_export(request: HttpRequest, project_id) -> HttpResponse:
     if form.cleaned_data.get("format") == "xlsx":
         response = HttpResponse(matrix_xlsx(matrix=matrix, facets=facets), content_type=XLSX)
         return _download(response, project, "matrix", "xlsx")
-    response = HttpResponse(matrix_csv(matrix=matrix, facets=facets), content_type=CSV)
+    content = matrix_csv(matrix=matrix, facets=facets, excel=form.cleaned_data["excel"])
+    response = HttpResponse(content, content_type=CSV)
     return _download(response, project, "matrix", "csv")
 
 

@@ -8,8 +8,7 @@ from django.views.decorators.http import require_safe
 
 from cases.access import get_project
 from coding.analysis.forms import RetrievalForm
-from coding.analysis.matrix import scope_text
-from coding.analysis.retrieval import load_facets, quotation_page, select
+from coding.analysis.retrieval import describe_criteria, load_facets, quotation_page, select
 
 PER_PAGE = 25
 
@@ -30,7 +29,7 @@ def retrieval(request: HttpRequest, project_id) -> HttpResponse:
         context.update(
             page=page,
             quotations=found,
-            scope=scope_text(facets=facets, criteria=criteria),
+            scope=describe_criteria(facets=facets, criteria=criteria),
             params=form.query(page=None),
         )
     template = "coding/retrieval.html#results" if request.htmx else "coding/retrieval.html"
