@@ -39,10 +39,15 @@ def delete_with_originals(*, doomed: Deletable | QuerySet) -> None:
     transaction.on_commit(partial(_remove, storage, names=names, folders=folders), robust=True)
 
 
+def remove_original(storage: Storage, name: str) -> None:
+    """Deletes one stored original and the folders of the layout it leaves empty."""
+    storage.delete(name)
+    _prune(storage, posixpath.dirname(name))
+
+
 def _remove(storage: Storage, *, names: list[str], folders: list[str]) -> None:
     for name in names:
-        storage.delete(name)
-        _prune(storage, posixpath.dirname(name))
+        remove_original(storage, name)
     for folder in folders:
         _remove_tree(storage, folder)
 

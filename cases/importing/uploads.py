@@ -1,8 +1,8 @@
 """Turning one uploaded file into a transcript: extract its text, keep the original, all or nothing.
 
 A file either becomes a transcript with its original stored under the media root and its speaker labels, or
-leaves nothing behind: no row and no file. A batch calls this once per file, so one bad file never costs the
-good ones.
+leaves nothing behind: no row, no file and no folder made for it. A batch calls this once per file, so one
+bad file never costs the good ones.
 """
 
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from cases.deletion import remove_original
 from cases.importing.extract import check_size, extract
 from cases.models import Case, Transcript
 from cases.speakers import store
@@ -53,6 +54,6 @@ def import_upload(
             store(transcript=transcript, labels=extracted.labels)
     except BaseException:
         if stored:
-            transcript.original.storage.delete(stored)
+            remove_original(transcript.original.storage, stored)
         raise
     return transcript

@@ -163,6 +163,9 @@ def test_a_database_failure_leaves_no_file_behind(case, coder, settings, monkeyp
     with pytest.raises(IntegrityError):
         import_upload(case=case, upload=text_file("a.txt", INTERVIEW), user=coder, metadata=Metadata())
     assert stored_files(settings) == []
+    # Nor the folders the upload made for it, which are named after the project.
+    root = settings.MEDIA_ROOT
+    assert not root.exists() or [path for path in root.rglob("*") if str(case.project_id) in str(path)] == []
 
 
 def zip_bomb() -> bytes:
