@@ -59,11 +59,25 @@ def page(browser, live_server):
     context.close()
 
 
+PASSWORD = "s3cret-pass-word"
+
+
+def member(project, username: str, role: str):
+    """A user who can log in with `PASSWORD`, with `role` in `project`."""
+    from tests.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(username=username)
+    user.set_password(PASSWORD)
+    user.save()
+    MembershipFactory(project=project, user=user, role=role)
+    return user
+
+
 @pytest.fixture
 def log_in(page, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-    def login(username: str, password: str):
+    def login(username: str, password: str = PASSWORD):
         page.goto("/accounts/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)

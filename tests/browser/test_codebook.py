@@ -6,14 +6,13 @@ from playwright.sync_api import expect
 from cases.models import Role
 from codebook.models import Code, CodebookEvent
 from coding.models import Coding
+from tests.browser.conftest import member
 from tests.factories import (
     CaseFactory,
     CodeFactory,
     CodingFactory,
-    MembershipFactory,
     SegmentFactory,
     TranscriptFactory,
-    UserFactory,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,12 +20,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def setup():
-    user = UserFactory(username="pi1")
-    user.set_password("s3cret-pass-word")
-    user.save()
     case = CaseFactory(name="City Z")
     project = case.project
-    MembershipFactory(project=project, user=user, role=Role.OWNER)
+    user = member(project, "pi1", Role.OWNER)
     determinants = CodeFactory(project=project, name="Determinants", level="axial", is_codable=False)
     status = CodeFactory(project=project, name="Interagency status", level="selective")
     codes = {
@@ -50,7 +46,7 @@ def row(page, name: str):
 
 def test_drag_a_code_under_a_new_parent_then_to_the_top_level(page, log_in, setup):
     project, codes = setup["project"], setup["codes"]
-    log_in("pi1", "s3cret-pass-word")
+    log_in("pi1")
     page.goto(f"/p/{project.pk}/codebook/")
 
     row(page, "Territorial behaviour").drag_to(row(page, "Determinants"))
@@ -79,7 +75,7 @@ def test_drag_a_code_under_a_new_parent_then_to_the_top_level(page, log_in, setu
 
 def test_merge_two_codes_from_the_code_page(page, log_in, setup):
     project, codes = setup["project"], setup["codes"]
-    log_in("pi1", "s3cret-pass-word")
+    log_in("pi1")
     page.goto(f"/p/{project.pk}/codebook/codes/{codes['guarding'].pk}/")
     page.get_by_role("link", name="Merge into…").click()
     expect(page.locator(".consequences")).to_contain_text("its 2 codings become codings of the other code")

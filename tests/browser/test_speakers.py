@@ -7,13 +7,12 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from cases.models import Role
+from tests.browser.conftest import member
 from tests.factories import (
     CaseFactory,
     CodingFactory,
-    MembershipFactory,
     SegmentFactory,
     TranscriptFactory,
-    UserFactory,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,11 +20,8 @@ SHOTS = Path("/tmp/shots")
 
 
 def test_owner_renames_a_speaker_and_the_workspace_shows_it_over_the_same_text(page, log_in):
-    owner = UserFactory(username="pi")
-    owner.set_password("s3cret-pass-word")
-    owner.save()
     case = CaseFactory(name="City X")
-    MembershipFactory(project=case.project, user=owner, role=Role.OWNER)
+    owner = member(case.project, "pi", Role.OWNER)
     transcript = TranscriptFactory(case=case, title="X-R01", created_by=owner)
     start = transcript.text.index("Every bureau")
     CodingFactory(
@@ -34,7 +30,7 @@ def test_owner_renames_a_speaker_and_the_workspace_shows_it_over_the_same_text(p
     )
     text = transcript.text
 
-    log_in("pi", "s3cret-pass-word")
+    log_in("pi")
     page.goto(transcript.get_absolute_url())
     page.get_by_role("link", name="Speakers").click()
     expect(page.get_by_role("heading", name="Speakers")).to_be_visible()

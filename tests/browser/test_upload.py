@@ -4,17 +4,15 @@ import pytest
 from playwright.sync_api import expect
 
 from cases.models import Role, Transcript
-from tests.factories import CaseFactory, MembershipFactory, UserFactory
+from tests.browser.conftest import member
+from tests.factories import CaseFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_three_files_two_imported_one_refused_with_its_reason(page, log_in, tmp_path):
-    user = UserFactory(username="coder1")
-    user.set_password("s3cret-pass-word")
-    user.save()
     case = CaseFactory(name="City Y")
-    MembershipFactory(project=case.project, user=user, role=Role.CODER)
+    member(case.project, "coder1", Role.CODER)
     english = tmp_path / "Y-R01 interview.txt"
     english.write_text("Interviewer: Who owns the data?\n\nY-R01: The bureau does.\n", encoding="utf-8")
     chinese = tmp_path / "Y-R02.md"
@@ -23,7 +21,7 @@ def test_three_files_two_imported_one_refused_with_its_reason(page, log_in, tmp_
     broken = tmp_path / "scan.pdf"
     broken.write_bytes(b"%PDF-1.4\n%%EOF\n")
 
-    log_in("coder1", "s3cret-pass-word")
+    log_in("coder1")
     page.goto(f"/p/{case.project.pk}/cases/{case.pk}/upload/")
     page.get_by_label("Transcript files").set_input_files([english, chinese, broken])
     page.get_by_role("button", name="Upload").click()

@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 from cases.models import Role
 from codebook.models import Code
 from coding.models import Coding, Segment
-from tests.factories import CaseFactory, CodeFactory, MembershipFactory, TranscriptFactory, UserFactory
+from tests.browser.conftest import member
+from tests.factories import CaseFactory, CodeFactory, TranscriptFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -97,11 +98,8 @@ def select_with_mouse(page, phrase: str) -> None:
 
 @pytest.fixture
 def setup(django_user_model):
-    user = UserFactory(username="coder1")
-    user.set_password("s3cret-pass-word")
-    user.save()
     case = CaseFactory(name="City X")
-    MembershipFactory(project=case.project, user=user, role=Role.CODER)
+    user = member(case.project, "coder1", Role.CODER)
     parent = CodeFactory(project=case.project, name="Determinants", is_codable=False, colour="#c6dbef")
     CodeFactory(project=case.project, parent=parent, name="Data ownership", colour="#fc9272")
     CodeFactory(project=case.project, parent=parent, name="Political determination", colour="#a1d99b")
@@ -132,7 +130,7 @@ def test_coding_end_to_end(page, log_in, setup, language):
     flow = FLOWS[language]
     text = flow["text"]
     transcript = TranscriptFactory(case=setup["case"], title=f"Interview ({language})", text=text)
-    log_in("coder1", "s3cret-pass-word")
+    log_in("coder1")
     workspace(page, setup, transcript)
     picker = page.locator("#picker")
 
@@ -215,11 +213,8 @@ def test_coding_end_to_end(page, log_in, setup, language):
 
 def test_viewer_reads_highlights_but_cannot_select_to_code(page, log_in, setup):
     transcript = TranscriptFactory(case=setup["case"], text=ENGLISH)
-    viewer = UserFactory(username="reader")
-    viewer.set_password("s3cret-pass-word")
-    viewer.save()
-    MembershipFactory(project=setup["project"], user=viewer, role=Role.VIEWER)
-    log_in("reader", "s3cret-pass-word")
+    member(setup["project"], "reader", Role.VIEWER)
+    log_in("reader")
     workspace(page, setup, transcript)
     select_with_mouse(page, "Every bureau guards its own data.")
     expect(page.locator("#picker")).to_have_count(0)
@@ -228,7 +223,7 @@ def test_viewer_reads_highlights_but_cannot_select_to_code(page, log_in, setup):
 
 def test_only_mine_stays_ticked_through_an_in_vivo_code_and_its_undo(page, log_in, setup):
     transcript = TranscriptFactory(case=setup["case"], text=ENGLISH)
-    log_in("coder1", "s3cret-pass-word")
+    log_in("coder1")
     workspace(page, setup, transcript)
     panel = page.locator("#code-panel")
     panel.get_by_label("Only mine").check()
