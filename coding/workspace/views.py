@@ -79,14 +79,20 @@ def _changed(
     codes: Iterable[int] = (),
     panel: bool = False,
     can_undo: bool = True,
+    message: str = "",
 ) -> HttpResponse:
-    """The htmx answer to an action: only what changed.
+    """The answer to an action: without htmx, the workspace again at `segment` (with `message`, if any);
+    with htmx, only what changed.
 
     The touched paragraphs, the undo button and the segment panel come as out-of-band swaps; the counts of the
     codes whose use changed come as an event the page applies to the code panel, which is redrawn whole only
     when `panel` is set (a new code, or an undo that may touch any code). `segment_codings`, counted, saves
     reading the segment's codings again when the action knows them.
     """
+    if not request.htmx:
+        if message:
+            messages.success(request, message)
+        return redirect(_workspace_url(project, transcript, segment))
     # The page sends its filters with every action. The filter form is built when they come or when the panel
     # is redrawn: the panel shows it, and must show the coder's choice again, "Only mine" included.
     filter_form, filters = _filters(request, project) if request.GET or panel else (None, Filters())
@@ -155,9 +161,6 @@ def apply_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespon
     except Refused as refusal:
         return _refused(request, project, transcript, refusal.message)
     segment = applied.segment
-    if not request.htmx:
-        messages.success(request, f"Coded “{segment.quote[:60]}”.")
-        return redirect(_workspace_url(project, transcript, segment))
     return _changed(
         request,
         project,
@@ -167,6 +170,7 @@ def apply_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespon
         segment_codings=_codings_of_new_quotation(applied, request.user),
         codes=[code.pk for code in applied.codes],
         panel=applied.in_vivo is not None,
+        message=f"Coded “{segment.quote[:60]}”.",
     )
 
 
@@ -243,8 +247,6 @@ def segment_span_hx(request: HttpRequest, project_id, transcript_id: int, segmen
         )
     except Refused as refusal:
         return _refused(request, project, transcript, refusal.message)
-    if not request.htmx:
-        return redirect(_workspace_url(project, transcript, segment))
     return _changed(request, project, transcript, [old, (segment.start, segment.end)], segment=segment)
 
 
@@ -258,8 +260,6 @@ def segment_memo_hx(request: HttpRequest, project_id, transcript_id: int, segmen
     if not form.is_valid():
         return _refused(request, project, transcript, "The memo is too long (at most 20,000 characters).")
     actions.set_memo(segment=segment, memo=form.cleaned_data["memo"], user=request.user)
-    if not request.htmx:
-        return redirect(_workspace_url(project, transcript, segment))
     return _changed(request, project, transcript, [(segment.start, segment.end)], segment=segment)
 
 
@@ -271,10 +271,7 @@ def segment_delete_hx(request: HttpRequest, project_id, transcript_id: int, segm
     segment = _segment_for_edit(request, project, transcript, segment_id)
     span = (segment.start, segment.end)
     codes = actions.delete_segment(segment=segment, user=request.user)
-    if not request.htmx:
-        messages.success(request, "Quotation deleted.")
-        return redirect(_workspace_url(project, transcript))
-    return _changed(request, project, transcript, [span], codes=codes)
+    return _changed(request, project, transcript, [span], codes=codes, message="Quotation deleted.")
 
 
 def _coding_for_edit(project: Project, transcript: Transcript, coding_id: int) -> Coding:
@@ -299,8 +296,6 @@ def coding_valence_hx(request: HttpRequest, project_id, transcript_id: int, codi
         return _refused(request, project, transcript, "Valence must be positive, negative or none.")
     actions.set_valence(coding=coding, valence=form.cleaned_data["valence"], user=request.user)
     segment = coding.segment
-    if not request.htmx:
-        return redirect(_workspace_url(project, transcript, segment))
     return _changed(request, project, transcript, [(segment.start, segment.end)], segment=segment)
 
 
@@ -312,8 +307,6 @@ def coding_delete_hx(request: HttpRequest, project_id, transcript_id: int, codin
     coding = _coding_for_edit(project, transcript, coding_id)
     span = (coding.segment.start, coding.segment.end)
     remaining = actions.remove_coding(coding=coding, user=request.user)
-    if not request.htmx:
-        return redirect(_workspace_url(project, transcript, remaining))
     return _changed(request, project, transcript, [span], segment=remaining, codes=[coding.code_id])
 
 
@@ -326,7 +319,6 @@ def undo_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespons
         undone = undo.take_back(user=request.user, transcript=transcript)
     except Refused as refusal:
         return _refused(request, project, transcript, refusal.message)
-    if not request.htmx:
-        messages.success(request, undone.message)
-        return redirect(_workspace_url(project, transcript))
-    return _changed(request, project, transcript, [undone.span], panel=True, can_undo=undone.more)
+    return _changed(
+        request, project, transcript, [undone.span], panel=True, can_undo=undone.more, message=undone.message
+    )

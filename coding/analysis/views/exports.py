@@ -10,13 +10,13 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
-from cases.access import get_project
 from cases.models import Project
 from coding.analysis.exports import csv_stream, excerpt_rows, export_filename, matrix_csv, matrix_xlsx
 from coding.analysis.forms import ExcerptExportForm, MatrixExportForm, ReportForm
 from coding.analysis.matrix import build_matrix
 from coding.analysis.reports import build_report, report_docx
-from coding.analysis.retrieval import load_facets, select
+from coding.analysis.retrieval import select
+from coding.analysis.views.scope import bound_form
 
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,9 +32,7 @@ def _download(response: HttpResponse, project: Project, what: str, extension: st
 @require_safe
 @login_required
 def excerpts_export(request: HttpRequest, project_id) -> HttpResponse:
-    project = get_project(request, project_id)
-    facets = load_facets(project=project)
-    form = ExcerptExportForm(request.GET, facets=facets)
+    project, facets, form = bound_form(request, project_id, ExcerptExportForm)
     if not form.is_valid():
         return render(request, "coding/retrieval.html", {"project": project, "form": form})
     selection = select(project=project, criteria=form.criteria(), tree=facets.tree)
@@ -46,9 +44,7 @@ def excerpts_export(request: HttpRequest, project_id) -> HttpResponse:
 @require_safe
 @login_required
 def matrix_export(request: HttpRequest, project_id) -> HttpResponse:
-    project = get_project(request, project_id)
-    facets = load_facets(project=project)
-    form = MatrixExportForm(request.GET, facets=facets)
+    project, facets, form = bound_form(request, project_id, MatrixExportForm)
     if not form.is_valid():
         return render(request, "coding/matrix.html", {"project": project, "form": form})
     matrix = build_matrix(facets=facets, spec=form.spec())
@@ -63,9 +59,7 @@ def matrix_export(request: HttpRequest, project_id) -> HttpResponse:
 @require_safe
 @login_required
 def report_export(request: HttpRequest, project_id) -> HttpResponse:
-    project = get_project(request, project_id)
-    facets = load_facets(project=project)
-    form = ReportForm(request.GET, facets=facets)
+    project, facets, form = bound_form(request, project_id, ReportForm)
     if not form.is_valid():
         return render(request, "coding/retrieval.html", {"project": project, "form": form})
     selection = select(project=project, criteria=form.criteria(), tree=facets.tree)

@@ -18,6 +18,7 @@ from coding.analysis.forms import CellForm, CooccurrenceCellForm, CooccurrenceFo
 from coding.analysis.matrix import build_matrix, describe
 from coding.analysis.retrieval import Facets, describe_criteria, load_facets, quotation_page, select
 from coding.analysis.tables import MatrixTable, cooccurrence_rows
+from coding.analysis.views.scope import bound_form
 from coding.models import Valence
 
 PER_PAGE = 20
@@ -59,9 +60,7 @@ def _cell(request: HttpRequest, project: Project, facets: Facets) -> dict:
 @require_safe
 @login_required
 def matrix(request: HttpRequest, project_id) -> HttpResponse:
-    project = get_project(request, project_id)
-    facets = load_facets(project=project)
-    form = MatrixForm(request.GET, facets=facets)
+    project, facets, form = bound_form(request, project_id, MatrixForm)
     context = {"project": project, "form": form}
     if form.is_valid():
         spec = form.spec()
@@ -103,9 +102,7 @@ def matrix_cell_hx(request: HttpRequest, project_id) -> HttpResponse:
 @require_safe
 @login_required
 def cooccurrence(request: HttpRequest, project_id) -> HttpResponse:
-    project = get_project(request, project_id)
-    facets = load_facets(project=project)
-    form = CooccurrenceForm(request.GET, facets=facets)
+    project, facets, form = bound_form(request, project_id, CooccurrenceForm)
     context = {"project": project, "form": form}
     if form.is_valid():
         criteria = form.criteria()

@@ -6,9 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from cases.access import get_project
 from coding.analysis.forms import RetrievalForm
-from coding.analysis.retrieval import describe_criteria, load_facets, quotation_page, select
+from coding.analysis.retrieval import describe_criteria, quotation_page, select
+from coding.analysis.views.scope import bound_form
 
 PER_PAGE = 25
 
@@ -16,9 +16,7 @@ PER_PAGE = 25
 @require_safe
 @login_required
 def retrieval(request: HttpRequest, project_id) -> HttpResponse:
-    project = get_project(request, project_id)
-    facets = load_facets(project=project)
-    form = RetrievalForm(request.GET, facets=facets)
+    project, facets, form = bound_form(request, project_id, RetrievalForm)
     context = {"project": project, "form": form}
     if form.is_valid():
         criteria = form.criteria()
