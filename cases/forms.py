@@ -40,7 +40,7 @@ class ProjectForm(forms.ModelForm):
 class ProjectEditForm(forms.ModelForm):
     class Meta:
         model = Project
-        fields = ["name", "description"]
+        fields = ["name", "description", "require_two_factor"]
 
 
 class MemberAddForm(forms.Form):

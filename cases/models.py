@@ -35,6 +35,11 @@ class Project(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    require_two_factor = models.BooleanField(
+        "Require two-factor authentication",
+        default=False,
+        help_text="Members must sign in with an authenticator app (TOTP) to open this project.",
+    )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="projects")
 
     objects = ProjectQuerySet.as_manager()

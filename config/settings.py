@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -23,6 +24,32 @@ def env_bool(name: str, default: bool) -> bool:
             f"{name}={os.environ[name]!r} is neither true (1, true, yes, on) nor false (0, false, no, off)."
         )
     return value in TRUE
+
+
+def email_settings(url: str) -> dict:
+    """Django's e-mail settings from one URL: smtp://user:password@host:587 (STARTTLS), smtps://… (TLS).
+
+    An empty URL, or console:, prints every mail to the console instead of sending it.
+    """
+    parts = urlsplit(url)
+    if parts.scheme in {"", "console"}:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL must look like smtp://user:password@host:587 or smtps://user:password@host:465, "
+            f"or be console: (got scheme {parts.scheme!r})."
+        )
+    secure = parts.scheme == "smtps"
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": parts.port or (465 if secure else 587),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": secure,
+        "EMAIL_USE_TLS": not secure and parse_qs(parts.query).get("tls", ["1"])[0] not in FALSE,
+        "EMAIL_TIMEOUT": 10,
+    }
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -50,6 +77,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "accounts",
     "cases",
     "codebook",
     "coding",
@@ -63,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.vary_on_htmx",
@@ -81,6 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context.signup",
             ],
         },
     }
@@ -110,9 +143,45 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "cases:project_list"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
+
+# Accounts (django-allauth): sign-in by username or e-mail, reset by e-mail, throttled failures, optional TOTP.
+AUTHENTICATION_BACKENDS = ["accounts.backends.Backend"]
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.SignInForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_CHANGE_EMAIL = True  # one address per account; a new one replaces it only once its link is followed
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset asked for an unknown address sends nothing and says the same
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Crosscase] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Failed sign-ins: 5 per account (the login typed) in 5 minutes, 10 a minute per client address; then a cool-down.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Invite-only unless the operator opens sign-up.
+ALLOW_SIGNUP = env_bool("ALLOW_SIGNUP", False)
+INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "7"))
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Crosscase"
+MFA_RECOVERY_CODE_COUNT = 10
+
+# Throttling counts live in the database cache, so every server process sees the same failures.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "crosscase_cache"}
+}
+
+# E-mail: EMAIL_URL selects SMTP; without it mails are printed to the console (the server's output).
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Crosscase <crosscase@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+globals().update(email_settings(EMAIL_URL))
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

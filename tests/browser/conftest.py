@@ -79,9 +79,9 @@ def log_in(page, settings):
 
     def login(username: str, password: str = PASSWORD):
         page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(username)
+        page.get_by_label("Username or e-mail").fill(username)
         page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("button", name="Sign in").click()
         page.wait_for_url("**/")
         return page
 

@@ -23,7 +23,7 @@ def test_demo_user_logs_in_and_sees_the_demo_project(page, log_in):
 def test_wrong_password_is_refused(page, log_in, django_user_model):
     django_user_model.objects.create_user("ra", password="right-password-123")
     page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("ra")
+    page.get_by_label("Username or e-mail").fill("ra")
     page.get_by_label("Password").fill("wrong")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("alert")).to_contain_text("Please enter a correct username and password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("username and/or password you specified are not correct")

@@ -71,7 +71,7 @@ def test_anonymous_is_sent_to_login(name, url_for, client):
     for method in ROUTES[name]:
         response = client.generic(method, url_for(name))
         assert response.status_code == 302, (name, method)
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("account_login"))
 
 
 @pytest.mark.parametrize("name", sorted(ROUTES))

@@ -5,9 +5,9 @@ from tests.factories import CaseFactory, MembershipFactory, ProjectFactory
 
 
 def test_login_page_renders(client):
-    response = client.get(reverse("login"))
+    response = client.get(reverse("account_login"))
     assert response.status_code == 200
-    assert "Log in to Crosscase" in response.text
+    assert "Sign in to Crosscase" in response.text
 
 
 def test_project_list_is_fixed_query_count(client_for, owner, django_assert_num_queries):
