@@ -1,4 +1,4 @@
-"""How Crosscase fits django-allauth: sign-up only when the operator opens it, and every refused sign-in logged."""
+"""How Crosscase fits django-allauth: sign-up only when the operator opens it; refused sign-ins are logged."""
 
 import logging
 

@@ -22,5 +22,5 @@ def display_name(user: AbstractBaseUser | None) -> str:
 
 
 def name_of(path: str) -> Func:
-    """An expression for the display name of the user at `path` (e.g. "coder"), for `.values()` and exports."""
+    """The display name of the user at `path` (e.g. "coder") as an expression, for `.values()` and exports."""
     return Coalesce(NullIf(F(f"{path}__profile__display_name"), ""), F(f"{path}__username"))

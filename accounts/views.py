@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ProfileForm
 from accounts.models import Profile
-from cases.models import Membership
+from accounts.people import display_name
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -15,7 +15,7 @@ from cases.models import Membership
 def profile(request: HttpRequest) -> HttpResponse:
     """The account page: one's display name, sign-in settings and projects."""
     user = request.user
-    instance = Profile.objects.filter(user=user).first() or Profile(user=user, display_name=user.get_username())
+    instance = getattr(user, "profile", None) or Profile(user=user, display_name=display_name(user))
     form = ProfileForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -23,7 +23,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:profile")
     context = {
         "form": form,
-        "memberships": Membership.objects.filter(user=user).select_related("project").order_by("project__name"),
+        "memberships": user.memberships.select_related("project").order_by("project__name"),
         "two_factor": Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
     }
     return render(request, "accounts/profile.html", context, status=400 if form.errors else 200)

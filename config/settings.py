@@ -147,7 +147,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "cases:project_list"
 LOGOUT_REDIRECT_URL = "account_login"
 
-# Accounts (django-allauth): sign-in by username or e-mail, reset by e-mail, throttled failures, optional TOTP.
+# Accounts (django-allauth): sign-in by username or e-mail, reset by e-mail, throttling, optional TOTP.
 AUTHENTICATION_BACKENDS = ["accounts.backends.Backend"]
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {"login": "accounts.forms.SignInForm"}
@@ -163,7 +163,7 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset asked for an unknown address sends nothing and says the same
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Crosscase] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
-# Failed sign-ins: 5 per account (the login typed) in 5 minutes, 10 a minute per client address; then a cool-down.
+# Failed sign-ins: 5 per account (the login typed) in 5 minutes, 10 a minute per client address, then a pause.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # Invite-only unless the operator opens sign-up.
 ALLOW_SIGNUP = env_bool("ALLOW_SIGNUP", False)

@@ -7,5 +7,5 @@ register = template.Library()
 
 @register.filter
 def display_name(user) -> str:
-    """`{{ coding.coder|display_name }}`: select `coder__profile` with the coder, or each name costs a query."""
+    """`{{ coding.coder|display_name }}`: select `coder__profile` with the coder, or each costs a query."""
     return name(user)

@@ -26,4 +26,5 @@ def test_wrong_password_is_refused(page, log_in, django_user_model):
     page.get_by_label("Username or e-mail").fill("ra")
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("alert")).to_contain_text("username and/or password you specified are not correct")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("username and/or password you specified are not correct")
