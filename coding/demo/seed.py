@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from accounts.models import Profile
 from cases.models import (
     Attribute,
     AttributeTarget,
@@ -27,20 +29,50 @@ from codebook.seeding import seed_framework
 from coding.models import Coding, Segment
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo.yaml"
-DEMO_USERS = {"demo": Role.OWNER, "coder": Role.CODER}
 DEMO_PROJECT_ID = uuid.UUID("6d3f0a52-6b1e-4c55-9a43-0d2c3e5f7a10")
 
 
 @dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    role: str
+
+
+# The owner also administers this local demo site (the admin at /admin/); the coder codes.
+DEMO_OWNER = DemoUser("demo", "Demo PI", Role.OWNER)
+DEMO_USERS = (DEMO_OWNER, DemoUser("coder", "Demo Coder", Role.CODER))
+
+
+@dataclass(frozen=True)
 class DemoLogin:
-    project: Project
     username: str
     password: str
+    role: str
 
 
-def _user(username: str):
-    user, _ = get_user_model().objects.get_or_create(
-        username=username, defaults={"email": f"{username}@example.org", "first_name": username.title()}
+@dataclass(frozen=True)
+class Demo:
+    project: Project
+    logins: tuple[DemoLogin, ...]
+
+    @property
+    def owner(self) -> DemoLogin:
+        return self.logins[0]
+
+    @property
+    def coder(self) -> DemoLogin:
+        return self.logins[1]
+
+
+def _user(spec: DemoUser):
+    """The demo user with a display name and a verified address (so that reset mails reach it)."""
+    email = f"{spec.username}@example.org"
+    user, _ = get_user_model().objects.get_or_create(username=spec.username, defaults={"email": email})
+    user.is_staff = user.is_superuser = spec is DEMO_OWNER
+    Profile.objects.get_or_create(user=user, defaults={"display_name": spec.display_name})
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email or email, defaults={"primary": True, "verified": True}
     )
     return user
 
@@ -80,12 +112,15 @@ def _set_values(value_model, owner_field: str, owner, attributes: dict[str, Attr
 
 @transaction.atomic
 def ensure_demo(*, path: Path = DEMO_FILE) -> DemoLogin:
-    """Creates the demo project once; later calls only reset the demo user's password."""
+    """Creates the demo project once; later calls only give its two users new passwords."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    users = {name: _user(name) for name in DEMO_USERS}
-    password = secrets.token_urlsafe(12)
-    users["demo"].set_password(password)
-    users["demo"].save()
+    users, logins = {}, []
+    for spec in DEMO_USERS:
+        user = users[spec.username] = _user(spec)
+        password = secrets.token_urlsafe(12)
+        user.set_password(password)
+        user.save()
+        logins.append(DemoLogin(username=spec.username, password=password, role=spec.role))
 
     # Found by a fixed id, not by name: renaming the demo project must not make the next run create another.
     project, created = Project.objects.get_or_create(
@@ -96,11 +131,13 @@ def ensure_demo(*, path: Path = DEMO_FILE) -> DemoLogin:
             "created_by": users["demo"],
         },
     )
-    for name, role in DEMO_USERS.items():
-        Membership.objects.get_or_create(project=project, user=users[name], defaults={"role": role})
+    for spec in DEMO_USERS:
+        Membership.objects.get_or_create(
+            project=project, user=users[spec.username], defaults={"role": spec.role}
+        )
     if created:
         _fill(project, data, users)
-    return DemoLogin(project=project, username="demo", password=password)
+    return Demo(project=project, logins=tuple(logins))
 
 
 def _fill(project: Project, data: dict, users: dict) -> None:

@@ -8,8 +8,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_demo_user_logs_in_and_sees_the_demo_project(page, log_in):
-    login = ensure_demo()
-    log_in(login.username, login.password)
+    owner = ensure_demo().owner
+    log_in(owner.username, owner.password)
     expect(page.get_by_role("heading", name="Your projects")).to_be_visible()
     page.get_by_role("link", name="Interagency data sharing (demo)").click()
     expect(page.get_by_role("heading", name="Interagency data sharing (demo)")).to_be_visible()

@@ -32,9 +32,9 @@ def groups(svg, kind: str) -> list:
 
 @pytest.fixture
 def demo(db, client):
-    login = ensure_demo()
-    client.force_login(get_user_model().objects.get(username=login.username))
-    return login.project, client
+    demo = ensure_demo()
+    client.force_login(get_user_model().objects.get(username=demo.owner.username))
+    return demo.project, client
 
 
 def test_ior_network_of_the_demo_draws_every_determinant_and_every_relation(

@@ -1,12 +1,16 @@
 """The demo project: built once from coding/demo/demo.yaml, every quote stored where the file puts it."""
 
+import re
 import unicodedata
 from collections import defaultdict
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 import yaml
+from allauth.account.models import EmailAddress
 from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
 
 from cases.models import (
     Attribute,
@@ -66,8 +70,7 @@ def comparable(value):
 
 
 def test_creates_the_project_cases_transcripts_and_codings(db, spec):
-    login = ensure_demo()
-    project = login.project
+    project = ensure_demo().project
 
     assert project.name == "Interagency data sharing (demo)"
     assert "illustrative" in project.description
@@ -111,10 +114,33 @@ def test_running_it_again_creates_nothing_and_gives_a_new_working_password(db):
 
     assert {model.__name__: model.objects.count() for model in ROWS} == counts
     assert second.project == first.project
-    assert second.username == "demo"
-    assert second.password != first.password
-    assert authenticate(username="demo", password=second.password) is not None
-    assert authenticate(username="demo", password=first.password) is None
+    assert [(login.username, login.role) for login in second.logins] == [
+        ("demo", "owner"),
+        ("coder", "coder"),
+    ]
+    for old, new in zip(first.logins, second.logins, strict=True):
+        assert new.password != old.password
+        assert authenticate(username=new.username, password=new.password) is not None
+        assert authenticate(username=old.username, password=old.password) is None
+
+
+def test_the_owner_administers_the_demo_site_and_both_users_have_names_and_addresses(db):
+    demo = ensure_demo()
+    owner, coder = (get_user_model().objects.get(username=login.username) for login in demo.logins)
+    assert owner.is_staff and owner.is_superuser
+    assert not coder.is_staff
+    assert (owner.profile.display_name, coder.profile.display_name) == ("Demo PI", "Demo Coder")
+    assert EmailAddress.objects.get(user=coder).verified
+
+
+def test_seed_demo_prints_a_working_login_for_the_owner_and_for_the_coder(db):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = dict(re.findall(r"user: (\w+)\s+password: (\S+)", out.getvalue()))
+    assert set(printed) == {"demo", "coder"}
+    for username, password in printed.items():
+        assert authenticate(username=username, password=password) is not None
+    assert "printed below, in this terminal" in out.getvalue()
 
 
 def test_every_quote_occurs_once_and_is_stored_with_its_codes(db, spec):
