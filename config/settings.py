@@ -31,8 +31,8 @@ def email_settings(url: str) -> dict:
 
     An empty URL, or console:, prints every mail to the console instead of sending it.
     """
-    parts = urlsplit(url)
-    if parts.scheme in {"", "console"}:
+    parts = urlsplit(url.strip())
+    if not url.strip() or parts.scheme == "console":
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
         raise ImproperlyConfigured(

@@ -42,7 +42,9 @@ def test_password_reset_works_end_to_end_through_the_mail(client, ana):
 
     form_page = client.get(link_in(message), follow=True)
     assert form_page.status_code == 200
-    done = client.post(form_page.redirect_chain[-1][0], {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    done = client.post(
+        form_page.redirect_chain[-1][0], {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    )
     assert done["Location"] == reverse("account_reset_password_from_key_done")
     assert authenticate(username="ana", password=NEW_PASSWORD) == ana
     assert authenticate(username="ana", password=PASSWORD) is None

@@ -90,7 +90,12 @@ def test_password_validators_refuse_a_weak_password_at_sign_up(client, db, setti
     settings.ALLOW_SIGNUP = True
     response = client.post(
         reverse("account_signup"),
-        {"email": "new@university.edu", "username": "newcomer", "password1": "12345678", "password2": "12345678"},
+        {
+            "email": "new@university.edu",
+            "username": "newcomer",
+            "password1": "12345678",
+            "password2": "12345678",
+        },
     )
     assert response.status_code == 200
     assert "too common" in response.text
