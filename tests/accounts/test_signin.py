@@ -1,4 +1,4 @@
-"""Signing in: by username or e-mail, throttled after repeated failures (and logged), invite-only by default."""
+"""Signing in: by username or e-mail, throttled after repeated failures and logged; invitation-only."""
 
 import logging
 

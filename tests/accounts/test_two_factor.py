@@ -32,7 +32,11 @@ def enrol(user) -> str:
 
 @pytest.mark.parametrize("name", sorted(ROUTES))
 def test_a_project_that_requires_it_refuses_every_page_to_a_member_without_it(
-    name, url_for, client_for, confidential, owner
+    name,
+    url_for,
+    client_for,
+    confidential,
+    owner,  # noqa: F811  (the fixture imported above)
 ):
     client = client_for(owner)
     for method in ROUTES[name]:
