@@ -7,10 +7,12 @@ from allauth.mfa.totp.internal.auth import yield_hotp_counters_from_time as coun
 from django.urls import reverse
 
 from cases.models import Role
-from tests.cases.test_access import ROUTES, url_for  # noqa: F401  (url_for is a fixture)
+from tests.cases import test_access
 from tests.factories import MembershipFactory, UserFactory
 
 PASSWORD = "a-long-enough-password-42"
+ROUTES = test_access.ROUTES
+url_for = test_access.url_for  # the fixture that builds each project URL
 
 
 def current_code(secret: str) -> str:
@@ -32,11 +34,7 @@ def enrol(user) -> str:
 
 @pytest.mark.parametrize("name", sorted(ROUTES))
 def test_a_project_that_requires_it_refuses_every_page_to_a_member_without_it(
-    name,
-    url_for,
-    client_for,
-    confidential,
-    owner,  # noqa: F811  (the fixture imported above)
+    name, url_for, client_for, confidential, owner
 ):
     client = client_for(owner)
     for method in ROUTES[name]:
