@@ -1,4 +1,4 @@
-"""The dependency rule (README, "Layout"): `cases` ← `codebook` ← `coding`.
+"""The dependency rule (README, "Layout"): `accounts` ← `cases` ← `codebook` ← `coding`.
 
 A lower app's modules import no higher app, except its top layer (views, URL modules, admin, management
 commands), which may import any app's public names. No module of a lower app, top layer included, reaches a
@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import functions
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ("cases", "codebook", "coding")  # lowest first
+LAYERS = ("accounts", "cases", "codebook", "coding")  # lowest first
 
 # What can follow a related manager: `code.codings.filter(…)`, `Code.codings.rel`.
 MANAGER_ATTRS = frozenset(name for name in dir(models.QuerySet) if not name.startswith("_")) | {
