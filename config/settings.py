@@ -165,6 +165,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Crosscase] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # Failed sign-ins: 5 per account (the login typed) in 5 minutes, 10 a minute per client address, then a pause.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Behind a reverse proxy every request comes from the proxy: count how many proxies (each adding to
+# X-Forwarded-For) are yours, so the per-address limit sees the client's address and not the proxy's.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Invite-only unless the operator opens sign-up.
 ALLOW_SIGNUP = env_bool("ALLOW_SIGNUP", False)
 INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "7"))

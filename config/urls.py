@@ -1,7 +1,11 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from config.views import favicon
+
+# The admin signs in through the one sign-in page: its failures are throttled and its second factor asked for.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("accounts/", include("accounts.urls")),

@@ -110,3 +110,25 @@ def test_a_deactivated_account_cannot_sign_in_and_its_codings_stay(client, ana):
     assert response["Location"] == reverse("account_inactive")
     coding.refresh_from_db()
     assert coding.coder_id == ana.pk
+
+
+def test_behind_a_trusted_proxy_failures_count_per_client_not_per_proxy(client, ana, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for number in range(10):
+        sign_in(client, f"guess-{number}", "wrong", HTTP_X_FORWARDED_FOR="198.51.100.9", **proxy)
+    assert "Too many" in sign_in(client, "ana", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.9", **proxy).text
+    assert sign_in(client, "ana", PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.4", **proxy).status_code == 302
+
+
+def test_the_admin_signs_in_through_the_throttled_page(client, ana):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response["Location"].startswith(LOGIN)
+    response = client.post("/admin/login/", {"username": "ana", "password": PASSWORD})
+    assert response["Location"].startswith(LOGIN)
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_signed_in_non_staff_user_cannot_open_the_admin(client, ana):
+    client.force_login(ana)
+    assert client.get("/admin/login/").status_code == 403
