@@ -25,3 +25,8 @@ class SignInForm(LoginForm):
         self.fields["login"].widget.attrs.update(placeholder="", autocomplete="username")
         self.fields["password"].widget.attrs.update(placeholder="")
         self.fields["remember"].label = "Keep me signed in on this computer"
+
+    def add_prefix(self, field_name: str) -> str:
+        # The login is posted as `username`, the name browsers, password managers and scripted clients
+        # look for; allauth still reads it as `login`, a username or an e-mail address.
+        return super().add_prefix("username" if field_name == "login" else field_name)

@@ -22,7 +22,7 @@ def ana(db):
 
 
 def sign_in(client, login: str, password: str, **extra):
-    return client.post(LOGIN, {"login": login, "password": password}, **extra)
+    return client.post(LOGIN, {"username": login, "password": password}, **extra)
 
 
 @pytest.mark.parametrize("login", ["ana", "ana@university.edu", "ANA@University.edu"])

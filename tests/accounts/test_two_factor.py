@@ -56,7 +56,7 @@ def test_the_refusal_links_to_enrolment_and_enrolling_opens_the_project(client_f
 def test_enrolling_through_the_page_with_a_code_from_the_app(client, coder):
     coder.set_password(PASSWORD)
     coder.save()
-    client.post(reverse("account_login"), {"login": coder.username, "password": PASSWORD})
+    client.post(reverse("account_login"), {"username": coder.username, "password": PASSWORD})
     asked = client.get(reverse("mfa_activate_totp"))
     assert asked["Location"].startswith(reverse("account_reauthenticate"))  # confirms the password first
     page = client.post(asked["Location"], {"password": PASSWORD}, follow=True)
@@ -71,7 +71,7 @@ def test_a_member_with_an_authenticator_signs_in_with_a_code(client, coder):
     coder.set_password(PASSWORD)
     coder.save()
     secret = enrol(coder)
-    first_step = client.post(reverse("account_login"), {"login": coder.username, "password": PASSWORD})
+    first_step = client.post(reverse("account_login"), {"username": coder.username, "password": PASSWORD})
     assert first_step["Location"] == reverse("mfa_authenticate")
     assert "_auth_user_id" not in client.session
 
