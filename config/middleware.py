@@ -2,7 +2,9 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 
@@ -18,3 +20,32 @@ def vary_on_htmx(
         return response
 
     return middleware
+
+
+def bounded_body(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """A request body over MAX_REQUEST_MB is refused from its declared length, before a byte of it is read or
+    written to disk; a body of undeclared length (chunked) is refused too, as no browser form sends one."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        limit = settings.MAX_REQUEST_MB * 1024 * 1024
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            return _refused(request, 411, "Send the file with its length declared (Content-Length).")
+        if not declared.isdigit() or int(declared) > limit:
+            return _refused(
+                request,
+                413,
+                f"This request is larger than the {settings.MAX_REQUEST_MB} MB one submission may carry. "
+                f"Upload fewer files at a time (each may be up to {settings.MAX_UPLOAD_MB} MB).",
+            )
+        return get_response(request)
+
+    return middleware
+
+
+def _refused(request: HttpRequest, status: int, sentence: str) -> HttpResponse:
+    response = render(request, "refused.html", {"sentence": sentence}, status=status)
+    response["Connection"] = "close"  # the unread body must not be taken for the next request
+    return response
