@@ -87,8 +87,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "config.middleware.bounded_body",
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.bounded_body",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
