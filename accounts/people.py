@@ -1,13 +1,14 @@
 """How a person is named on pages and in exports: their display name, or their username until they choose one.
 
 Querysets that name people select `…__profile` along with the user (`select_related("coder__profile")`), or
-annotate `name_of("coder")` where they read values, so naming costs no query per person.
+annotate `name_of("coder")` where they read values, so naming costs no query per person. Lists of people are
+in the order of those names (`by_name`), not of usernames the pages no longer show.
 """
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import F, Func
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import F, Func, OrderBy, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 
 DELETED = "deleted user"
 
@@ -21,6 +22,13 @@ def display_name(user: AbstractBaseUser | None) -> str:
         return user.get_username()
 
 
-def name_of(path: str) -> Func:
-    """The display name of the user at `path` (e.g. "coder") as an expression, for `.values()` and exports."""
-    return Coalesce(NullIf(F(f"{path}__profile__display_name"), ""), F(f"{path}__username"))
+def name_of(path: str = "") -> Func:
+    """The display name of the user at `path` (e.g. "coder"; empty for a queryset of users) as an expression,
+    for `.values()` and exports."""
+    prefix = f"{path}__" if path else ""
+    return Coalesce(NullIf(F(f"{prefix}profile__display_name"), Value("")), F(f"{prefix}username"))
+
+
+def by_name(path: str = "") -> OrderBy:
+    """Ordering by the display name of the user at `path`, case aside: for member lists and coder choices."""
+    return Lower(name_of(path)).asc()

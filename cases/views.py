@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.people import by_name
 from cases import speakers
 from cases.access import get_project
 from cases.deletion import delete_with_originals
@@ -84,7 +85,9 @@ def project_detail(request: HttpRequest, project_id) -> HttpResponse:
         "transcript_count": project.transcripts.count(),
         "code_count": Code.objects.filter(project=project).count(),
         "coding_count": usage.coding_count(transcripts=project.transcripts),
-        "members": project.memberships.select_related("user").order_by("user__username"),
+        "members": project.memberships.select_related("user__profile").order_by(
+            by_name("user"), "user__username"
+        ),
     }
     return render(request, "cases/project_detail.html", context)
 

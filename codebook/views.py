@@ -107,8 +107,8 @@ def _detail_context(project: Project, code: Code, **forms) -> dict:
         "code": code,
         "children": code.children.all(),
         "relations": relations,
-        "memos": Memo.objects.filter(code=code).select_related("author"),
-        "events": code.events.select_related("user")[:20],
+        "memos": Memo.objects.filter(code=code).select_related("author__profile"),
+        "events": code.events.select_related("user__profile")[:20],
         "relation_form": forms.get("relation_form")
         or (RelationForm(code=code, custom_kinds=kinds) if is_owner else None),
         "level_form": LevelForm(initial={"level": code.level}) if is_owner else None,
@@ -426,7 +426,7 @@ def coverage(request: HttpRequest, project_id) -> HttpResponse:
 @login_required
 def history(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
-    events = project.codebook_events.newest_first().select_related("user", "code")
+    events = project.codebook_events.newest_first().select_related("user__profile", "code")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "codebook/history.html", {"project": project, "page": page})
 

@@ -92,7 +92,7 @@ def split_choices(*, code: Code) -> QuerySet[Coding]:
     shows of each."""
     return (
         Coding.objects.filter(code=code)
-        .select_related("segment__transcript__case", "coder")
+        .select_related("segment__transcript__case", "coder__profile")
         .order_by("segment__transcript__case__name", "segment__transcript__title", "segment__start", "pk")
     )
 

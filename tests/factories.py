@@ -1,6 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
+from accounts.models import Profile
 from cases.models import Case, Membership, Project, Role, Transcript
 from cases.speakers import store_recognised
 from codebook.models import Code
@@ -15,6 +16,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
     password = factory.django.Password("correct horse battery")
+
+
+class ProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Profile
+
+    user = factory.SubFactory(UserFactory)
+    display_name = "Dr. Ana Ruiz"
 
 
 class ProjectFactory(factory.django.DjangoModelFactory):

@@ -23,6 +23,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from accounts.people import name_of
 from cases.models import AttributeTarget, CaseAttributeValue, Project, Transcript, TranscriptAttributeValue
 from cases.speakers import labels_for
 from cases.turns import Locator
@@ -150,7 +151,7 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
                 "code_id",
                 "valence",
                 "segment__quote",
-                "coder__username",
+                name_of("coder"),
                 "segment__memo",
                 EpochSeconds("created_at"),
             )

@@ -50,9 +50,7 @@ class ScopeForm(forms.Form):
     def __init__(self, data=None, *, facets: Facets, **kwargs):
         super().__init__(data, **kwargs)
         self.facets = facets
-        self.fields["coder"].choices = [("", "Everyone")] + [
-            (user.pk, user.get_username()) for user in facets.coders
-        ]
+        self.fields["coder"].choices = [("", "Everyone"), *facets.coder_names.items()]
         self.fields["where"].choices = where_choices(facets)
 
     def clean(self):

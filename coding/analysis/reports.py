@@ -16,6 +16,7 @@ from django.utils import timezone
 from docx import Document
 from docx.shared import Pt
 
+from accounts.people import name_of
 from cases.models import Transcript
 from cases.speakers import labels_for
 from cases.turns import Locator
@@ -104,7 +105,7 @@ def build_report(*, selection: Selection, facets: Facets, limit: int | None = No
             "segment__quote",
             "segment__memo",
             "valence",
-            "coder__username",
+            name_of("coder"),
             "segment__number",
         )[: limit + 1]
     )

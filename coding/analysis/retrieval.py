@@ -26,6 +26,7 @@ from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Query
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.people import by_name, display_name
 from cases.models import (
     Attribute,
     AttributeKind,
@@ -207,14 +208,19 @@ class Facets:
 
     @cached_property
     def coder_names(self) -> dict[int, str]:
-        return {user.pk: user.get_username() for user in self.coders}
+        return {user.pk: display_name(user) for user in self.coders}
 
 
 def load_facets(*, project: Project) -> Facets:
     """Seven queries: codes, cases, members, attributes, roles, case values, transcript values."""
     tree = CodeTree.load(project)
     cases = list(project.cases.order_by("name"))
-    coders = list(get_user_model().objects.filter(memberships__project=project).order_by("username"))
+    coders = list(
+        get_user_model()
+        .objects.filter(memberships__project=project)
+        .select_related("profile")
+        .order_by(by_name(), "username")
+    )
     attributes = list(project.attributes.all())
     role_counts = dict(
         project.transcripts.order_by()
@@ -522,7 +528,7 @@ def quotations(
     by_segment: dict[int, Quotation] = {segment.pk: Quotation(segment) for segment in segments}
     codings = (
         Coding.objects.filter(segment_id__in=by_segment)
-        .select_related("code", "coder")
+        .select_related("code", "coder__profile")
         .order_by("code__position", "code__name", "pk")
     )
     for coding in codings:

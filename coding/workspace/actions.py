@@ -113,6 +113,8 @@ def apply_codes(
     if segment_created:
         segment = Segment(transcript=transcript, start=start, end=end, created_by=coder)
         segment.save()
+    else:
+        segment.created_by = coder  # the lookup matched on them: the panel names them without reading them
     present = (
         set()
         if segment_created

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import OuterRef
 from django.db.models.functions import Coalesce
 
+from accounts.people import by_name, display_name
 from cases.models import Project, Transcript
 from codebook.models import Code
 from coding.models import Valence
@@ -74,4 +75,10 @@ class WorkspaceFilterForm(forms.Form):
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["code"].queryset = project.codes.all()
-        self.fields["coder"].queryset = get_user_model().objects.filter(memberships__project=project)
+        self.fields["coder"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__project=project)
+            .select_related("profile")
+            .order_by(by_name(), "username")
+        )
+        self.fields["coder"].label_from_instance = display_name

@@ -7,6 +7,7 @@ from django.db.models import Count, Subquery
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.people import name_of
 from cases.models import Membership, Transcript
 from cases.speakers import turns_of
 from codebook.models import Code
@@ -78,7 +79,7 @@ def _marks(codings) -> dict[int, Mark]:
         "code__name",
         "code__colour",
         "valence",
-        "coder__username",
+        name_of("coder"),
     )
     for segment_id, start, end, memo, code_id, name, colour, valence, coder in rows:
         mark = marks.get(segment_id)

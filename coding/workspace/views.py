@@ -191,7 +191,7 @@ def _segment_for_edit(
     request: HttpRequest, project: Project, transcript: Transcript, segment_id: int
 ) -> Segment:
     segment = get_object_or_404(
-        Segment.objects.filter(transcript=transcript).select_related("created_by"), pk=segment_id
+        Segment.objects.filter(transcript=transcript).select_related("created_by__profile"), pk=segment_id
     )
     if not actions.can_edit_segment(segment, project.membership):
         raise PermissionDenied("Only the coder who made this quotation, or a project owner, can change it.")
@@ -203,7 +203,7 @@ def _segment_context(
     segment: Segment, project: Project, *, counted: bool = False, codings: list[Coding] | None = None
 ) -> dict:
     if codings is None:
-        query = segment.codings.select_related("code", "coder").order_by("code__name")
+        query = segment.codings.select_related("code", "coder__profile").order_by("code__name")
         if counted:  # each coding carries its code's count in the transcript, for an action's answer
             query = query.annotate(here=count_here(OuterRef("code"), transcript_id=segment.transcript_id))
         codings = list(query)
@@ -222,7 +222,7 @@ def segment_hx(request: HttpRequest, project_id, transcript_id: int, segment_id:
     project = get_project(request, project_id)
     transcript = _transcript(project, transcript_id)
     segment = get_object_or_404(
-        Segment.objects.filter(transcript=transcript).select_related("created_by"), pk=segment_id
+        Segment.objects.filter(transcript=transcript).select_related("created_by__profile"), pk=segment_id
     )
     if not request.htmx:
         return redirect(_workspace_url(project, transcript, segment))
@@ -276,7 +276,7 @@ def segment_delete_hx(request: HttpRequest, project_id, transcript_id: int, segm
 
 def _coding_for_edit(project: Project, transcript: Transcript, coding_id: int) -> Coding:
     coding = get_object_or_404(
-        Coding.objects.filter(segment__transcript=transcript).select_related("segment__created_by"),
+        Coding.objects.filter(segment__transcript=transcript).select_related("segment__created_by__profile"),
         pk=coding_id,
     )
     if not actions.can_edit_coding(coding, project.membership):

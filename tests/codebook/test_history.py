@@ -8,7 +8,8 @@ from django.utils import timezone
 from codebook import changes
 from codebook.history import record
 from codebook.models import CodebookEvent
-from tests.factories import CodeFactory
+from coding.models import Memo
+from tests.factories import CodeFactory, ProfileFactory
 
 
 def test_history_lists_changes_newest_first_with_who_and_what(
@@ -55,3 +56,19 @@ def test_code_page_shows_its_own_history(client_for, owner, project):
     changes.change_level(code=code, level="axial", user=owner)
     response = client_for(owner).get(code.get_absolute_url())
     assert "Changed the level of “Data ownership” from open to axial" in response.text
+
+
+def test_history_and_memos_name_people_by_their_display_name(
+    client_for, owner, coder, viewer, project, django_assert_max_num_queries
+):
+    ProfileFactory(user=owner, display_name="Dr. Ana Ruiz")
+    code = CodeFactory(project=project, name="Data ownership")
+    changes.change_level(code=code, level="axial", user=owner)
+    Memo.objects.create(project=project, author=coder, code=code, text="Closer to territory?")
+    client = client_for(viewer)
+    with django_assert_max_num_queries(5):  # the names come with the events
+        history = client.get(reverse("codebook:history", args=[project.pk])).text
+    page = client.get(code.get_absolute_url()).text
+    assert '<span class="who">· Dr. Ana Ruiz</span>' in history
+    assert '<span class="who">· Dr. Ana Ruiz</span>' in page
+    assert "· ra ·" in page  # the memo's author, who has no profile

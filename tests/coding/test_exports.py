@@ -13,10 +13,10 @@ from docx import Document
 
 from coding.analysis import reports
 from coding.analysis.exports import csv_stream, excerpt_header
-from coding.analysis.retrieval import load_facets
+from coding.analysis.retrieval import Criteria, load_facets, select
 from coding.models import Coding, Segment
 from coding.perf.corpus import make_corpus
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, ProfileFactory, UserFactory
 
 COLUMNS = [
     "quote id",
@@ -277,3 +277,15 @@ def test_creation_times_are_in_the_projects_time_zone_to_the_second(client_for, 
     Coding.objects.filter(segment__transcript__case__project=analysis.project).update(created_at=moment)
     found = rows(export(client_for(viewer), analysis.project)[0])
     assert {row["created"] for row in found} == {"2024-07-02T07:59:59+08:00"}
+
+
+def test_exports_name_coders_by_their_display_name(client_for, analysis, viewer):
+    ProfileFactory(user=analysis.owner, display_name="Dr. Ana Ruiz")  # ra has none: named by username
+    content, _ = export(client_for(viewer), analysis.project)
+    shared = [row["coder"] for row in rows(content) if row["excerpt"] == "Nobody else may copy them."]
+    assert sorted(shared) == ["Dr. Ana Ruiz", "ra"]
+    facets = load_facets(project=analysis.project)
+    selection = select(project=analysis.project, criteria=Criteria(), tree=facets.tree)
+    report = reports.build_report(selection=selection, facets=facets)
+    named = {item.coder for code in report.codes for case in code.cases for item in case.items}
+    assert named == {"Dr. Ana Ruiz", "ra"}

@@ -1,14 +1,16 @@
 """Retrieval: passages by codes with AND / OR / NOT and every filter, the page, and its pagination. Data from
 the `analysis` fixture (tests/conftest.py)."""
 
+import re
 from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from coding.analysis.retrieval import NO_VALUE, Condition, Criteria, load_facets, select
 from coding.analysis.views import retrieval as retrieval_view
-from tests.factories import CaseFactory, CodeFactory
+from tests.factories import CaseFactory, CodeFactory, ProfileFactory
 
 HX = {"HX-Request": "true"}
 
@@ -200,3 +202,18 @@ def test_retrieval_query_count_is_fixed(client_for, analysis, viewer, django_ass
 def test_every_member_may_retrieve(client_for, analysis, request, role):
     user = request.getfixturevalue(role)
     assert client_for(user).get(url(analysis.project)).status_code == 200
+
+
+def test_coders_are_named_and_listed_by_their_display_names(client_for, analysis, viewer):
+    ProfileFactory(user=analysis.owner, display_name="Dr. Ana Ruiz")
+    hostile = 'Zed <script>alert("ra")</script>'
+    ProfileFactory(user=analysis.coder, display_name=hostile)
+    html = client_for(viewer).get(url(analysis.project) + f"?coder={analysis.coder.pk}").text
+    zed = escape(hostile)
+    choices = re.search(r'<select name="coder"[^>]*>(.*?)</select>', html, re.S).group(1)
+    # By name, the member without a profile ("reader") by their username; not pi, ra, reader.
+    assert re.findall(r">([^<]*)</option>", choices) == ["Everyone", "Dr. Ana Ruiz", "reader", zed]
+    assert f"coded by {zed}" in html
+    # s2 was coded by both: its quotation names both coders.
+    assert '<span class="muted">Dr. Ana Ruiz</span>' in html and f'<span class="muted">{zed}</span>' in html
+    assert "<script>alert" not in html

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from cases.models import Role
 from codebook.models import Code, CodebookEvent
@@ -14,6 +15,7 @@ from tests.factories import (
     CodeFactory,
     CodingFactory,
     MembershipFactory,
+    ProfileFactory,
     SegmentFactory,
     TranscriptFactory,
 )
@@ -517,7 +519,7 @@ def test_workspace_page_query_count_is_fixed(
     ("action", "queries"),
     [
         ("apply", 14),
-        ("apply to the same quotation", 15),
+        ("apply to the same quotation", 14),
         ("in vivo", 27),
         ("span", 14),
         ("valence", 12),
@@ -674,3 +676,20 @@ def test_a_redrawn_code_panel_keeps_the_coder_and_codes_filter(
     assert response.status_code == 200
     assert _panel_filters(response.text) == (False, str(other.pk))
     assert f'value="{codes["ownership"].pk}" checked' in response.text
+
+
+@pytest.mark.parametrize("name", ["Dr. Ana Ruiz", '<script>alert("ana")</script>'])
+def test_coders_are_named_by_their_display_name(client_for, coder, owner, transcript, codes, name):
+    ProfileFactory(user=coder, display_name=name)
+    segment = SegmentFactory(transcript=transcript, created_by=coder)
+    CodingFactory(segment=segment, code=codes["ownership"], coder=coder)
+    CodingFactory(segment=segment, code=codes["political"], coder=owner)  # no profile: named "pi"
+    client = client_for(owner)
+    page = client.get(url("coding:workspace", transcript)).text
+    panel = client.get(url("coding:segment_hx", transcript, segment_id=segment.pk), headers=HX).text
+    shown = escape(name)
+    assert f'title="Data ownership · {shown}"' in page and 'title="Political determination · pi"' in page
+    assert f'value="{coder.pk}">{shown}</option>' in page and f'value="{owner.pk}">pi</option>' in page
+    assert f") · {shown} · " in panel  # who made the quotation
+    assert f'<span class="muted">{shown}</span>' in panel and '<span class="muted">pi</span>' in panel
+    assert "<script>alert" not in page + panel
