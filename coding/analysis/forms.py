@@ -18,6 +18,9 @@ from coding.models import Valence
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MAX_COOCCURRENCE_CODES = 60
+# Codes one AND / OR / NOT clause may name: each is a condition of its own in the query, and a sub-code tree
+# is asked for by ticking its parent (sub-codes included), not by listing every code of it.
+MAX_CLAUSE_CODES = 20
 
 
 def code_choices(facets: Facets) -> list[tuple[int, str]]:
@@ -263,6 +266,13 @@ class RetrievalForm(ScopeForm):
 
     def clean(self):
         cleaned = super().clean()
+        for name in ("all_codes", "any_codes", "not_codes"):
+            if len(cleaned.get(name, [])) > MAX_CLAUSE_CODES:
+                self.add_error(
+                    name,
+                    f"Choose at most {MAX_CLAUSE_CODES} codes here ({len(cleaned[name])} were chosen): pick "
+                    "a parent code instead, with “A code includes the codes beneath it”.",
+                )
         positive = set(cleaned.get("all_codes", [])) | set(cleaned.get("any_codes", []))
         both = positive & set(cleaned.get("not_codes", []))
         if both:

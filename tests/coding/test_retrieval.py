@@ -217,3 +217,15 @@ def test_coders_are_named_and_listed_by_their_display_names(client_for, analysis
     # s2 was coded by both: its quotation names both coders.
     assert '<span class="muted">Dr. Ana Ruiz</span>' in html and f'<span class="muted">{zed}</span>' in html
     assert "<script>alert" not in html
+
+
+@pytest.mark.parametrize("clause", ["all_codes", "any_codes", "not_codes"])
+def test_a_clause_naming_more_than_twenty_codes_is_refused_with_the_way_out(
+    client_for, analysis, viewer, clause
+):
+    many = [CodeFactory(project=analysis.project).pk for _ in range(21)]
+    query = "&".join(f"{clause}={pk}" for pk in many)
+    response = client_for(viewer).get(url(analysis.project) + "?" + query)
+    assert response.status_code == 200
+    assert "Choose at most 20 codes here (21 were chosen)" in response.text
+    assert "page" not in response.context
