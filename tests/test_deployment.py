@@ -50,10 +50,29 @@ def test_compose_runs_web_on_a_healthy_postgres():
     assert web["depends_on"]["db"]["condition"] == "service_healthy"
     assert web["environment"]["DATABASE_URL"].startswith("postgres://")
     assert web["environment"]["DEBUG"] == "0"
-    assert set(compose["volumes"]) == {"pgdata", "media"}
+    assert set(compose["volumes"]) == {"pgdata", "media", "caddy_data", "caddy_config"}
     dockerfile = (ROOT / web["build"] / "Dockerfile").read_text()
     assert "gunicorn config.wsgi" in dockerfile
     assert "migrate" in dockerfile and "collectstatic" in dockerfile
+
+
+def test_compose_serves_only_https_through_the_proxy_with_secure_cookies():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    web, proxy = compose["services"]["web"], compose["services"]["proxy"]
+    assert "ports" not in web, "only the proxy is reachable from outside"
+    assert proxy["image"].startswith("caddy:2")
+    assert set(proxy["ports"]) == {"80:80", "443:443"}
+    env = web["environment"]
+    assert (env["SECURE_SSL_REDIRECT"], env["SECURE_COOKIES"], env["TRUSTED_PROXY_COUNT"]) == ("1", "1", "1")
+    assert env["CSRF_TRUSTED_ORIGINS"].startswith("https://")
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert "reverse_proxy web:8000" in caddyfile
+    assert "max_size {$MAX_REQUEST_MB:100}MB" in caddyfile
+
+
+def test_gunicorn_outlasts_the_statement_limit():
+    timeout = re.search(r"--timeout \$\{WEB_TIMEOUT:-(\d+)\}", (ROOT / "Dockerfile").read_text())
+    assert int(timeout.group(1)) > 30  # STATEMENT_TIMEOUT_SECONDS: a stopped query answers before the kill
 
 
 def test_env_example_documents_every_variable_the_settings_read():
