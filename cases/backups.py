@@ -40,8 +40,9 @@ def write_backup(path: Path) -> Summary:
         call_command(
             "dumpdata",
             exclude=LEFT_OUT,
+            # Every row keeps its id (a profile's id is its user's); the content types and permissions that
+            # `migrate` makes afresh are referred to by name.
             natural_foreign=True,
-            natural_primary=True,
             output=str(data),
             verbosity=0,
         )

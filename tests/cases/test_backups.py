@@ -14,6 +14,7 @@ from accounts.models import Profile
 from cases.models import Project, Transcript
 from coding.demo.seed import ensure_demo
 from coding.models import Coding, Segment
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ORIGINAL = b"Interviewer: Who owns the data?\nR07: The bureau says the records are ours alone.\n"
@@ -32,6 +33,8 @@ def snapshot() -> dict:
 
 
 def test_a_site_round_trips_through_one_archive(tmp_path, settings):
+    for gone in UserFactory.create_batch(3):  # the site's users do not start at id 1
+        gone.delete()
     demo = ensure_demo()
     transcript = Transcript.objects.filter(case__project=demo.project).first()
     transcript.original_name = "interview.txt"
