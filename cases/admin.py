@@ -5,7 +5,9 @@ from cases.models import (
     Attribute,
     Case,
     CaseAttributeValue,
+    Invitation,
     Membership,
+    MembershipEvent,
     Project,
     Transcript,
     TranscriptAttributeValue,
@@ -33,6 +35,47 @@ class ProjectAdmin(DeletesOriginals, admin.ModelAdmin):
     list_display = ["name", "created_by", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are made, resent and revoked on the team page, which sends the e-mail."""
+
+    list_display = [
+        "email",
+        "project",
+        "role",
+        "invited_by",
+        "sent_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_select_related = ["project", "invited_by"]
+    search_fields = ["email", "project__name"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(MembershipEvent)
+class MembershipEventAdmin(admin.ModelAdmin):
+    """Read-only: the team activity is a record of what happened."""
+
+    list_display = ["created_at", "project", "kind", "actor_name", "subject_name", "role"]
+    list_filter = ["kind"]
+    list_select_related = ["project"]
+    search_fields = ["actor_name", "subject_name", "project__name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Attribute)

@@ -1,15 +1,17 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.contrib.auth.forms import SetPasswordMixin
 
+from accounts.forms import ProfileForm
 from cases.attributes import AttributeFormMixin
 from cases.importing.extract import ACCEPTED_EXTENSIONS
+from cases.invitations import username_for
 from cases.models import (
     Attribute,
     AttributeTarget,
     Case,
     CaseAttributeValue,
-    Membership,
+    Invitation,
     Project,
     Role,
     Transcript,
@@ -43,42 +45,41 @@ class ProjectEditForm(forms.ModelForm):
         fields = ["name", "description", "require_two_factor"]
 
 
-class MemberAddForm(forms.Form):
-    user = forms.CharField(label="Username or e-mail", max_length=254)
+class InvitationForm(forms.Form):
+    """Whom to invite, with which role; `cases.invitations.invite` refuses members and waiting invitations."""
+
+    email = forms.EmailField(label="E-mail address", max_length=254)
     role = forms.ChoiceField(choices=Role.choices, initial=Role.CODER)
 
-    def __init__(self, *args, project: Project, **kwargs):
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class NewMemberForm(SetPasswordMixin, ProfileForm):
+    """What a person new to Crosscase chooses when accepting an invitation: their display name and password.
+
+    The username and address come from the invitation, never from the form.
+    """
+
+    password1, password2 = SetPasswordMixin.create_password_fields(label2="Password again")
+
+    def __init__(self, *args, invitation: Invitation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.project = project
+        self.fields["display_name"].label = "Your name"
+        self.fields["display_name"].widget.attrs.update(autocomplete="name")
+        self.invitation = invitation
 
-    def clean_user(self):
-        value = self.cleaned_data["user"].strip()
-        matches = list(
-            User.objects.filter(Q(username__iexact=value) | Q(email__iexact=value), is_active=True)[:2]
-        )
-        if not matches:
-            raise forms.ValidationError("No active user has that username or e-mail address.")
-        if len(matches) > 1:
-            raise forms.ValidationError(
-                "Several users share that e-mail address: enter the username instead."
-            )
-        user = matches[0]
-        if self.project.memberships.filter(user=user).exists():
-            raise forms.ValidationError(f"{user.username} is already a member of this project.")
-        return user
+    def clean(self):
+        cleaned = super().clean()
+        self.validate_passwords()
+        # The validators compare the password with the username and address the account will have.
+        user = User(username=username_for(self.invitation.email), email=self.invitation.email)
+        self.validate_password_for_user(user, password_field_name="password1")
+        return cleaned
 
 
-class MemberRoleForm(forms.ModelForm):
-    class Meta:
-        model = Membership
-        fields = ["role"]
-
-    def clean_role(self):
-        role = self.cleaned_data["role"]
-        membership = self.instance
-        if membership.role == Role.OWNER and role != Role.OWNER and membership.project.owner_count() <= 1:
-            raise forms.ValidationError("A project needs at least one owner: make someone else owner first.")
-        return role
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
 
 
 class AttributeForm(forms.ModelForm):

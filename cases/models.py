@@ -5,8 +5,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.people import by_name, display_name
 from cases.turns import paragraph_spans
 
 
@@ -57,8 +60,11 @@ class Project(models.Model):
     def transcripts(self) -> "TranscriptQuerySet":
         return Transcript.objects.filter(case__project=self)
 
-    def owner_count(self) -> int:
-        return self.memberships.filter(role=Role.OWNER).count()
+
+class MembershipQuerySet(models.QuerySet):
+    def by_name(self) -> "MembershipQuerySet":
+        """With each member's name, in the order of their display names."""
+        return self.select_related("user__profile").order_by(by_name("user"), "user__username")
 
 
 class Membership(models.Model):
@@ -66,6 +72,8 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.CODER)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -86,6 +94,143 @@ class Membership(models.Model):
     @property
     def can_code(self) -> bool:
         return self.allows(Role.CODER)
+
+
+# What each role does, in the words the team page, the invitation e-mail and its page use.
+ROLE_DUTIES = {
+    Role.OWNER: "sets up the project, its cases and codebook, and manages the team",
+    Role.CODER: "codes transcripts, writes memos, creates open codes and uploads transcripts",
+    Role.VIEWER: "reads the project and exports its results",
+}
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self) -> "InvitationQuerySet":
+        """Neither accepted nor revoked: the database allows one per project and address."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+    def pending(self) -> "InvitationQuerySet":
+        """Open and not yet expired: its link still lets someone join."""
+        return self.open().filter(expires_at__gt=timezone.now())
+
+    def to(self, email: str) -> "InvitationQuerySet":
+        return self.filter(email=email.strip().lower())
+
+
+class Invitation(models.Model):
+    """An owner's invitation of an e-mail address into a project with a role.
+
+    Only the SHA-256 of the link's token is stored (`cases.invitations`): the token itself is in the e-mail
+    alone, so the database, its backups and the admin never hold a working link.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField("e-mail address")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.CODER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="invitation_role_valid"),
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="invitation_email_lower_case"),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="invitation_accepted_or_revoked",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("sent_at")), name="invitation_expires_after_sending"
+            ),
+            models.UniqueConstraint(
+                fields=["project", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.project} ({self.role})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def inviter_name(self) -> str:
+        """Who sent the link, or whom to ask once their account is gone (select `invited_by__profile`)."""
+        return display_name(self.invited_by) if self.invited_by_id else "an owner of the project"
+
+
+class TeamEvent(models.TextChoices):
+    INVITED = "invited", "Invited"
+    INVITATION_RESENT = "invitation_resent", "Invitation sent again"
+    INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+    JOINED = "joined", "Joined"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    REMOVED = "removed", "Removed"
+    LEFT = "left", "Left"
+
+
+class MembershipEvent(models.Model):
+    """One entry of a project's team activity: who invited, joined, changed a role or removed whom, and when.
+
+    Names are copied in when the event is written, so the log still reads right after a member leaves, changes
+    their display name or their account is deleted.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="membership_events")
+    kind = models.CharField(max_length=20, choices=TeamEvent.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150)
+    subject_name = models.CharField(max_length=254, help_text="The member's display name, or the address.")
+    role = models.CharField(max_length=10, choices=Role.choices, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=TeamEvent.values), name="membership_event_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=[*Role.values, ""]), name="membership_event_role_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "-created_at"], name="membership_event_recent_idx")]
+
+    def __str__(self) -> str:
+        return self.sentence()
+
+    def sentence(self) -> str:
+        """What happened, as the team page reads it: "Wei Li invited lee@uni.example as coder"."""
+        actor, subject = self.actor_name, self.subject_name
+        role = Role(self.role).label.lower() if self.role else ""
+        said = {
+            TeamEvent.INVITED: f"{actor} invited {subject} as {role}",
+            TeamEvent.INVITATION_RESENT: f"{actor} sent the invitation to {subject} again",
+            TeamEvent.INVITATION_REVOKED: f"{actor} revoked the invitation to {subject}",
+            TeamEvent.JOINED: f"{subject} joined as {role}",
+            TeamEvent.ROLE_CHANGED: f"{actor} changed the role of {subject} to {role}",
+            TeamEvent.REMOVED: f"{actor} removed {subject}",
+            TeamEvent.LEFT: f"{subject} left the project",
+        }[self.kind]
+        return f"{said} ({self.detail})" if self.detail else said
 
 
 class AttributeKind(models.TextChoices):

@@ -11,7 +11,18 @@ urlpatterns = [
     path("p/<uuid:project_id>/edit/", views.project_edit, name="project_edit"),
     path("p/<uuid:project_id>/delete/", views.project_delete, name="project_delete"),
     path("p/<uuid:project_id>/members/", views.members, name="members"),
-    path("p/<uuid:project_id>/members/add/", views.member_add, name="member_add"),
+    path("p/<uuid:project_id>/members/invite/", views.invitation_create, name="invitation_create"),
+    path(
+        "p/<uuid:project_id>/invitations/<int:invitation_id>/resend/",
+        views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "p/<uuid:project_id>/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("p/<uuid:project_id>/members/<int:membership_id>/role/", views.member_role, name="member_role"),
     path(
         "p/<uuid:project_id>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"

@@ -3,23 +3,27 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.people import by_name
-from cases import speakers
+from accounts.people import display_name
+from cases import invitations, speakers, team
 from cases.access import get_project
 from cases.deletion import delete_with_originals
 from cases.forms import (
     AttributeForm,
     CaseForm,
-    MemberAddForm,
+    InvitationForm,
     MemberRoleForm,
+    NewMemberForm,
     ProjectEditForm,
     ProjectForm,
     SpeakerChangeForm,
@@ -28,7 +32,7 @@ from cases.forms import (
     error_sentence,
 )
 from cases.importing.uploads import Metadata, import_upload
-from cases.models import Case, Membership, Project, Role, Transcript
+from cases.models import ROLE_DUTIES, Case, Invitation, Membership, Project, Role, Transcript
 from cases.refusals import Refused
 from cases.search import MAX_QUERY, search, uses_full_text
 from cases.speakers import Speaker, turns_of
@@ -85,9 +89,7 @@ def project_detail(request: HttpRequest, project_id) -> HttpResponse:
         "transcript_count": project.transcripts.count(),
         "code_count": Code.objects.filter(project=project).count(),
         "coding_count": usage.coding_count(transcripts=project.transcripts),
-        "members": project.memberships.select_related("user__profile").order_by(
-            by_name("user"), "user__username"
-        ),
+        "members": project.memberships.by_name(),
     }
     return render(request, "cases/project_detail.html", context)
 
@@ -126,30 +128,98 @@ def project_delete(request: HttpRequest, project_id) -> HttpResponse:
 
 # Members
 
+ACTIVITY_SHOWN = 50
 
-def _members_page(request: HttpRequest, project: Project, add_form: MemberAddForm, status: int = 200):
-    memberships = project.memberships.select_related("user").order_by("user__username")
-    context = {"project": project, "memberships": memberships, "add_form": add_form, "roles": Role.choices}
+
+def _members_page(
+    request: HttpRequest, project: Project, invite_form: InvitationForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The team: everyone sees the members; owners also invite, see pending invitations and the activity."""
+    memberships = project.memberships.by_name()
+    context = {
+        "project": project,
+        "memberships": memberships,
+        "roles": Role.choices,
+        "role_duties": [(label, ROLE_DUTIES[value]) for value, label in Role.choices],
+    }
+    if project.membership.is_owner:
+        events = project.membership_events.all()
+        context |= {
+            "invite_form": invite_form or InvitationForm(),
+            "invitations": project.invitations.open().select_related("invited_by__profile"),
+            "events": events[:ACTIVITY_SHOWN],
+            "event_count": events.count(),
+            "invitation_days": settings.INVITATION_DAYS,
+        }
     return render(request, "cases/members.html", context, status=status)
+
+
+def _link_for(request: HttpRequest):
+    return lambda token: request.build_absolute_uri(reverse("cases:invitation", args=[token]))
 
 
 @require_safe
 @login_required
 def members(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
-    return _members_page(request, project, MemberAddForm(project=project))
+    return _members_page(request, project)
 
 
 @require_POST
 @login_required
-def member_add(request: HttpRequest, project_id) -> HttpResponse:
+def invitation_create(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
-    form = MemberAddForm(request.POST, project=project)
-    if not form.is_valid():
-        return _members_page(request, project, form, status=400)
-    user = form.cleaned_data["user"]
-    Membership.objects.create(project=project, user=user, role=form.cleaned_data["role"])
-    messages.success(request, f"{user.username} joined the project as {form.cleaned_data['role']}.")
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = invitations.invite(
+                project=project,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                by=request.user,
+                link_for=_link_for(request),
+            )
+        except Refused as refusal:
+            form.add_error("email", refusal.message)
+        else:
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.email}. Its link lets them join as "
+                f"{invitation.get_role_display().lower()} within {settings.INVITATION_DAYS} days.",
+            )
+            return redirect("cases:members", project.pk)
+    return _members_page(request, project, form, status=400)
+
+
+@require_POST
+@login_required
+def invitation_resend(request: HttpRequest, project_id, invitation_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    invitation = get_object_or_404(project.invitations, pk=invitation_id)
+    try:
+        invitations.resend(invitation=invitation, by=request.user, link_for=_link_for(request))
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request, f"A new invitation was sent to {invitation.email}; the earlier link no longer works."
+        )
+    return redirect("cases:members", project.pk)
+
+
+@require_POST
+@login_required
+def invitation_revoke(request: HttpRequest, project_id, invitation_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    invitation = get_object_or_404(project.invitations, pk=invitation_id)
+    try:
+        invitations.revoke(invitation=invitation, by=request.user)
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request, f"The invitation to {invitation.email} was revoked; its link no longer works."
+        )
     return redirect("cases:members", project.pk)
 
 
@@ -157,15 +227,22 @@ def member_add(request: HttpRequest, project_id) -> HttpResponse:
 @login_required
 def member_role(request: HttpRequest, project_id, membership_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
-    membership = get_object_or_404(project.memberships.select_related("user", "project"), pk=membership_id)
-    form = MemberRoleForm(request.POST, instance=membership)
-    if form.is_valid():
-        form.save()
-        messages.success(
-            request, f"{membership.user.username} is now {membership.get_role_display().lower()}."
-        )
+    membership = get_object_or_404(
+        project.memberships.select_related("user__profile", "project"), pk=membership_id
+    )
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        *others, last = (label.lower() for label in Role.labels)
+        messages.error(request, f"Choose {', '.join(others)} or {last}.")
+        return redirect("cases:members", project.pk)
+    try:
+        team.change_role(membership=membership, role=form.cleaned_data["role"], by=request.user)
+    except Refused as refusal:
+        messages.error(request, refusal.message)
     else:
-        messages.error(request, " ".join(form.errors.get("role", ["Choose a valid role."])))
+        messages.success(
+            request, f"{display_name(membership.user)} is now {membership.get_role_display().lower()}."
+        )
     return redirect("cases:members", project.pk)
 
 
@@ -173,15 +250,76 @@ def member_role(request: HttpRequest, project_id, membership_id: int) -> HttpRes
 @login_required
 def member_remove(request: HttpRequest, project_id, membership_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
-    membership = get_object_or_404(project.memberships.select_related("user"), pk=membership_id)
-    if membership.role == Role.OWNER and project.owner_count() <= 1:
-        messages.error(request, "The last owner cannot be removed: make someone else owner first.")
+    membership = get_object_or_404(
+        project.memberships.select_related("user__profile", "project"), pk=membership_id
+    )
+    try:
+        team.remove(membership=membership, by=request.user)
+    except Refused as refusal:
+        messages.error(request, refusal.message)
         return redirect("cases:members", project.pk)
-    membership.delete()
-    messages.success(request, f"{membership.user.username} was removed from the project.")
     if membership.user_id == request.user.pk:
+        messages.success(request, f"You left “{project.name}”.")
         return redirect("cases:project_list")
+    messages.success(request, f"{display_name(membership.user)} was removed from the project.")
     return redirect("cases:members", project.pk)
+
+
+# Invitations, as the invited person sees them
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """An invitation link: says what it is on GET; a POST joins (signed in) or makes the account (not).
+
+    Any signed-in holder of the link may accept it, as with GitHub's or Slack's invitations: the link went to
+    the address, and whoever it was forwarded to was trusted with it. Project and role come from the
+    invitation alone.
+    """
+    found = invitations.find(token)
+    if found is None:
+        context = {"refusal": "This invitation link is not valid: check that you copied the whole link."}
+        return render(request, "cases/invitation.html", context, status=404)
+    context = {"invitation": found, "duties": ROLE_DUTIES[found.role], "refusal": invitations.refusal(found)}
+    if context["refusal"]:
+        return render(request, "cases/invitation.html", context, status=410)
+    if request.user.is_authenticated:
+        return _accept_signed_in(request, found, context)
+    if invitations.accounts_with(found.email).exists():
+        context["sign_in_url"] = f"{reverse('account_login')}?{urlencode({'next': request.path})}"
+        status = 400 if request.method == "POST" else 200
+        return render(request, "cases/invitation.html", context, status=status)
+    form = NewMemberForm(request.POST or None, invitation=found)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitations.accept_as_new_person(
+                invitation=found,
+                name=form.cleaned_data["display_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except Refused as refusal:
+            context["refusal"] = refusal.message
+            return render(request, "cases/invitation.html", context, status=409)
+        login(request, user, backend="accounts.backends.Backend")
+        messages.success(
+            request, f"Welcome, {form.cleaned_data['display_name']}: you joined “{found.project.name}”."
+        )
+        return redirect(found.project)
+    context["form"] = form
+    return render(request, "cases/invitation.html", context, status=400 if form.errors else 200)
+
+
+def _accept_signed_in(request: HttpRequest, found: Invitation, context: dict) -> HttpResponse:
+    context["is_member"] = found.project.memberships.filter(user=request.user).exists()
+    if request.method != "POST":
+        return render(request, "cases/invitation.html", context)
+    try:
+        invitations.accept(invitation=found, user=request.user)
+    except Refused as refusal:
+        context["refusal"] = refusal.message
+        return render(request, "cases/invitation.html", context, status=409)
+    messages.success(request, f"You joined “{found.project.name}” as {found.get_role_display().lower()}.")
+    return redirect(found.project)
 
 
 # Attributes

@@ -1,8 +1,12 @@
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from accounts.models import Profile
-from cases.models import Case, Membership, Project, Role, Transcript
+from cases.invitations import hash_token
+from cases.models import Case, Invitation, Membership, Project, Role, Transcript
 from cases.speakers import store_recognised
 from codebook.models import Code
 from coding.models import Coding, Segment
@@ -40,6 +44,23 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.CODER
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An invitation whose link token is `token` (the database keeps only its hash)."""
+
+    class Meta:
+        model = Invitation
+
+    class Params:
+        token = factory.Sequence(lambda n: f"test-token-{n}")
+
+    project = factory.SubFactory(ProjectFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = Role.CODER
+    invited_by = factory.SubFactory(UserFactory)
+    token_hash = factory.LazyAttribute(lambda o: hash_token(o.token))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
 
 
 class CaseFactory(factory.django.DjangoModelFactory):

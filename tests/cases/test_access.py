@@ -8,7 +8,14 @@ from cases.models import Attribute, Role
 from tests.cases.routes import ROUTES as CASES_ROUTES
 from tests.codebook.routes import ROUTES as CODEBOOK_ROUTES
 from tests.coding.routes import ROUTES as CODING_ROUTES
-from tests.factories import CodeFactory, CodingFactory, MembershipFactory, SegmentFactory, UserFactory
+from tests.factories import (
+    CodeFactory,
+    CodingFactory,
+    InvitationFactory,
+    MembershipFactory,
+    SegmentFactory,
+    UserFactory,
+)
 
 ROUTES = {**CASES_ROUTES, **CODEBOOK_ROUTES, **CODING_ROUTES}
 ROLE_BELOW = {Role.CODER: Role.VIEWER, Role.OWNER: Role.CODER}
@@ -44,6 +51,7 @@ def url_for(project, owner, transcript):
         "code_id": CodeFactory(project=project).pk,
         "segment_id": segment.pk,
         "coding_id": coding.pk,
+        "invitation_id": InvitationFactory(project=project, invited_by=owner).pk,
     }
     routes = project_routes()
 

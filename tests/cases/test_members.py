@@ -1,64 +1,51 @@
 from django.urls import reverse
 
-from cases.models import Membership, Role
-from tests.factories import MembershipFactory, UserFactory
+from accounts.models import Profile
+from cases.models import Membership, MembershipEvent, Role, TeamEvent
+from tests.factories import InvitationFactory, MembershipFactory, UserFactory
 
 
 def members_url(project, name="cases:members", **kwargs):
     return reverse(name, kwargs={"project_id": project.pk, **kwargs})
 
 
-def test_owner_adds_a_member_by_username(client_for, owner, project):
-    newcomer = UserFactory(username="li.wei")
-    response = client_for(owner).post(
-        members_url(project, "cases:member_add"), {"user": "LI.WEI", "role": "viewer"}
-    )
-    assert response.status_code == 302
-    assert project.memberships.get(user=newcomer).role == Role.VIEWER
-
-
-def test_owner_adds_a_member_by_email(client_for, owner, project):
-    newcomer = UserFactory(username="zhang", email="zhang@uni.example")
-    client_for(owner).post(
-        members_url(project, "cases:member_add"), {"user": "Zhang@Uni.example", "role": "coder"}
-    )
-    assert project.memberships.get(user=newcomer).role == Role.CODER
-
-
-def test_unknown_user_is_a_clear_error_and_adds_nobody(client_for, owner, project):
-    response = client_for(owner).post(
-        members_url(project, "cases:member_add"), {"user": "nobody", "role": "coder"}
-    )
-    assert response.status_code == 400
-    assert "No active user has that username or e-mail address." in response.text
-    assert project.memberships.count() == 1
-
-
-def test_existing_member_cannot_be_added_twice(client_for, owner, coder, project):
-    response = client_for(owner).post(
-        members_url(project, "cases:member_add"), {"user": "ra", "role": "viewer"}
-    )
-    assert response.status_code == 400
-    assert "already a member" in response.text
-    assert project.memberships.get(user=coder).role == Role.CODER
-
-
-def test_invalid_role_is_refused(client_for, owner, project):
-    UserFactory(username="x")
-    response = client_for(owner).post(
-        members_url(project, "cases:member_add"), {"user": "x", "role": "admin"}
-    )
-    assert response.status_code == 400
-    assert project.memberships.count() == 1
-
-
-def test_owner_changes_a_role(client_for, owner, coder, project):
+def test_owner_changes_a_role_and_the_activity_says_so(client_for, owner, coder, project):
+    Profile.objects.create(user=coder, display_name="Wei Li")
     membership = project.memberships.get(user=coder)
-    client_for(owner).post(
-        members_url(project, "cases:member_role", membership_id=membership.pk), {"role": "owner"}
+    response = client_for(owner).post(
+        members_url(project, "cases:member_role", membership_id=membership.pk), {"role": "owner"}, follow=True
     )
     membership.refresh_from_db()
     assert membership.role == Role.OWNER
+    assert "Wei Li is now owner." in response.text
+    event = MembershipEvent.objects.get()
+    assert (event.kind, event.actor, event.actor_name, event.subject_name, event.role) == (
+        TeamEvent.ROLE_CHANGED,
+        owner,
+        "pi",
+        "Wei Li",
+        Role.OWNER,
+    )
+    assert event.sentence() == "pi changed the role of Wei Li to owner (was coder)"
+
+
+def test_choosing_the_same_role_changes_and_logs_nothing(client_for, owner, coder, project):
+    membership = project.memberships.get(user=coder)
+    client_for(owner).post(
+        members_url(project, "cases:member_role", membership_id=membership.pk), {"role": "coder"}
+    )
+    assert not MembershipEvent.objects.exists()
+
+
+def test_invalid_role_is_refused(client_for, owner, coder, project):
+    membership = project.memberships.get(user=coder)
+    response = client_for(owner).post(
+        members_url(project, "cases:member_role", membership_id=membership.pk), {"role": "admin"}, follow=True
+    )
+    assert "Choose owner, coder or viewer." in response.text
+    membership.refresh_from_db()
+    assert membership.role == Role.CODER
+    assert not MembershipEvent.objects.exists()
 
 
 def test_last_owner_cannot_step_down_or_be_removed(client_for, owner, project):
@@ -76,9 +63,10 @@ def test_last_owner_cannot_step_down_or_be_removed(client_for, owner, project):
     assert "last owner cannot be removed" in response.text
     membership.refresh_from_db()
     assert membership.role == Role.OWNER
+    assert not MembershipEvent.objects.exists()
 
 
-def test_one_of_two_owners_can_leave(client_for, owner, project):
+def test_one_of_two_owners_can_leave_and_the_log_says_they_left(client_for, owner, project):
     MembershipFactory(project=project, role=Role.OWNER)
     membership = project.memberships.get(user=owner)
     response = client_for(owner).post(
@@ -86,26 +74,69 @@ def test_one_of_two_owners_can_leave(client_for, owner, project):
     )
     assert response["Location"] == reverse("cases:project_list")
     assert not Membership.objects.filter(pk=membership.pk).exists()
+    event = MembershipEvent.objects.get()
+    assert (event.kind, event.sentence()) == (TeamEvent.LEFT, "pi left the project")
+
+
+def test_removal_is_logged_and_the_log_outlives_the_account(client_for, owner, coder, project):
+    membership = project.memberships.get(user=coder)
+    client_for(owner).post(members_url(project, "cases:member_remove", membership_id=membership.pk))
+    assert not project.memberships.filter(user=coder).exists()
+    coder.delete()
+    owner.delete()
+    event = MembershipEvent.objects.get()
+    assert (event.kind, event.actor, event.sentence()) == (TeamEvent.REMOVED, None, "pi removed ra")
 
 
 def test_membership_of_another_project_is_404(client_for, owner, project):
     foreign = MembershipFactory()
-    response = client_for(owner).post(members_url(project, "cases:member_remove", membership_id=foreign.pk))
+    client = client_for(owner)
+    response = client.post(members_url(project, "cases:member_remove", membership_id=foreign.pk))
     assert response.status_code == 404
-    assert Membership.objects.filter(pk=foreign.pk).exists()
+    response = client.post(
+        members_url(project, "cases:member_role", membership_id=foreign.pk), {"role": "viewer"}
+    )
+    assert response.status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.role == Role.CODER
 
 
-def test_members_page_lists_members_with_roles(
+def test_owner_sees_members_invitations_and_activity(
     client_for, owner, coder, viewer, project, django_assert_num_queries
 ):
+    Profile.objects.create(user=coder, display_name="Wei <b>Li</b>")
+    for n in range(3):
+        InvitationFactory(project=project, invited_by=UserFactory(), email=f"guest{n}@uni.example")
+    for n in range(60):
+        MembershipEvent.objects.create(
+            project=project,
+            kind=TeamEvent.INVITED,
+            actor_name="pi",
+            subject_name=f"x{n}@uni.example",
+            role="coder",
+        )
     client = client_for(owner)
-    with django_assert_num_queries(4):  # session, user, membership+project, member list
+    # session, user, membership+project, members with profiles, invitations with senders, events, event count
+    with django_assert_num_queries(7):
         response = client.get(members_url(project))
-    assert "ra" in response.text and "reader" in response.text
-    assert 'action="' + members_url(project, "cases:member_add") in response.text
+    assert "Wei &lt;b&gt;Li&lt;/b&gt;" in response.text and "reader" in response.text
+    assert 'action="' + members_url(project, "cases:invitation_create") in response.text
+    assert response.text.count("guest") == 3 * 3  # address and two button labels each
+    assert "The latest 50 of 60 events" in response.text
+    assert response.text.count("pi invited x") == 50
 
 
-def test_viewer_sees_members_without_controls(client_for, viewer, owner, project):
-    response = client_for(viewer).get(members_url(project))
+def test_viewer_sees_members_without_controls_invitations_or_activity(
+    client_for, viewer, owner, project, django_assert_num_queries
+):
+    InvitationFactory(project=project, invited_by=owner, email="guest@uni.example")
+    client = client_for(viewer)
+    with django_assert_num_queries(4):  # session, user, membership+project, members with profiles
+        response = client.get(members_url(project))
     assert "pi" in response.text
-    assert "Add a member" not in response.text
+    for owners_only in ("Invite someone", "Pending invitations", "guest@uni.example", "Activity", "Remove"):
+        assert owners_only not in response.text
+    # Members' addresses are for owners: a viewer sees names only.
+    assert owner.email and owner.email not in response.text
+    assert "E-mail" not in response.text
+    assert owner.email in client_for(owner).get(members_url(project)).text
