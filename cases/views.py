@@ -191,20 +191,28 @@ def invitation_create(request: HttpRequest, project_id) -> HttpResponse:
     return _members_page(request, project, form, status=400)
 
 
+def _team_change(request: HttpRequest, project: Project, change, done: str) -> HttpResponse:
+    """One owner's change to the team: `done` or the refusal's sentence is the message, then the team page."""
+    try:
+        change()
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, done)
+    return redirect("cases:members", project.pk)
+
+
 @require_POST
 @login_required
 def invitation_resend(request: HttpRequest, project_id, invitation_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
     invitation = get_object_or_404(project.invitations, pk=invitation_id)
-    try:
-        invitations.resend(invitation=invitation, by=request.user, link_for=_link_for(request))
-    except Refused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(
-            request, f"A new invitation was sent to {invitation.email}; the earlier link no longer works."
-        )
-    return redirect("cases:members", project.pk)
+    return _team_change(
+        request,
+        project,
+        lambda: invitations.resend(invitation=invitation, by=request.user, link_for=_link_for(request)),
+        f"A new invitation was sent to {invitation.email}; the earlier link no longer works.",
+    )
 
 
 @require_POST
@@ -212,15 +220,12 @@ def invitation_resend(request: HttpRequest, project_id, invitation_id: int) -> H
 def invitation_revoke(request: HttpRequest, project_id, invitation_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
     invitation = get_object_or_404(project.invitations, pk=invitation_id)
-    try:
-        invitations.revoke(invitation=invitation, by=request.user)
-    except Refused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(
-            request, f"The invitation to {invitation.email} was revoked; its link no longer works."
-        )
-    return redirect("cases:members", project.pk)
+    return _team_change(
+        request,
+        project,
+        lambda: invitations.revoke(invitation=invitation, by=request.user),
+        f"The invitation to {invitation.email} was revoked; its link no longer works.",
+    )
 
 
 @require_POST
@@ -235,15 +240,13 @@ def member_role(request: HttpRequest, project_id, membership_id: int) -> HttpRes
         *others, last = (label.lower() for label in Role.labels)
         messages.error(request, f"Choose {', '.join(others)} or {last}.")
         return redirect("cases:members", project.pk)
-    try:
-        team.change_role(membership=membership, role=form.cleaned_data["role"], by=request.user)
-    except Refused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(
-            request, f"{display_name(membership.user)} is now {membership.get_role_display().lower()}."
-        )
-    return redirect("cases:members", project.pk)
+    role = form.cleaned_data["role"]
+    return _team_change(
+        request,
+        project,
+        lambda: team.change_role(membership=membership, role=role, by=request.user),
+        f"{display_name(membership.user)} is now {Role(role).label.lower()}.",
+    )
 
 
 @require_POST

@@ -10,20 +10,11 @@ from django.urls import reverse
 
 from accounts.models import Profile
 from cases.models import Role
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.accounts.conftest import PASSWORD
+from tests.factories import MembershipFactory, ProjectFactory
 
-PASSWORD = "a-long-enough-password-42"
 NEW_PASSWORD = "another-long-password-77"
 PROFILE = reverse("accounts:profile")
-
-
-@pytest.fixture
-def ana(db):
-    user = UserFactory(username="ana", email="ana@university.edu")
-    user.set_password(PASSWORD)
-    user.save()
-    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
-    return user
 
 
 def main(page: str) -> str:

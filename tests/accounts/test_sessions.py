@@ -2,24 +2,14 @@
 
 from datetime import timedelta
 
-import pytest
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import sessions
-from tests.factories import UserFactory
+from tests.accounts.conftest import PASSWORD
 
-PASSWORD = "a-long-enough-password-42"
 HOME = reverse("cases:project_list")
-
-
-@pytest.fixture
-def ana(db):
-    user = UserFactory(username="ana")
-    user.set_password(PASSWORD)
-    user.save()
-    return user
 
 
 def stored(client) -> Session:

@@ -6,19 +6,10 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
-from tests.factories import CodingFactory, UserFactory
+from tests.accounts.conftest import PASSWORD
+from tests.factories import CodingFactory
 
-PASSWORD = "a-long-enough-password-42"
 LOGIN = reverse("account_login")
-
-
-@pytest.fixture
-def ana(db):
-    user = UserFactory(username="ana", email="ana@university.edu")
-    user.set_password(PASSWORD)
-    user.save()
-    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
-    return user
 
 
 def sign_in(client, login: str, password: str, **extra):

@@ -7,10 +7,10 @@ from allauth.mfa.totp.internal.auth import yield_hotp_counters_from_time as coun
 from django.urls import reverse
 
 from cases.models import Role
+from tests.accounts.conftest import PASSWORD
 from tests.cases import test_access
 from tests.factories import MembershipFactory, UserFactory
 
-PASSWORD = "a-long-enough-password-42"
 ROUTES = test_access.ROUTES
 url_for = test_access.url_for  # the fixture that builds each project URL
 
