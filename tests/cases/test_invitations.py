@@ -9,7 +9,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from accounts.models import Profile
 from cases import invitations
 from cases.models import Invitation, Membership, MembershipEvent, Role, TeamEvent
 from cases.refusals import Refused
-from tests.coding.test_segments import _in_thread, postgresql_only
+from tests.concurrency import in_thread, postgresql_only, wait_until_blocked
 from tests.factories import InvitationFactory, MembershipFactory, ProjectFactory, UserFactory
 
 User = get_user_model()
@@ -423,20 +423,10 @@ def test_two_people_accepting_one_link_at_once_make_one_membership():
     def second():
         return invitations.accept(invitation=invitation, user=second_user).user.username
 
-    holder = _in_thread(first, results)
+    holder = in_thread(first, results)
     assert joined.wait(10)
-    waiter = _in_thread(second, waited)
-    with connection.cursor() as cursor:  # the second acceptance waits for the first one's row lock
-        for _ in range(500):
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                break
-            waiter.join(0.01)
-        else:
-            pytest.fail("The second acceptance did not wait for the first.")
+    waiter = in_thread(second, waited)
+    wait_until_blocked(waiter, "The second acceptance")
     release.set()
     holder.join(10)
     waiter.join(10)

@@ -6,13 +6,14 @@ import io
 import threading
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from coding.models import Coding, QuotationSequence, Segment
 from coding.workspace.actions import apply_codes, delete_segment, retry_once
 from coding.workspace.undo import take_back
+from tests.concurrency import in_thread, postgresql_only, wait_until_blocked
 from tests.factories import CodeFactory, MembershipFactory, SegmentFactory, TranscriptFactory
 
 
@@ -114,27 +115,6 @@ def test_bulk_created_quotations_are_numbered_per_project_in_order(db):
     assert QuotationSequence.objects.get(project=one.case.project).last_number == 4
 
 
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="two connections writing at once need PostgreSQL"
-)
-
-
-def _in_thread(work, results: list):
-    """Runs `work` on its own database connection, keeping what it returns or raises."""
-
-    def run():
-        try:
-            results.append(work())
-        except Exception as error:  # reported by the test, not lost in the thread
-            results.append(error)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
-
-
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_second_number_waits_for_the_transaction_holding_the_first():
@@ -152,21 +132,11 @@ def test_a_second_number_waits_for_the_transaction_holding_the_first():
         with transaction.atomic():
             return QuotationSequence.take(project_id=project.pk)[0]
 
-    holder = _in_thread(first, results)
+    holder = in_thread(first, results)
     assert taken.wait(10)
     waited: list = []
-    waiter = _in_thread(second, waited)
-    with connection.cursor() as cursor:  # the second transaction is held by the first one's row lock
-        for _ in range(500):
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                break
-            waiter.join(0.01)
-        else:
-            pytest.fail("The second number did not wait for the first transaction.")
+    waiter = in_thread(second, waited)
+    wait_until_blocked(waiter, "The second number")
     release.set()
     holder.join(10)
     waiter.join(10)
@@ -199,7 +169,7 @@ def test_two_coders_applying_at_the_same_instant_get_different_numbers():
 
         return work
 
-    threads = [_in_thread(coder_at_work(coder, 5 * index), results) for index, coder in enumerate(coders)]
+    threads = [in_thread(coder_at_work(coder, 5 * index), results) for index, coder in enumerate(coders)]
     for thread in threads:
         thread.join(30)
     assert not any(isinstance(result, Exception) for result in results), results
@@ -284,7 +254,7 @@ def test_two_tabs_undoing_at_the_same_instant_take_back_two_steps():
         start_together.wait(10)
         return take_back(user=coder, transcript=transcript).span
 
-    threads = [_in_thread(undo_once, results) for _ in range(2)]
+    threads = [in_thread(undo_once, results) for _ in range(2)]
     for thread in threads:
         thread.join(30)
     assert sorted(start for start, _ in results) == [13, 30]
