@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from cases.deletion import delete_with_originals
 from cases.models import (
+    AccessEvent,
     Attribute,
     Case,
     CaseAttributeValue,
@@ -108,3 +109,22 @@ class TranscriptAdmin(DeletesOriginals, admin.ModelAdmin):
     search_fields = ["title", "respondent"]
     list_select_related = ["case"]
     inlines = [TranscriptAttributeValueInline]
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(admin.ModelAdmin):
+    """The whole site's access log, sign-ins included; read-only, as the database keeps it."""
+
+    list_display = ("at", "user_name", "action", "project_name", "detail", "address")
+    list_filter = ("action",)
+    search_fields = ("user_name", "project_name", "detail", "address")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,5 +1,5 @@
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -446,3 +446,57 @@ class TranscriptAttributeValue(AttributeValue):
             AttributeValue.one_value_constraint("transcript_attribute_one_value"),
         ]
         indexes = [models.Index(fields=["attribute", "value_text"], name="transcript_attr_text_idx")]
+
+
+class AccessAction(models.TextChoices):
+    SIGNED_IN = "signed_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    SIGNED_OUT = "signed_out", "Signed out"
+    UPLOADED = "uploaded", "Uploaded a transcript"
+    DOWNLOADED_ORIGINAL = "downloaded_original", "Downloaded an original"
+    EXPORTED = "exported", "Exported"
+    DELETED = "deleted", "Deleted"
+    TEAM = "team", "Changed the team"
+
+
+class AccessEventQuerySet(models.QuerySet):
+    def of_project(self, project: Project) -> "AccessEventQuerySet":
+        return self.filter(project_ref=project.pk)
+
+    def older_than(self, days: int) -> "AccessEventQuerySet":
+        return self.filter(at__lt=timezone.now() - timedelta(days=days))
+
+
+class AccessEvent(models.Model):
+    """Who signed in, uploaded, downloaded, exported, deleted or changed the team, when and from where.
+
+    Append-only: on PostgreSQL a trigger refuses to change or delete a row, except the pruning of rows past
+    ACCESS_LOG_DAYS (`manage.py prune_access_log`); on SQLite it refuses changes. People and projects are
+    referred to by id and name, not by foreign key, so the log outlives the accounts and projects it names.
+    """
+
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=30, choices=AccessAction.choices)
+    user_ref = models.BigIntegerField(null=True, blank=True, help_text="The account's id, if any.")
+    user_name = models.CharField(max_length=254, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    project_ref = models.UUIDField(null=True, blank=True)
+    project_name = models.CharField(max_length=200, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+
+    objects = AccessEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=AccessAction.values), name="access_event_action_valid"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["project_ref", "-at"], name="access_event_project_idx"),
+            models.Index(fields=["at"], name="access_event_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_name or 'someone'}: {self.get_action_display()}"

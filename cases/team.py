@@ -8,23 +8,28 @@ first: two owners demoting or removing each other at once are serialised, and th
 from django.db import transaction
 
 from accounts.people import display_name
-from cases.models import Membership, MembershipEvent, Project, Role, TeamEvent
+from cases import access_log
+from cases.models import AccessAction, Membership, MembershipEvent, Project, Role, TeamEvent
 from cases.refusals import Refused
 
 
 def record(
     *, project: Project, kind: TeamEvent, actor, subject_name: str, role: str = "", detail: str = ""
 ) -> MembershipEvent:
-    """Adds an event to the project's team activity; call it inside the transaction making the change."""
-    return MembershipEvent.objects.create(
+    """Adds an event to the project's team activity, and to its access log; call it inside the transaction
+    making the change."""
+    actor = actor if actor is not None and actor.is_authenticated else None
+    event = MembershipEvent.objects.create(
         project=project,
         kind=kind,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor,
         actor_name=display_name(actor),
         subject_name=subject_name,
         role=role,
         detail=detail,
     )
+    access_log.record(AccessAction.TEAM, user=actor, project=project, detail=event.sentence())
+    return event
 
 
 def _owner_ids(project: Project) -> set[int]:

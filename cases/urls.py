@@ -11,6 +11,8 @@ urlpatterns = [
     path("p/<uuid:project_id>/edit/", views.project_edit, name="project_edit"),
     path("p/<uuid:project_id>/delete/", views.project_delete, name="project_delete"),
     path("p/<uuid:project_id>/members/", views.members, name="members"),
+    path("p/<uuid:project_id>/access-log/", views.access_log_page, name="access_log"),
+    path("p/<uuid:project_id>/access-log.csv", views.access_log_csv, name="access_log_csv"),
     path("p/<uuid:project_id>/members/invite/", views.invitation_create, name="invitation_create"),
     path(
         "p/<uuid:project_id>/invitations/<int:invitation_id>/resend/",

@@ -1,21 +1,23 @@
 import bisect
 from dataclasses import dataclass
+from itertools import chain
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.people import display_name
-from cases import invitations, speakers, team
+from cases import access_log, invitations, speakers, team
 from cases.access import get_project
 from cases.deletion import delete_with_originals
 from cases.forms import (
@@ -32,7 +34,17 @@ from cases.forms import (
     error_sentence,
 )
 from cases.importing.uploads import Metadata, import_upload
-from cases.models import ROLE_DUTIES, Case, Invitation, Membership, Project, Role, Transcript
+from cases.models import (
+    ROLE_DUTIES,
+    AccessAction,
+    AccessEvent,
+    Case,
+    Invitation,
+    Membership,
+    Project,
+    Role,
+    Transcript,
+)
 from cases.refusals import Refused
 from cases.search import MAX_QUERY, search, uses_full_text
 from cases.speakers import Speaker, turns_of
@@ -40,6 +52,7 @@ from cases.turns import label_paragraphs
 from codebook.models import Code
 from codebook.seeding import seed_framework
 from coding import usage
+from coding.analysis.exports import csv_stream, export_filename
 
 
 @require_safe
@@ -120,6 +133,7 @@ def project_delete(request: HttpRequest, project_id) -> HttpResponse:
             messages.error(request, "Type the name of the project exactly to confirm the deletion.")
         else:
             name = project.name
+            access_log.record(AccessAction.DELETED, request=request, project=project, detail="the project")
             delete_with_originals(doomed=project)
             messages.success(request, f"Project “{name}” and everything in it were deleted.")
             return redirect("cases:project_list")
@@ -439,6 +453,7 @@ def case_delete(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
         "codings": usage.coding_count(transcripts=case.transcripts),
     }
     if request.method == "POST":
+        access_log.record(AccessAction.DELETED, request=request, project=project, detail=f"case {case.name}")
         delete_with_originals(doomed=case)
         messages.success(request, f"Case “{case.name}” was deleted.")
         return redirect("cases:case_list", project.pk)
@@ -472,6 +487,8 @@ def _import_files(request: HttpRequest, case: Case, form: UploadForm) -> list[Up
         except Refused as refusal:
             results.append(UploadResult(name=upload.name, refusal=refusal.message))
         else:
+            detail = f"{upload.name} into {case.name}"
+            access_log.record(AccessAction.UPLOADED, request=request, project=case.project, detail=detail)
             found = tuple(speakers.speakers(speakers.labels_of(transcript)))
             results.append(UploadResult(name=upload.name, transcript=transcript, speakers=found))
     return results
@@ -583,6 +600,8 @@ def transcript_delete(request: HttpRequest, project_id, transcript_id: int) -> H
             messages.error(request, "Tick the box to confirm that the codings go with the transcript.")
         else:
             case = transcript.case
+            detail = f"transcript {transcript.title} ({case.name})"
+            access_log.record(AccessAction.DELETED, request=request, project=project, detail=detail)
             delete_with_originals(doomed=transcript)
             messages.success(request, f"Transcript “{transcript.title}” was deleted.")
             return redirect(case)
@@ -672,6 +691,8 @@ def transcript_original(request: HttpRequest, project_id, transcript_id: int) ->
     transcript = get_object_or_404(project.transcripts, pk=transcript_id)
     if not transcript.original:
         raise Http404("This transcript has no original file.")
+    detail = f"{transcript.original_name or transcript.title} ({transcript.title})"
+    access_log.record(AccessAction.DOWNLOADED_ORIGINAL, request=request, project=project, detail=detail)
     return FileResponse(
         transcript.original.open("rb"), as_attachment=True, filename=transcript.original_name or None
     )
@@ -692,3 +713,37 @@ def transcript_search(request: HttpRequest, project_id) -> HttpResponse:
             project=project, query=query, page_number=request.GET.get("page", 1)
         )
     return render(request, "cases/search.html", context, status=status)
+
+
+# The access log
+
+
+ACCESS_PER_PAGE = 100
+ACCESS_HEADER = ["when (UTC)", "who", "what", "detail", "address"]
+
+
+@require_safe
+@login_required
+def access_log_page(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    events = AccessEvent.objects.of_project(project)
+    page = Paginator(events, ACCESS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"project": project, "page": page, "days": settings.ACCESS_LOG_DAYS}
+    return render(request, "cases/access_log.html", context)
+
+
+@require_safe
+@login_required
+def access_log_csv(request: HttpRequest, project_id) -> StreamingHttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    access_log.export(request, project, "access log (csv)")
+    rows = (
+        [event.at.isoformat(), event.user_name, event.get_action_display(), event.detail, event.address or ""]
+        for event in AccessEvent.objects.of_project(project).order_by("at", "pk").iterator()
+    )
+    response = StreamingHttpResponse(
+        csv_stream(chain([ACCESS_HEADER], rows)), content_type="text/csv; charset=utf-8"
+    )
+    filename = export_filename(project=project, what="access-log", extension="csv")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

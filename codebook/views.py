@@ -11,9 +11,10 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from cases import access_log
 from cases.access import get_project
 from cases.forms import error_sentence
-from cases.models import Project, Role
+from cases.models import AccessAction, Project, Role
 from cases.refusals import Refused
 from codebook import changes
 from codebook.exchange import exports, imports
@@ -47,8 +48,12 @@ def _code(project: Project, code_id: int, queryset=None) -> Code:
     )
 
 
-def _file_stem(project: Project) -> str:
-    return f"codebook-{slugify(project.name)[:60] or 'project'}"
+def _attachment(request: HttpRequest, response: HttpResponse, project: Project, suffix: str) -> HttpResponse:
+    """The codebook as a download named after the project, written to the project's access log."""
+    access_log.export(request, project, f"codebook{suffix}")
+    stem = f"codebook-{slugify(project.name)[:60] or 'project'}"
+    response["Content-Disposition"] = content_disposition_header(True, f"{stem}{suffix}")
+    return response
 
 
 # The tree
@@ -187,6 +192,8 @@ def code_delete(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
             form.add_error(None, refusal.message)
         else:
             extra = f" and {len(gone.code_ids) - 1} sub-code(s)" if len(gone.code_ids) > 1 else ""
+            detail = f"code {code.name}{extra}"
+            access_log.record(AccessAction.DELETED, request=request, project=project, detail=detail)
             messages.success(request, f"Code “{code.name}”{extra} deleted.")
             return redirect("codebook:codebook", project.pk)
     context = {
@@ -409,8 +416,7 @@ def network_svg(request: HttpRequest, project_id) -> HttpResponse:
         {"project": project, "drawing": drawing, "standalone": True},
         content_type="image/svg+xml; charset=utf-8",
     )
-    response["Content-Disposition"] = content_disposition_header(True, f"{_file_stem(project)}-network.svg")
-    return response
+    return _attachment(request, response, project, "-network.svg")
 
 
 @require_safe
@@ -443,8 +449,7 @@ def export_qdc(request: HttpRequest, project_id) -> HttpResponse:
         messages.error(request, "The codebook is empty: there is nothing to export.")
         return redirect("codebook:codebook", project.pk)
     response = HttpResponse(content, content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, f"{_file_stem(project)}.qdc")
-    return response
+    return _attachment(request, response, project, ".qdc")
 
 
 @require_safe
@@ -453,8 +458,7 @@ def export_csv(request: HttpRequest, project_id) -> StreamingHttpResponse:
     project = get_project(request, project_id)
     lines = exports.csv_lines(project=project, bom=request.GET.get("excel") == "1")
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, f"{_file_stem(project)}.csv")
-    return response
+    return _attachment(request, response, project, ".csv")
 
 
 @require_safe
@@ -474,8 +478,7 @@ def document_docx(request: HttpRequest, project_id) -> HttpResponse:
         docx(project=project),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
-    response["Content-Disposition"] = content_disposition_header(True, f"{_file_stem(project)}.docx")
-    return response
+    return _attachment(request, response, project, ".docx")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

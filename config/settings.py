@@ -181,6 +181,8 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Invite-only unless the operator opens sign-up.
 ALLOW_SIGNUP = env_bool("ALLOW_SIGNUP", False)
 INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "7"))
+# Days the access log keeps a row (`manage.py prune_access_log` deletes older ones).
+ACCESS_LOG_DAYS = int(os.environ.get("ACCESS_LOG_DAYS", "730"))
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Crosscase"
 MFA_RECOVERY_CODE_COUNT = 10

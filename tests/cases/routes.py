@@ -7,6 +7,8 @@ ROUTES = {
     "cases:project_edit": {"GET": Role.OWNER, "POST": Role.OWNER},
     "cases:project_delete": {"GET": Role.OWNER, "POST": Role.OWNER},
     "cases:members": {"GET": Role.VIEWER},
+    "cases:access_log": {"GET": Role.OWNER},
+    "cases:access_log_csv": {"GET": Role.OWNER},
     "cases:invitation_create": {"POST": Role.OWNER},
     "cases:invitation_resend": {"POST": Role.OWNER},
     "cases:invitation_revoke": {"POST": Role.OWNER},

@@ -84,7 +84,7 @@ def seeded(project):
 
 def test_exported_qdc_validates_against_the_schema(client_for, viewer, seeded, django_assert_max_num_queries):
     client = client_for(viewer)
-    with django_assert_max_num_queries(4):  # session, user, membership, codes
+    with django_assert_max_num_queries(5):  # session, user, membership, codes, the access log's row
         response = client.get(reverse("codebook:export_qdc", args=[seeded.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="codebook-interagency-data-sharing.qdc"'
@@ -307,7 +307,7 @@ def test_csv_export_has_one_row_per_code_and_streams(
     client_for, viewer, seeded, django_assert_max_num_queries
 ):
     client = client_for(viewer)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):  # session, user, membership, codes, the access log's row
         response = client.get(reverse("codebook:export_csv", args=[seeded.pk]))
         text = b"".join(response.streaming_content).decode("utf-8")
     assert response.streaming

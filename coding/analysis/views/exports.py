@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
+from cases import access_log
 from cases.models import Project
 from coding.analysis.exports import csv_stream, excerpt_rows, export_filename, matrix_csv, matrix_xlsx
 from coding.analysis.forms import ExcerptExportForm, MatrixExportForm, ReportForm
@@ -23,7 +24,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _download(response: HttpResponse, project: Project, what: str, extension: str) -> HttpResponse:
+def _download(
+    request: HttpRequest, response: HttpResponse, project: Project, what: str, extension: str
+) -> HttpResponse:
+    """The export as a download named after the project, written to the project's access log."""
+    access_log.export(request, project, f"{what} ({extension})")
     filename = export_filename(project=project, what=what, extension=extension)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
@@ -38,7 +43,7 @@ def excerpts_export(request: HttpRequest, project_id) -> HttpResponse:
     selection = select(project=project, criteria=form.criteria(), tree=facets.tree)
     rows = excerpt_rows(selection=selection, facets=facets)
     response = StreamingHttpResponse(csv_stream(rows, excel=form.cleaned_data["excel"]), content_type=CSV)
-    return _download(response, project, "excerpts", "csv")
+    return _download(request, response, project, "excerpts", "csv")
 
 
 @require_safe
@@ -50,10 +55,10 @@ def matrix_export(request: HttpRequest, project_id) -> HttpResponse:
     matrix = build_matrix(facets=facets, spec=form.spec())
     if form.cleaned_data.get("format") == "xlsx":
         response = HttpResponse(matrix_xlsx(matrix=matrix, facets=facets), content_type=XLSX)
-        return _download(response, project, "matrix", "xlsx")
+        return _download(request, response, project, "matrix", "xlsx")
     content = matrix_csv(matrix=matrix, facets=facets, excel=form.cleaned_data["excel"])
     response = HttpResponse(content, content_type=CSV)
-    return _download(response, project, "matrix", "csv")
+    return _download(request, response, project, "matrix", "csv")
 
 
 @require_safe
@@ -66,7 +71,7 @@ def report_export(request: HttpRequest, project_id) -> HttpResponse:
     report = build_report(selection=selection, facets=facets)
     if form.cleaned_data.get("format") == "docx":
         response = HttpResponse(report_docx(report), content_type=DOCX)
-        return _download(response, project, "quotations", "docx")
+        return _download(request, response, project, "quotations", "docx")
     # `params`, not `query`: the page's header uses `query` for its search box.
     context = {"project": project, "report": report, "params": form.query(format=None)}
     return render(request, "coding/report.html", context)
