@@ -18,6 +18,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
+	$(BIN)/python manage.py clean_storage
 	$(BIN)/python manage.py seed_demo
 
 run: demo

@@ -45,15 +45,18 @@ def import_upload(
         original_name=name[: Transcript._meta.get_field("original_name").max_length],
         created_by=user,
     )
-    stored = None
+    # Named before it is written (in a folder of its own, so the name is free): a write that fails half-way
+    # leaves bytes under this name, and they are removed with everything else.
+    target = transcript.original.field.generate_filename(transcript, name)
+    storage = transcript.original.storage
     try:
         with transaction.atomic():
-            transcript.original.save(name, ContentFile(data), save=False)
-            stored = transcript.original.name
+            transcript.original.name = storage.save(target, ContentFile(data))
             transcript.save()
             store(transcript=transcript, labels=extracted.labels)
     except BaseException:
-        if stored:
-            remove_original(transcript.original.storage, stored)
+        for written in {target, transcript.original.name} - {None, ""}:
+            if storage.exists(written):
+                remove_original(storage, written)
         raise
     return transcript

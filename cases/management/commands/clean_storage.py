@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from cases.storage_cleanup import clean
+
+
+class Command(BaseCommand):
+    help = "Remove originals that no transcript names and stale spooled uploads, older than an hour."
+
+    def handle(self, *args, **options):
+        found = clean()
+        self.stdout.write(
+            f"Removed {found.originals} original file(s) without a transcript and "
+            f"{found.temporary} stale temporary upload(s)."
+        )
