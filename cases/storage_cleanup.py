@@ -30,9 +30,10 @@ class Cleanup:
 
 
 def _files(storage, folder: str):
-    if not storage.exists(folder):
+    try:
+        folders, files = storage.listdir(folder)  # object storage has no folders: a prefix lists or is empty
+    except FileNotFoundError:
         return
-    folders, files = storage.listdir(folder)
     for name in files:
         yield posixpath.join(folder, name)
     for sub in folders:

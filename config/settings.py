@@ -220,6 +220,30 @@ STORAGES = {
     },
 }
 
+
+def s3_storage(bucket: str) -> dict:
+    """Originals in an S3-compatible bucket (AWS, MinIO, Ceph, Garage…), private, reached with signed URLs
+    only by the app itself: every web server of a deployment then sees the same files."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("S3_PREFIX", ""),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+
+
+# S3_BUCKET keeps the originals in object storage instead of MEDIA_ROOT.
+if os.environ.get("S3_BUCKET"):
+    STORAGES["default"] = s3_storage(os.environ["S3_BUCKET"])
+
 # Uploads: transcripts up to this size; the web server in front must allow at least as much.
 MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", "25"))
 # Longest extracted transcript text, in characters (a 15,000-word interview is about 100,000).
