@@ -12,6 +12,7 @@ move or remove them, so those changes are `coding.recoding`'s: it takes the lock
 and memos, and calls the code-side steps here (`merge_into`, `delete_tree`) in the same transaction.
 """
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
@@ -38,9 +39,39 @@ EDITABLE_FIELDS = (
 )
 
 
+# The locks here and in the coding app are FOR NO KEY UPDATE: they exclude each other, but not the key-share
+# locks with which PostgreSQL checks foreign keys at commit. A FOR UPDATE on the project would make every
+# apply that saves a quotation (which refers to the project) wait at its commit for a codebook change, while
+# that change waits for the apply's code: a deadlock.
+
+
 def lock_codebook(project: Project) -> None:
     """Serialises changes that reshape `project`'s codebook: held until the transaction ends."""
-    list(Project.objects.select_for_update().filter(pk=project.pk).values_list("pk", flat=True))
+    list(Project.objects.select_for_update(no_key=True).filter(pk=project.pk).values_list("pk", flat=True))
+
+
+def lock_codes(project: Project, ids: Iterable[int]) -> set[int]:
+    """Locks the rows of `project`'s codes `ids` until the transaction ends; returns the ids still there.
+
+    Whatever attaches codings to a code (applying it, undo bringing codings back) and whatever moves or
+    deletes a code's codings (merging, splitting, deleting the code) locks the code's row first, so the two
+    happen one after the other: an apply that commits first has its coding moved or counted, and one that
+    waits finds the code gone and is refused. Without it, a coding committed between a merge's move and its
+    deletion of the code went with the code (PostgreSQL checks the foreign key only at commit). In id order,
+    so that requests locking several codes cannot deadlock; the codebook lock, when taken, comes first. On
+    SQLite, whose IMMEDIATE transactions run one at a time, there is nothing to lock.
+    """
+    locked = project.codes.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+    return set(locked.values_list("pk", flat=True))
+
+
+def gone(*, project: Project, code: Code) -> str:
+    """What became of `code`, which `lock_codes` found gone: merged (into which code, from the history) or
+    deleted. Words for the start of a sentence."""
+    merged = project.codebook_events.filter(action=CodebookAction.MERGE, detail__source__id=code.pk).first()
+    if merged is not None:
+        return f"“{code.name}” was merged into “{merged.detail['target']['name']}” a moment ago"
+    return f"“{code.name}” was deleted a moment ago"
 
 
 def siblings(project: Project, parent: Code | None):

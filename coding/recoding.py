@@ -1,10 +1,13 @@
 """Restructuring a codebook in use: merging, splitting and deleting codes with their codings and memos.
 
-Each is one transaction that locks the project's codebook (`codebook.changes.lock_codebook`), checks what the
-owner confirmed under that lock, moves or counts the codings and memos, and calls the code-side step in
-`codebook.changes`, which reshapes the tree and writes the history event. The codebook app holds everything
-about codes and relations; the codings belong here, in the app that builds on it.
+Each is one transaction that locks the project's codebook (`codebook.changes.lock_codebook`), then the rows of
+the codes whose codings it moves or deletes (`codebook.changes.lock_codes`, which applying a code takes too),
+checks what the owner confirmed under those locks, moves or counts the codings and memos, and calls the
+code-side step in `codebook.changes`, which reshapes the tree and writes the history event. The codebook app
+holds everything about codes and relations; the codings belong here, in the app that builds on it.
 """
+
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -15,6 +18,17 @@ from codebook import changes
 from codebook.history import record, snapshot
 from codebook.models import Code, CodebookAction, CodeRelation, Level
 from coding.models import Coding, Memo, Valence
+
+
+def _lock(project, *codes: Code, also: Iterable[int] = ()) -> None:
+    """Locks the rows of `codes` and of the codes `also` (`codebook.changes.lock_codes`); refuses if one of
+    `codes` went before the lock was taken (those `also` cannot: they are sub-codes, and removing one takes
+    the codebook lock this holds)."""
+    present = changes.lock_codes(project, [*(code.pk for code in codes), *also])
+    for code in codes:
+        if code.pk not in present:
+            raise Refused(f"{changes.gone(project=project, code=code)}: reload the page.")
+
 
 # Merge
 
@@ -38,6 +52,7 @@ def merge_codes(*, source: Code, target: Code, user) -> changes.MergeResult:
     """
     project = source.project
     changes.lock_codebook(project)
+    _lock(project, source, target)
     source.refresh_from_db()
     target.refresh_from_db()
     problem = merge_problem(source=source, target=target)
@@ -107,14 +122,16 @@ def split_code(
     """
     project = code.project
     changes.lock_codebook(project)
+    _lock(project, code)
     code.refresh_from_db()
     parent = code if as_child else code.parent
     changes.refuse_clash(project, parent, name)
     ids = set(coding_ids)
     if not ids:
         raise Refused("Choose at least one coding to move to the new code.")
+    # Locked: a coding being removed meanwhile is waited for, and then missed here, not in the update.
     chosen = Coding.objects.filter(code=code, pk__in=ids)
-    if chosen.count() != len(ids):
+    if len(chosen.select_for_update(no_key=True).values_list("pk", flat=True)) != len(ids):
         raise Refused(f"Some of the chosen codings are no longer on “{code.name}”: reload the page.")
     new = Code.objects.create(
         project=project,
@@ -163,7 +180,9 @@ def delete_code(*, code: Code, keep_children: bool, confirmed_codings: int, user
     Its codings, relations and memos go with it. `confirmed_codings` is the number of codings the owner agreed
     to delete: if codings were added since, nothing is deleted and the owner is asked again.
     """
-    changes.lock_codebook(code.project)
+    project = code.project
+    changes.lock_codebook(project)
+    _lock(project, code, also=project.codes.descendant_ids(code.pk))  # its sub-codes may go with it
     code.refresh_from_db()
     gone = removal(code=code, keep_children=keep_children)
     if gone.codings != confirmed_codings:

@@ -41,6 +41,12 @@ class ApplyForm(SpanForm):
         # comes with its count in the transcript, so the answer to a new quotation need not count again.
         here = Coalesce(count_here(OuterRef("pk"), transcript_id=transcript.pk), 0)
         self.fields["codes"].queryset = project.codes.filter(is_codable=True).annotate(here=here)
+        # The page offers only codable codes of this codebook: an id not among them is one that was merged,
+        # deleted or made a category since the page was drawn (or does not belong here at all).
+        self.fields["codes"].error_messages["invalid_choice"] = (
+            "A chosen code is not one you can apply any more (it was merged, deleted or made a category): "
+            "reload to see the codebook as it is now."
+        )
         self.fields["new_code_parent"].queryset = project.codes.all()
 
     def clean_valence(self):

@@ -13,6 +13,7 @@ from django.db import transaction
 from cases.models import Transcript
 from cases.refusals import Refused
 from codebook import history
+from codebook.changes import lock_codes
 from codebook.models import Code, CodebookAction
 from coding.models import Coding, Segment, UndoStep
 
@@ -80,7 +81,7 @@ def take_back(*, user, transcript: Transcript) -> Undone:
 
 def snapshot(segment: Segment) -> dict:
     """Everything needed to bring a quotation back with the same ids and number, so older steps still apply
-    and its citations still point at it."""
+    and its citations still point at it. Taken in the deleting transaction, with the quotation locked."""
     return {
         "id": segment.pk,
         "number": segment.number,
@@ -89,7 +90,10 @@ def snapshot(segment: Segment) -> dict:
         "end": segment.end,
         "memo": segment.memo,
         "created_by": segment.created_by_id,
-        "codings": [coding_row(coding) for coding in segment.codings.order_by("pk")],
+        # Locked: a valence being set meanwhile is waited for, and the step keeps it.
+        "codings": [
+            coding_row(coding) for coding in segment.codings.select_for_update(no_key=True).order_by("pk")
+        ],
     }
 
 
@@ -100,10 +104,20 @@ def coding_row(coding: Coding) -> list:
 
 @transaction.atomic(savepoint=False)
 def revert(*, record: Undo, transcript: Transcript, user) -> str:
-    """Reverts one step on `transcript`; returns what was undone, in words."""
+    """Reverts one step on `transcript`; returns what was undone, in words.
+
+    Locks as the actions do (`coding.workspace.actions`), in their order: codes, then the quotation. Bringing
+    codings back locks their codes, so a code merged or deleted meanwhile is skipped, not its codings lost;
+    removing a quotation or an in-vivo code locks it before asking whether anything else uses it now.
+    """
+    project = transcript.case.project
     segments = Segment.objects.filter(transcript=transcript)
     match record["op"]:
         case "unapply":
+            if record.get("new_code"):
+                lock_codes(project, [record["new_code"]])
+            if record["delete_segment"]:
+                list(segments.select_for_update(no_key=True).filter(pk=record["segment"]).values_list("pk"))
             Coding.objects.filter(pk__in=record["codings"], segment__in=segments).delete()
             if record["delete_segment"]:
                 segments.filter(pk=record["segment"], codings__isnull=True, memo="").delete()
@@ -123,6 +137,7 @@ def revert(*, record: Undo, transcript: Transcript, user) -> str:
             return "Undid applying codes."
         case "restore":
             data = record["segment"]
+            codes = _codes_left(project, data["codings"])
             if (
                 Segment.objects.filter(pk=data["id"]).exists()
                 or segments.filter(
@@ -141,16 +156,17 @@ def revert(*, record: Undo, transcript: Transcript, user) -> str:
                 created_by_id=data["created_by"],
             )
             segment.save(force_insert=True)
-            _recode(segment, data["codings"], transcript)
+            _recode(segment, data["codings"], codes)
             return "Restored the deleted quotation."
         case "recode":
-            _recode(_still_there(segments, record["segment"]), record["codings"], transcript)
+            codes = _codes_left(project, record["codings"])
+            _recode(_still_there(segments, record["segment"]), record["codings"], codes)
             return "Restored the removed code."
         case "span":
             segment = _still_there(segments, record["segment"])
             segment.transcript = transcript
             segment.start, segment.end = record["start"], record["end"]
-            segment.save()
+            segment.save(update_fields=["start", "end", "quote", "updated_at"])
             return "Restored the previous boundaries."
         case "valence":
             updated = Coding.objects.filter(pk=record["coding"], segment__in=segments).update(
@@ -167,17 +183,19 @@ def revert(*, record: Undo, transcript: Transcript, user) -> str:
 
 
 def _still_there(segments, segment_id: int) -> Segment:
-    segment = segments.filter(pk=segment_id).first()
+    """The quotation, locked until the transaction ends."""
+    segment = segments.select_for_update(no_key=True).filter(pk=segment_id).first()
     if segment is None:
         raise Refused("That quotation no longer exists.")
     return segment
 
 
-def _recode(segment: Segment, codings: list, transcript: Transcript) -> None:
-    wanted = [code_id for _, code_id, _, _ in codings]
-    codes = set(
-        Code.objects.filter(project=transcript.case.project_id, pk__in=wanted).values_list("pk", flat=True)
-    )
+def _codes_left(project, codings: list) -> set[int]:
+    """The codes of `codings` (undo rows) still in the codebook, locked until the transaction ends."""
+    return lock_codes(project, [code_id for _, code_id, _, _ in codings])
+
+
+def _recode(segment: Segment, codings: list, codes: set[int]) -> None:
     taken = set(Coding.objects.filter(pk__in=[pk for pk, _, _, _ in codings]).values_list("pk", flat=True))
     Coding.objects.bulk_create(
         [

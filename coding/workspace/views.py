@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from cases.access import get_project
 from cases.forms import error_sentence
 from cases.models import Project, Role, Transcript
-from cases.refusals import Refused
+from cases.refusals import Conflict, Refused
 from coding.models import Coding, Segment
 from coding.workspace import actions, undo
 from coding.workspace.forms import ApplyForm, MemoForm, SpanForm, ValenceForm, WorkspaceFilterForm
@@ -133,9 +133,14 @@ def _counts(transcript: Transcript, code_ids: set[int], segment_codings: list[Co
     return counts_in_transcript(transcript=transcript, code_ids=code_ids)
 
 
-def _refused(request: HttpRequest, project: Project, transcript: Transcript, message: str) -> HttpResponse:
+def _refused(
+    request: HttpRequest, project: Project, transcript: Transcript, refusal: Refused | str
+) -> HttpResponse:
+    """The refusal's sentence: 409 for a race the request lost (`Conflict`), 400 for anything else."""
+    message = refusal if isinstance(refusal, str) else refusal.message
     if request.htmx:
-        return render(request, "coding/workspace.html#refusal", {"message": message}, status=400)
+        status = 409 if isinstance(refusal, Conflict) else 400
+        return render(request, "coding/workspace.html#refusal", {"message": message}, status=status)
     messages.error(request, message)
     return redirect(_workspace_url(project, transcript))
 
@@ -159,7 +164,7 @@ def apply_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespon
             in_vivo=form.in_vivo(),
         )
     except Refused as refusal:
-        return _refused(request, project, transcript, refusal.message)
+        return _refused(request, project, transcript, refusal)
     segment = applied.segment
     return _changed(
         request,
@@ -246,7 +251,7 @@ def segment_span_hx(request: HttpRequest, project_id, transcript_id: int, segmen
             segment=segment, start=form.cleaned_data["start"], end=form.cleaned_data["end"], user=request.user
         )
     except Refused as refusal:
-        return _refused(request, project, transcript, refusal.message)
+        return _refused(request, project, transcript, refusal)
     return _changed(request, project, transcript, [old, (segment.start, segment.end)], segment=segment)
 
 
@@ -259,7 +264,10 @@ def segment_memo_hx(request: HttpRequest, project_id, transcript_id: int, segmen
     form = MemoForm(request.POST)
     if not form.is_valid():
         return _refused(request, project, transcript, "The memo is too long (at most 20,000 characters).")
-    actions.set_memo(segment=segment, memo=form.cleaned_data["memo"], user=request.user)
+    try:
+        actions.set_memo(segment=segment, memo=form.cleaned_data["memo"], user=request.user)
+    except Refused as refusal:
+        return _refused(request, project, transcript, refusal)
     return _changed(request, project, transcript, [(segment.start, segment.end)], segment=segment)
 
 
@@ -270,7 +278,10 @@ def segment_delete_hx(request: HttpRequest, project_id, transcript_id: int, segm
     transcript = _transcript(project, transcript_id)
     segment = _segment_for_edit(request, project, transcript, segment_id)
     span = (segment.start, segment.end)
-    codes = actions.delete_segment(segment=segment, user=request.user)
+    try:
+        codes = actions.delete_segment(segment=segment, user=request.user)
+    except Refused as refusal:
+        return _refused(request, project, transcript, refusal)
     return _changed(request, project, transcript, [span], codes=codes, message="Quotation deleted.")
 
 
@@ -294,7 +305,10 @@ def coding_valence_hx(request: HttpRequest, project_id, transcript_id: int, codi
     form = ValenceForm(request.POST)
     if not form.is_valid():
         return _refused(request, project, transcript, "Valence must be positive, negative or none.")
-    actions.set_valence(coding=coding, valence=form.cleaned_data["valence"], user=request.user)
+    try:
+        actions.set_valence(coding=coding, valence=form.cleaned_data["valence"], user=request.user)
+    except Refused as refusal:
+        return _refused(request, project, transcript, refusal)
     segment = coding.segment
     return _changed(request, project, transcript, [(segment.start, segment.end)], segment=segment)
 
@@ -306,7 +320,10 @@ def coding_delete_hx(request: HttpRequest, project_id, transcript_id: int, codin
     transcript = _transcript(project, transcript_id)
     coding = _coding_for_edit(project, transcript, coding_id)
     span = (coding.segment.start, coding.segment.end)
-    remaining = actions.remove_coding(coding=coding, user=request.user)
+    try:
+        remaining = actions.remove_coding(coding=coding, user=request.user)
+    except Refused as refusal:
+        return _refused(request, project, transcript, refusal)
     return _changed(request, project, transcript, [span], segment=remaining, codes=[coding.code_id])
 
 
@@ -318,7 +335,7 @@ def undo_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespons
     try:
         undone = undo.take_back(user=request.user, transcript=transcript)
     except Refused as refusal:
-        return _refused(request, project, transcript, refusal.message)
+        return _refused(request, project, transcript, refusal)
     return _changed(
         request, project, transcript, [undone.span], panel=True, can_undo=undone.more, message=undone.message
     )

@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
+from cases.refusals import Conflict
 from coding.models import Coding, QuotationSequence, Segment
 from coding.workspace.actions import apply_codes, delete_segment, retry_once
 from coding.workspace.undo import take_back
@@ -30,12 +31,14 @@ def test_retry_once_runs_again_after_a_lost_unique_race(db):
     assert len(calls) == 2
 
 
-def test_retry_once_gives_up_after_the_second_failure(db):
+def test_retry_once_refuses_with_a_conflict_after_the_second_failure(db, caplog):
     def operation():
         raise IntegrityError("still failing")
 
-    with pytest.raises(IntegrityError):
+    with pytest.raises(Conflict, match="reload and try again") as refusal:
         retry_once(operation)
+    assert isinstance(refusal.value.__cause__, IntegrityError)
+    assert "lost its race twice: still failing" in caplog.text
 
 
 def test_second_run_of_a_raced_apply_reuses_the_winners_segment(transcript, coder, project):
