@@ -212,6 +212,12 @@ STORAGES = {
 MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", "25"))
 # Longest extracted transcript text, in characters (a 15,000-word interview is about 100,000).
 MAX_TRANSCRIPT_CHARS = int(os.environ.get("MAX_TRANSCRIPT_CHARS", "2000000"))
+# Reading one file: what its compressed parts may unpack to (the XML of a .docx or .odt together, each stream
+# of a PDF), counted as unpacked; and the seconds and memory of the child process that reads it, which stay
+# below the web server's worker timeout (30 s in the shipped image) so that a hostile file costs no worker.
+MAX_EXTRACTED_MB = int(os.environ.get("MAX_EXTRACTED_MB", "100"))
+EXTRACT_SECONDS = int(os.environ.get("EXTRACT_SECONDS", "20"))
+EXTRACT_MEMORY_MB = int(os.environ.get("EXTRACT_MEMORY_MB", "512"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
