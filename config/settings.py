@@ -253,6 +253,12 @@ MAX_REQUEST_MB = int(os.environ.get("MAX_REQUEST_MB", "100"))
 # Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE are spooled here (local disk, never shared storage); what a killed
 # worker leaves is removed by `manage.py clean_storage`.
 FILE_UPLOAD_TEMP_DIR = Path(os.environ.get("UPLOAD_TEMP_DIR", BASE_DIR / "tmp"))
+# Reading one file: what its compressed parts may unpack to (the XML of a .docx or .odt together, each stream
+# of a PDF), counted as unpacked; and the seconds and memory of the child process that reads it, which stay
+# below the web server's worker timeout (60 s in the shipped image) so that a hostile file costs no worker.
+MAX_EXTRACTED_MB = int(os.environ.get("MAX_EXTRACTED_MB", "100"))
+EXTRACT_SECONDS = int(os.environ.get("EXTRACT_SECONDS", "20"))
+EXTRACT_MEMORY_MB = int(os.environ.get("EXTRACT_MEMORY_MB", "512"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

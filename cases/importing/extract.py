@@ -6,6 +6,13 @@ bombs, DTDs in Office XML), decodes byte-text formats, hands the document to its
 which annotate the text without changing it. Every failure is a `Refused` whose message is
 one sentence naming the file; nothing here touches the database or the file system.
 
+Reading is bounded, because one hostile upload must not hold a web worker for minutes or gigabytes: the
+readers stop at MAX_TRANSCRIPT_CHARS characters (four times that before normalisation) and at MAX_EXTRACTED_MB
+of unpacked data however large the file says it is, and all of the reading runs in a child process
+(`cases.importing.sandbox`) limited to EXTRACT_SECONDS and EXTRACT_MEMORY_MB. The refusal names the limit hit.
+Text that decodes but is not text (mostly control, private-use, unassigned or replacement characters, or
+tens of thousands of characters without a space or a line break) is refused as such.
+
 Encodings, in order: the researcher's choice (strictly), a byte-order mark, UTF-16 without one (either byte
 order, CJK text included), strict UTF-8, an HTML page's declared charset, then the legacy encodings Chinese
 and Western transcripts still arrive in (GBK/GB18030 simplified or traditional, Big5, Windows-1252), chosen by
@@ -15,24 +22,36 @@ bytes overlap GBK's and Big5's.
 
 import codecs
 import functools
-import io
 import logging
 import math
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 
+from cases.importing import sandbox
 from cases.importing.normalise import normalise_marked
-from cases.importing.readers import NoTextLayer, PasswordProtected, Unreadable, source
+from cases.importing.readers import (
+    NoTextLayer,
+    PageTooLong,
+    PasswordProtected,
+    TooComplex,
+    TooLarge,
+    TooLong,
+    TooMuchMarkup,
+    Unreadable,
+    source,
+)
 from cases.importing.readers.captions import read_captions
 from cases.importing.readers.encodings import detect_legacy, unmarked_utf16
 from cases.importing.readers.html import read_html
 from cases.importing.readers.markdown import read_markdown
 from cases.importing.readers.opendocument import read_odt
+from cases.importing.readers.packages import Package
 from cases.importing.readers.pdf import read_pdf
 from cases.importing.readers.rtf import declared_encoding, read_rtf
 from cases.importing.readers.word import read_docx
@@ -52,9 +71,9 @@ _KINDS = {
 }
 _TEXT_KIND = "a text file"
 
-# Zip archives (.docx, .odt): far beyond any real transcript, well below what would exhaust the server.
+# Zip archives (.docx, .odt): far beyond any real transcript, well below what would exhaust the server. What
+# they unpack to is bounded by settings.MAX_EXTRACTED_MB and by this ratio to the file's size, as read.
 MAX_ZIP_MEMBERS = 5_000
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 # Office XML never declares a DTD; one in an upload can only be an entity-expansion or XXE attempt.
 _DTD_MARKERS = tuple(
@@ -62,6 +81,9 @@ _DTD_MARKERS = tuple(
     for marker in ("<!DOCTYPE", "<!ENTITY")
     for encoding in ("ascii", "utf-16-le", "utf-16-be")
 )
+_DTD_OVERLAP = max(len(marker) for marker in _DTD_MARKERS) - 1  # a marker may straddle two pieces read
+# The members of a package that are ever unpacked (images and the like never are).
+_READ_PARTS = (".xml", ".rels")
 _ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 
 _BOMS = (
@@ -85,6 +107,14 @@ _HTML_CHARSET_ALIASES |= {"gb2312": "gb18030", "gbk": "gb18030", "big5": "cp950"
 _CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x1B)) + bytes(range(0x1C, 0x20)) + b"\x7f"
 _BINARY_SHARE = 0.05
 _SNIFF_SAMPLE = 65_536
+# Decoded text with more than this share of characters no text is made of (private-use, unassigned,
+# surrogates, U+FFFD left by an earlier bad conversion, control characters) is not text in that encoding.
+_JUNK_CATEGORIES = ("Co", "Cn", "Cs")
+_JUNK_SHARE = 0.3
+# Spaces and line breaks every script's text has; a no-break space alone does not make text (U+00A0 is a
+# letter-like Windows-1252 byte in a run of high bytes).
+_ANY_SPACE = re.compile("[ \t\n\r\f\v\u3000\u2028\u2029]")
+_MEGABYTE = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -96,11 +126,25 @@ class Extracted:
     labels: tuple[Label, ...] = ()  # speaker labels: declared by the format or recognised, in text order
 
 
+@dataclass(frozen=True)
+class _Limits:
+    """What one file may cost, handed to the child process that reads it (which has no settings)."""
+
+    chars: int  # settings.MAX_TRANSCRIPT_CHARS
+    unpacked: int  # bytes: settings.MAX_EXTRACTED_MB
+
+    @property
+    def raw_chars(self) -> int:
+        """Characters a reader may return: normalising only shrinks white space, never by this much."""
+        return 4 * self.chars
+
+
 def extract(*, filename: str, data: bytes, encoding: str | None = None) -> Extracted:
     """The normalised text of the uploaded file `filename` holding `data`; raises Refused.
 
     `encoding` is the researcher's choice when detection garbled a byte-text file; it is used strictly, so a
-    wrong choice is refused rather than imported as mojibake. Binary formats ignore it.
+    wrong choice is refused rather than imported as mojibake. Binary formats ignore it. The file is read in a
+    child process limited to settings.EXTRACT_SECONDS and settings.EXTRACT_MEMORY_MB.
     """
     name = _display_name(filename)
     extension = _extension(name)
@@ -110,24 +154,69 @@ def extract(*, filename: str, data: bytes, encoding: str | None = None) -> Extra
     check_size(filename=name, size=len(data))
     if not data:
         raise Refused(f"“{name}” is empty.")
-    file_format = _FORMATS[extension]
-    encoding = (encoding or "").strip() or None
+    limits = _Limits(chars=settings.MAX_TRANSCRIPT_CHARS, unpacked=settings.MAX_EXTRACTED_MB * _MEGABYTE)
+    seconds, megabytes = settings.EXTRACT_SECONDS, settings.EXTRACT_MEMORY_MB
     try:
-        raw, used = _READERS[file_format](name=name, data=data, encoding=encoding)
+        return sandbox.run(
+            _extract,
+            seconds=seconds,
+            memory_mb=megabytes,
+            name=name,
+            data=data,
+            encoding=(encoding or "").strip() or None,
+            limits=limits,
+        )
     except Refused:
         raise
+    except sandbox.OutOfTime:
+        logger.warning("Reading %r stopped after %s seconds", name, seconds)
+        raise Refused(
+            f"“{name}” took longer than {seconds} second{'s' if seconds != 1 else ''} to read, the limit for "
+            "one file; it may be damaged, or too large to read at once (split it into parts)."
+        ) from None
+    except sandbox.OutOfMemory:
+        logger.warning("Reading %r stopped at %s MB of memory", name, megabytes)
+        raise Refused(
+            f"“{name}” needed more than {megabytes} MB of memory to read, the limit for one file; "
+            "it may be damaged, or too large to read at once (split it into parts)."
+        ) from None
     except Exception as error:  # a reader bug or an exotic file must still end in a sentence, not a traceback
-        logger.warning("Unexpected failure reading %r as %s", name, file_format, exc_info=True)
+        logger.warning("Unexpected failure reading %r", name, exc_info=True)
         raise Refused(f"“{name}” could not be read; it may be damaged.") from error
-    limit = settings.MAX_TRANSCRIPT_CHARS
+
+
+def _extract(*, name: str, data: bytes, encoding: str | None, limits: _Limits) -> Extracted:
+    """`extract` in the child process: everything but the cheap checks, within `limits`."""
+    file_format = _FORMATS[_extension(name)]
+    try:
+        raw, used = _READERS[file_format](name=name, data=data, encoding=encoding, limits=limits)
+    except TooLong:
+        raise _longer_than(name, limits.chars) from None
+    except TooLarge:
+        raise _bomb(name, f"more than {_limit_megabytes(limits.unpacked)} MB") from None
+    except PageTooLong as error:
+        raise Refused(
+            f"“{name}” has a page showing more than {error.limit:,} characters, far more than a page holds; "
+            "it looks like a damaged or malicious file."
+        ) from None
+    except TooComplex:
+        raise Refused(
+            f"“{name}” holds more objects or drawing instructions than Crosscase reads from one file; "
+            "it looks like a damaged or malicious file."
+        ) from None
+    except TooMuchMarkup as error:
+        raise Refused(
+            f"“{name}” holds {error.count:,} Markdown link and emphasis marks ([, *, _ and ~), more than the "
+            f"{error.limit:,} Crosscase reads in one file; save it as plain text (.txt) to import it."
+        ) from None
     # Normalising only shrinks white space; text many times the limit cannot get under it and is not worth it.
-    if len(raw) > 4 * limit:
-        raise _too_long(name, len(raw), limit)
+    if len(raw) > limits.raw_chars:
+        raise _too_long(name, len(raw), limits.chars)
     text, declared = normalise_marked(raw)
     if not text:
         raise Refused(f"“{name}” holds no text.")
-    if len(text) > limit:
-        raise _too_long(name, len(text), limit)
+    if len(text) > limits.chars:
+        raise _too_long(name, len(text), limits.chars)
     labels = tuple(recognise(text, declared=declared))
     return Extracted(text=text, format=file_format, encoding=used, title=_title(name), labels=labels)
 
@@ -149,9 +238,13 @@ def check_size(*, filename: str, size: int) -> None:
 # Byte-text formats
 
 
-def _read_text_format(*, name: str, data: bytes, encoding: str | None, file_format: str) -> tuple[str, str]:
+def _read_text_format(
+    *, name: str, data: bytes, encoding: str | None, limits: _Limits, file_format: str
+) -> tuple[str, str]:
     declared = _html_charset(data) if file_format == "html" else None
     text, used = _decode(data, encoding=encoding, subject=f"“{name}”", declared=declared)
+    if len(text) > limits.raw_chars:  # before any parser: their markup only ever shrinks the text
+        raise _too_long(name, len(text), limits.chars)
     text = source(text)
     try:
         if file_format == "md":
@@ -223,11 +316,30 @@ def _strictly(data: bytes, codec: str, *, subject: str, label: str | None = None
 
 
 def _checked(text: str, *, subject: str) -> str:
-    """`text`, unless it is mostly control characters: binary data that happened to decode."""
+    """`text`, unless its start shows it is not text but binary data that happened to decode.
+
+    That is: thick with control characters; mostly characters no text is made of (private-use, unassigned,
+    replacement); or a long stretch without a single space or line break, which every transcript in every
+    script has (20 MB of high bytes decodes as Windows-1252 letters, but holds neither).
+    """
     sample = text[:_SNIFF_SAMPLE]
-    junk = sum(1 for char in sample if unicodedata.category(char) == "Cc" and char not in "\t\n\r\f\v\x1b")
-    if sample and junk / len(sample) > _BINARY_SHARE:
+    if not sample:
+        return text
+    categories = Counter(unicodedata.category(char) for char in sample)
+    control = categories["Cc"] - sum(sample.count(char) for char in "\t\n\r\f\v\x1b")
+    if control / len(sample) > _BINARY_SHARE:
         raise Refused(f"{subject} does not look like a text file.")
+    junk = control + sum(categories[category] for category in _JUNK_CATEGORIES) + sample.count("\ufffd")
+    if junk / len(sample) > _JUNK_SHARE:
+        raise Refused(
+            f"{subject} does not look like text in any encoding Crosscase knows: most of its characters are "
+            "control, private-use, unassigned or replacement characters."
+        )
+    if len(sample) == _SNIFF_SAMPLE and not _ANY_SPACE.search(sample):
+        raise Refused(
+            f"{subject} does not look like text in any encoding Crosscase knows: its first "
+            f"{_SNIFF_SAMPLE:,} characters hold no space or line break."
+        )
     return text
 
 
@@ -260,7 +372,7 @@ def _html_charset(data: bytes) -> str | None:
 # Rich text
 
 
-def _read_rtf(*, name: str, data: bytes, encoding: str | None) -> tuple[str, str]:
+def _read_rtf(*, name: str, data: bytes, encoding: str | None, limits: _Limits) -> tuple[str, str]:
     if not data.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{\\rtf"):
         raise _mismatch(name, data, "rtf")
     if encoding:
@@ -285,56 +397,71 @@ def _read_rtf(*, name: str, data: bytes, encoding: str | None) -> tuple[str, str
 # Office documents
 
 
-def _read_docx(*, name: str, data: bytes, encoding: str | None) -> tuple[str, None]:
-    _vet_package(name, data, "docx")
+def _read_docx(*, name: str, data: bytes, encoding: str | None, limits: _Limits) -> tuple[str, None]:
+    _vet_package(name, data, "docx", limits)
     try:
-        return read_docx(data), None
+        return read_docx(data, max_chars=limits.raw_chars, max_bytes=limits.unpacked), None
     except Unreadable as error:
         raise Refused(f"“{name}” could not be read as a Word document; it may be damaged.") from error
 
 
-def _read_odt(*, name: str, data: bytes, encoding: str | None) -> tuple[str, None]:
-    _vet_package(name, data, "odt")
+def _read_odt(*, name: str, data: bytes, encoding: str | None, limits: _Limits) -> tuple[str, None]:
+    _vet_package(name, data, "odt", limits)
     try:
-        return read_odt(data), None
+        return read_odt(data, max_chars=limits.raw_chars, max_bytes=limits.unpacked), None
     except Unreadable as error:
         raise Refused(f"“{name}” could not be read as an OpenDocument text; it may be damaged.") from error
 
 
-def _vet_package(name: str, data: bytes, file_format: str) -> None:
-    """Refuses a zip that is not the expected document, would unpack to too much, or declares a DTD."""
+def _vet_package(name: str, data: bytes, file_format: str, limits: _Limits) -> None:
+    """Refuses a zip that is not the expected document, unpacks to too much, or declares a DTD.
+
+    What the directory declares for the XML parts is checked first, to refuse an honest bomb without
+    unpacking it; then every XML part is unpacked piece by piece, counting what it really holds, to look for a
+    DTD. Other members (images) are never unpacked.
+    """
     if not data.startswith(b"PK\x03\x04"):
         raise _mismatch(name, data, file_format)
     damaged = Refused(f"“{name}” could not be read as {_KINDS[file_format]}; it may be damaged.")
+    budget = min(limits.unpacked, MAX_COMPRESSION_RATIO * len(data))
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        package = Package(data, max_bytes=budget)
+    except Unreadable:
         raise damaged from None
-    unpacked = sum(member.file_size for member in members)
+    members = package.members
+    parts = [member for member in members if member.filename.endswith(_READ_PARTS)]
+    declared = sum(member.file_size for member in parts)
     if len(members) > MAX_ZIP_MEMBERS:
         raise _bomb(name, f"{len(members):,} files")
-    if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_COMPRESSION_RATIO * len(data):
-        raise _bomb(name, f"{_megabytes(unpacked, 0)} MB")
-    names = {member.filename for member in members}
-    if file_format == "docx" and "word/document.xml" not in names:
+    if declared > budget:
+        raise _bomb(name, f"{_megabytes(declared, 0)} MB")
+    if file_format == "docx" and "word/document.xml" not in package.names:
         raise _mismatch(name, data, file_format)
     try:
         if file_format == "odt" and (
-            "mimetype" not in names or archive.read("mimetype").strip() != _ODT_MIMETYPE
+            "mimetype" not in package.names or package.open("mimetype").read(256).strip() != _ODT_MIMETYPE
         ):
             raise _mismatch(name, data, file_format)
-        for member in members:
-            if member.filename.endswith((".xml", ".rels")) and any(
-                marker in archive.read(member) for marker in _DTD_MARKERS
-            ):
+        for member in parts:
+            if _declares_dtd(package, member):
                 raise Refused(
                     f"“{name}” declares a document type (DTD), which {_KINDS[file_format]} never does; "
                     "it looks like a damaged or malicious file."
                 )
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError, EOFError):
-        # bad CRCs, unsupported compression methods and encrypted members
+    except TooLarge:
+        raise _bomb(name, f"more than {_limit_megabytes(budget)} MB") from None
+    except Unreadable:  # bad CRCs, unsupported compression methods and encrypted members
         raise damaged from None
+
+
+def _declares_dtd(package: Package, member: zipfile.ZipInfo) -> bool:
+    tail = b""
+    for chunk in package.chunks(member):
+        window = tail + chunk
+        if any(marker in window for marker in _DTD_MARKERS):
+            return True
+        tail = window[-_DTD_OVERLAP:]
+    return False
 
 
 def _bomb(name: str, size: str) -> Refused:
@@ -344,11 +471,11 @@ def _bomb(name: str, size: str) -> Refused:
 # PDF
 
 
-def _read_pdf(*, name: str, data: bytes, encoding: str | None) -> tuple[str, None]:
+def _read_pdf(*, name: str, data: bytes, encoding: str | None, limits: _Limits) -> tuple[str, None]:
     if b"%PDF-" not in data[:1024]:  # readers accept a little junk before the header, as Acrobat does
         raise _mismatch(name, data, "pdf")
     try:
-        return source(read_pdf(data)), None
+        return source(read_pdf(data, max_chars=limits.raw_chars, max_bytes=limits.unpacked)), None
     except PasswordProtected:
         raise Refused(
             f"“{name}” is password-protected; save a copy without the password and upload that."
@@ -359,7 +486,7 @@ def _read_pdf(*, name: str, data: bytes, encoding: str | None) -> tuple[str, Non
         raise Refused(f"“{name}” could not be read as a PDF; it may be damaged.") from error
 
 
-# Each takes name=, data= and encoding= and returns (raw text, codec used or None).
+# Each takes name=, data=, encoding= and limits= and returns (raw text, codec used or None).
 _READERS: dict[str, Callable[..., tuple[str, str | None]]] = {
     **{
         file_format: functools.partial(_read_text_format, file_format=file_format)
@@ -404,10 +531,10 @@ def _sniff(data: bytes) -> str | None:
 
 def _sniff_zip(data: bytes) -> str:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        names = set(archive.namelist())
-        mimetype = archive.read("mimetype").strip() if "mimetype" in names else b""
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError, OSError):
+        package = Package(data, max_bytes=256)
+        names = package.names
+        mimetype = package.open("mimetype").read(256).strip() if "mimetype" in names else b""
+    except (Unreadable, TooLarge):
         return "a damaged ZIP archive"
     if "word/document.xml" in names:
         return _KINDS["docx"]
@@ -444,7 +571,20 @@ def _megabytes(size: int, limit: int) -> str:
     return f"{math.ceil(megabytes * 10) / 10:.1f}"
 
 
+def _limit_megabytes(size: int) -> str:
+    """A limit in MB: whole as set (100), or to a tenth when derived from a file's size (7.9)."""
+    return f"{size // _MEGABYTE}" if size % _MEGABYTE == 0 else _megabytes(size, 0)
+
+
 def _too_long(name: str, length: int, limit: int) -> Refused:
     return Refused(
         f"“{name}” holds {length:,} characters of text; the limit is {limit:,}, so split it into parts."
+    )
+
+
+def _longer_than(name: str, limit: int) -> Refused:
+    """The refusal of a file whose reading stopped at the limit, before its length was known."""
+    return Refused(
+        f"“{name}” holds more than the {limit:,} characters of text Crosscase imports from one file, "
+        "so split it into parts."
     )

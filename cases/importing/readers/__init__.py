@@ -1,9 +1,10 @@
 """Format readers: each turns one kind of document into plain text, paragraphs apart by a blank line.
 
-Readers know nothing about upload limits, file names or wording for researchers. `cases.importing.extract`
-vets a file before handing it to a reader (size, signature, zip bombs, DTDs) and turns the exceptions below
-into one sentence naming the file. The text a reader returns is raw: `cases.importing.normalise` makes it
-canonical.
+Readers know nothing about settings, file names or wording for researchers. `cases.importing.extract` vets a
+file before handing it to a reader (size, signature, zip bombs, DTDs), gives it its limits as numbers (the
+characters it may return, the bytes its compressed parts may unpack to) and turns the exceptions below into
+one sentence naming the file. A reader stops as soon as a limit is passed, rather than reading the whole file
+and measuring afterwards. The text a reader returns is raw: `cases.importing.normalise` makes it canonical.
 
 The helpers here keep the formats consistent: a bold "Anna" opening a Word paragraph, the name column of a
 two-column speaker table, a WebVTT voice tag and a Markdown `[name=anna]` are all marked as declared speaker
@@ -24,6 +25,64 @@ class PasswordProtected(Exception):
 
 class NoTextLayer(Exception):
     """The file holds pages but no text, as a scanned PDF does."""
+
+
+class LimitReached(Exception):
+    """Reading stopped at one of the limits the reader was given, or at one of its library's own."""
+
+    def __init__(self, limit: int = 0) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+class TooLong(LimitReached):
+    """The text grew past `limit` characters."""
+
+
+class TooLarge(LimitReached):
+    """Compressed parts unpacked to more than `limit` bytes, counted as read, whatever the file declares."""
+
+
+class PageTooLong(LimitReached):
+    """One page of a PDF showed more than `limit` characters, far more than fit on a page anyone can read."""
+
+
+class TooComplex(LimitReached):
+    """The file holds more objects, nesting or drawing instructions than the reader (or its library) reads."""
+
+
+class TooMuchMarkup(LimitReached):
+    """A Markdown file holds more than `limit` link and emphasis marks, each of which the parser must try."""
+
+    def __init__(self, limit: int, count: int) -> None:
+        super().__init__(limit)
+        self.count = count
+
+
+# What a reader's catch-all for a damaged file must let through.
+STOPS = (LimitReached, MemoryError)
+
+
+class Blocks:
+    """The paragraphs a reader has found, in order; one that takes the text past `max_chars` stops it."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self.length = 0
+        self._blocks: list[str] = []
+
+    def add(self, block: str) -> None:
+        self.length += len(block) + 2  # and the blank line that will follow it
+        if self.length > self.max_chars:
+            raise TooLong(self.max_chars)
+        self._blocks.append(block)
+
+    def extend(self, blocks: list[str]) -> None:
+        for block in blocks:
+            self.add(block)
+
+    def text(self) -> str:
+        return "\n\n".join(self._blocks)
 
 
 # Header cells that name the speech column of a speaker table: such a first row is a header, not a turn.

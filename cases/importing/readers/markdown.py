@@ -5,6 +5,10 @@ text, images go; emphasis, code and quote markers go; list items get a bullet. C
 HackMD sign each comment at the end of a line, "… [name=kiang]" or "… -[name=Huizhong]": the signature stays
 where it was written and is marked as a trailing speaker label, signing the lines since the previous signature
 in its paragraph.
+
+markdown-it-py tries every "[" as the start of a link and every "*", "_" and "~" as emphasis, at 10 to 40
+microseconds each: a megabyte of "[" takes 15 to 40 seconds. A file with more than `MAX_MARKS` of them is
+refused before parsing; a transcript has a few per turn at most.
 """
 
 import html
@@ -13,17 +17,22 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from cases.importing.readers import mark, table_blocks
+from cases.importing.readers import TooMuchMarkup, mark, table_blocks
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 # A HackMD signature ends its line.
 _SIGNATURE = re.compile(r"\[name=[^\]\n]{1,60}\](?=[ \t]*$)", re.MULTILINE)
 _TAG = re.compile(r"<[^>]*>")
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+MAX_MARKS = 100_000
+_MARKS = "[*_~"
 
 
 def read_markdown(source: str) -> str:
-    """The document's text, paragraphs apart by a blank line."""
+    """The document's text, paragraphs apart by a blank line; raises TooMuchMarkup past MAX_MARKS marks."""
+    marks = sum(source.count(char) for char in _MARKS)
+    if marks > MAX_MARKS:
+        raise TooMuchMarkup(MAX_MARKS, marks)
     source = _FRONT_MATTER.sub("", source.replace("\r\n", "\n").replace("\r", "\n"), count=1)
     blocks: list[str] = []
     bullets: list[str | None] = []  # per open list item: its marker until the item's first block takes it
