@@ -11,11 +11,10 @@ styles.xml, then the automatic styles of content.xml, which are the ones its par
 
 from collections.abc import Iterator
 
-from lxml import etree
 from lxml.etree import _Element
 
 from cases.importing.readers import STOPS, Blocks, TooLong, Unreadable, bold_speaker, source, table_blocks
-from cases.importing.readers.packages import Package
+from cases.importing.readers.packages import Package, drop, parse
 
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
@@ -62,28 +61,13 @@ def read_odt(data: bytes, *, max_chars: int, max_bytes: int) -> str:
         package = Package(data, max_bytes=max_bytes)
         declared: dict[str, tuple[bool | None, str | None]] = {}
         if "styles.xml" in package.names:
-            for style in _styles_in(_parse(package, "styles.xml")):
+            for style in _styles_in(parse(package, "styles.xml")):
                 declared[style[0]] = style[1:]
         return _OdtBody(declared, max_chars).read(package)
     except STOPS:
         raise
     except Exception as error:  # lxml and zipfile raise many types for one cause: a broken file
         raise Unreadable(str(error)) from error
-
-
-def _parse(package: Package, part: str) -> Iterator[_Element]:
-    stream = package.open(part)
-    for _, element in etree.iterparse(stream, events=("end",), resolve_entities=False, no_network=True):
-        yield element
-
-
-def _drop(element: _Element) -> None:
-    """Frees an element that has been read, and its elder siblings, so the tree never grows past one block."""
-    element.clear()
-    parent = element.getparent()
-    if parent is not None:
-        while element.getprevious() is not None:
-            del parent[0]
 
 
 def _styles_in(elements: Iterator[_Element]) -> Iterator[tuple[str, bool | None, str | None]]:
@@ -100,7 +84,7 @@ def _styles_in(elements: Iterator[_Element]) -> Iterator[tuple[str, bool | None,
         name = element.get(f"{{{STYLE}}}name")
         if name:
             yield name, bold, element.get(f"{{{STYLE}}}parent-style-name")
-        _drop(element)
+        drop(element)
 
 
 class _OdtBody:
@@ -112,7 +96,7 @@ class _OdtBody:
 
     def read(self, package: Package) -> str:
         shown = 0  # characters met anywhere, so that one giant paragraph stops early too
-        for element in _parse(package, "content.xml"):
+        for element in parse(package, "content.xml"):
             shown += len(element.text or "") + len(element.tail or "")
             if shown > self.max_chars:
                 raise TooLong(self.max_chars)
@@ -127,7 +111,7 @@ class _OdtBody:
                 if not self.bold:
                     self.bold = _resolved(self.declared)
                 self.found.extend(self.blocks_of(element))
-                _drop(element)
+                drop(element)
         return self.found.text()
 
     def blocks(self, container: _Element, *, bullet: bool = False) -> list[str]:

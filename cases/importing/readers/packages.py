@@ -15,6 +15,9 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 
+from lxml import etree
+from lxml.etree import _Element
+
 from cases.importing.readers import TooLarge, Unreadable
 
 _CHUNK = 64 * 1024
@@ -80,3 +83,21 @@ class Member:
             raise Unreadable(str(error)) from error
         self._package.count(len(data))
         return data
+
+
+def parse(package: Package, part: str, tags: tuple[str, ...] | None = None) -> Iterator[_Element]:
+    """Each element of `part` (named one of `tags`, if given) as its end tag is read; entities and the
+    network stay out of it."""
+    stream = package.open(part)
+    events = etree.iterparse(stream, events=("end",), tag=tags, resolve_entities=False, no_network=True)
+    for _, element in events:
+        yield element
+
+
+def drop(element: _Element) -> None:
+    """Frees a block that has been read, and the blocks before it, so the tree never grows past one block."""
+    element.clear()
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]

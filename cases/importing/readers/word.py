@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from docx.oxml.ns import qn
-from lxml import etree
 from lxml.etree import _Element
 
 from cases.importing.readers import STOPS, Blocks, TooLong, Unreadable, bold_speaker, source, table_blocks
-from cases.importing.readers.packages import Package
+from cases.importing.readers.packages import Package, drop, parse
 
 _P, _TBL, _TR, _TC, _R, _T = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:r"), qn("w:t")
 _BODY, _STYLE, _STYLES = qn("w:body"), qn("w:style"), qn("w:styles")
@@ -68,31 +67,13 @@ def read_docx(data: bytes, *, max_chars: int, max_bytes: int) -> str:
         raise Unreadable(str(error)) from error
 
 
-def _parse(package: Package, part: str, tags: tuple[str, ...] | None = None) -> Iterator[_Element]:
-    """Each element of `part` (named one of `tags`, if given) as its end tag is read; entities and the
-    network stay out of it."""
-    stream = package.open(part)
-    events = etree.iterparse(stream, events=("end",), tag=tags, resolve_entities=False, no_network=True)
-    for _, element in events:
-        yield element
-
-
-def _drop(element: _Element) -> None:
-    """Frees a block that has been read, and the blocks before it, so the tree never grows past one block."""
-    element.clear()
-    parent = element.getparent()
-    if parent is not None:
-        while element.getprevious() is not None:
-            del parent[0]
-
-
 def _related(package: Package, part: str, kind: str) -> str | None:
     """The part that `part` ("" for the package itself) relates to as `kind`, as python-docx resolves it."""
     folder, name = posixpath.split(part)
     relationships = posixpath.join(folder, "_rels", f"{name}.rels")
     if relationships not in package.names:
         return None
-    for element in _parse(package, relationships, (_RELATIONSHIP,)):
+    for element in parse(package, relationships, (_RELATIONSHIP,)):
         if element.get("TargetMode") == "External":
             continue
         if (element.get("Type") or "").rsplit("/", 1)[-1] == kind:
@@ -112,7 +93,7 @@ class _WordBody:
     def read(self, package: Package, part: str) -> str:
         """The text of the body in `part`, one top-level block at a time."""
         shown = 0  # characters of every w:t seen, so that one giant paragraph stops early too
-        for element in _parse(package, part, (_T, _P, _TBL, *_BLOCK_WRAPPERS)):
+        for element in parse(package, part, (_T, _P, _TBL, *_BLOCK_WRAPPERS)):
             if element.tag == _T:
                 shown += len(element.text or "")
                 if shown > self.max_chars:
@@ -121,7 +102,7 @@ class _WordBody:
             parent = element.getparent()
             if parent is not None and parent.tag == _BODY:
                 self.found.extend(self.block(element))
-                _drop(element)
+                drop(element)
         return self.found.text()
 
     def blocks(self, container: _Element) -> list[str]:
@@ -222,13 +203,13 @@ _PLAIN = _Style()
 
 def _styles(package: Package, part: str) -> dict[str, _Style]:
     raw: dict[str, tuple[str | None, bool | None, bool, bool]] = {}
-    for style in _parse(package, part, (_STYLE,)):
+    for style in parse(package, part, (_STYLE,)):
         if style.getparent() is None or style.getparent().tag != _STYLES:
             continue
         style_id = style.get(qn("w:styleId"))
         if style_id:
             raw[style_id] = _style_entry(style)
-        _drop(style)
+        drop(style)
 
     def inherited_bold(style_id: str | None) -> bool:
         seen = set()
