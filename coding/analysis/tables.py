@@ -1,6 +1,8 @@
 """The matrix's and the co-occurrence table's rows as HTML, built in Python rather than in a template loop: a
 codebook has hundreds of codes, the valence view two links per cell, and the pages have a time budget.
 Everything interpolated is escaped once: link prefixes and column parameters per table, names per row.
+Heat, depth and colours travel as classes (`heat-370`, `depth-2`, `colour-1f77b4`) that static/js/paint.js
+turns into rules: the Content-Security-Policy forbids style attributes.
 """
 
 from django.utils.html import escape
@@ -58,7 +60,7 @@ class MatrixTable:
             inner = self.link(cell, cell.shown)
         else:
             inner = f'<span class="zero">{cell.shown}</span>'
-        return f'<td class="{classes}" style="--heat: {cell.heat:.3f}">{inner}</td>'
+        return f'<td class="{classes} heat-{cell.heat * 1000:.0f}">{inner}</td>'
 
     def row(self, row: Row) -> str:
         code = row.code
@@ -73,8 +75,7 @@ class MatrixTable:
         cells = "".join(self.cell(cell) for cell in [*row.cells, row.total])
         return (
             f'<tr class="depth-{code.depth}" data-depth="{code.depth}" data-code="{code.pk}">'
-            f'<th scope="row" style="--depth: {code.depth}">{toggle}'
-            f'<span class="swatch" style="background: {escape(code.colour)}"></span>'
+            f'<th scope="row">{toggle}<span class="swatch colour-{escape(code.colour[1:])}"></span>'
             f'<span class="code-name" title="{escape(code.path)}">{name}</span> '
             f'<span class="level level-{code.level}" title="{escape(code.get_level_display())} code">'
             f"{code.level[:1].upper()}</span></th>{cells}</tr>"
@@ -105,10 +106,10 @@ def cooccurrence_rows(table: Cooccurrence, *, page_link: str, cell_link: str) ->
                 )
             else:
                 inner = '<span class="zero">0</span>'
-            cells.append(f'<td class="{classes}" style="--heat: {pair.heat:.3f}">{inner}</td>')
+            cells.append(f'<td class="{classes} heat-{pair.heat * 1000:.0f}">{inner}</td>')
         rows.append(
-            f'<tr><th scope="row" style="--depth: {code.depth}">'
-            f'<span class="swatch" style="background: {escape(code.colour)}"></span>'
+            f'<tr><th scope="row" class="depth-{code.depth}">'
+            f'<span class="swatch colour-{escape(code.colour[1:])}"></span>'
             f'<span class="code-name" title="{escape(code.path)}">{escape(code.name)}</span></th>'
             f"{''.join(cells)}</tr>"
         )

@@ -152,22 +152,19 @@ def _run(text: str, start: int, end: int, active: dict[int, Mark], *, speaker: s
         classes.append("hl")
         ids = " ".join(str(mark.segment_id) for mark in active.values())
         attributes += f' data-s="{ids}"'
-        attributes += f' style="{_underlines(layers)}"'
+        classes.extend(_underlines(layers))
     if classes:
         attributes += f' class="{" ".join(classes)}"'
     tag = "b" if is_label else "span"
     return f"<{tag}{attributes}>{chunk}</{tag}>"
 
 
-def _underlines(layers: list[Layer]) -> str:
-    """Stacked underlines, one per visible coding, plus a faint tint of the first code's colour."""
+def _underlines(layers: list[Layer]) -> list[str]:
+    """Stacked underlines, one per visible coding, plus a faint tint of the first code's colour: classes that
+    carry the colours (`u0-1f77b4`), which static/js/paint.js turns into rules; the policy forbids style
+    attributes, and the classes are shorter than the gradients they stand for."""
     shown = layers[:MAX_LAYERS]
-    gradients = [
-        f"linear-gradient({layer.colour},{layer.colour}) 0 calc(100% - {index * 4}px)/100% 3px no-repeat"
-        for index, layer in enumerate(shown)
-    ]
-    tint = f"{shown[0].colour}33"
-    return f"background:{','.join(gradients)},{tint};--layers:{len(shown)}"
+    return [f"layers-{len(shown)}", *(f"u{index}-{layer.colour[1:]}" for index, layer in enumerate(shown))]
 
 
 SIGNS = {"positive": " +", "negative": " −"}
@@ -180,8 +177,8 @@ def markup(paragraph: Paragraph, *, oob: bool = False) -> SafeString:
     page well within its time budget.
     """
     chips = "".join(
-        f'<button type="button" class="chip" data-segment="{mark.segment_id}" data-code="{layer.code_id}" '
-        f'style="--c: {layer.colour}" title="{escape(layer.name)} · {escape(layer.coder)}">'
+        f'<button type="button" class="chip colour-{layer.colour[1:]}" data-segment="{mark.segment_id}" '
+        f'data-code="{layer.code_id}" title="{escape(layer.name)} · {escape(layer.coder)}">'
         f"{escape(layer.name)}{SIGNS.get(layer.valence, '')}</button>"
         for mark, layer in paragraph.margin
     )

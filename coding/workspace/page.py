@@ -176,10 +176,10 @@ def code_rows(codes: list[Code], *, selected: frozenset[int]) -> SafeString:
     and the page has a time budget (the same reason as `highlights.markup`)."""
     return format_html_join(
         "\n",
-        '<li class="code-row depth-{depth}{category}" style="--depth: {depth}" data-code="{pk}" '
+        '<li class="code-row depth-{depth}{category}" data-code="{pk}" '
         'data-name="{search}"><label title="Show only chosen codes in the text">'
         '<input type="checkbox" name="code" value="{pk}"{checked}> '
-        '<span class="swatch" style="background: {colour}"></span>'
+        '<span class="swatch colour-{colour}"></span>'
         '<span class="code-name">{name}</span></label>'
         '<span class="level level-{level}" title="{level_label} code">{initial}</span>'
         '<span class="count" title="Codings in this transcript">{here}</span>'
@@ -194,7 +194,7 @@ def code_rows(codes: list[Code], *, selected: frozenset[int]) -> SafeString:
                 "pk": code.pk,
                 "search": code.path.lower(),
                 "checked": mark_safe(" checked") if code.pk in selected else "",
-                "colour": code.colour,
+                "colour": code.colour[1:],  # a class that carries it (static/js/paint.js)
                 "name": code.name,
                 "level": code.level,
                 "level_label": code.get_level_display(),

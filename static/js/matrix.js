@@ -1,4 +1,4 @@
-// The analysis pages: collapsing the matrix's code tree, marking the cell being read, printing the report.
+// The analysis pages: collapsing the matrix's code tree, marking the cell being read.
 // Everything else (filters, drill-down) is htmx on plain links and forms, so the pages work without this file.
 
 const COLLAPSED_KEY = "crosscase:matrix-collapsed";
@@ -76,9 +76,7 @@ document.addEventListener("click", (event) => {
   if (link) {
     document.querySelectorAll("td.cell.selected").forEach((cell) => cell.classList.remove("selected"));
     link.closest("td").classList.add("selected");
-    return;
   }
-  if (event.target.closest("[data-print]")) window.print();
 });
 
 // Each new table (the filters swap it) keeps the rows collapsed that the reader collapsed.

@@ -12,6 +12,17 @@ let lastSelection = null; // {start, end} of the latest selection inside the tex
 let active = 0; // index of the highlighted option in the picker list
 let options = []; // codes currently listed in the picker
 
+// Where the picker and the tooltip float: rules in a constructed stylesheet, not style attributes, which the
+// Content-Security-Policy refuses when htmx restores its snapshot of the page on Back.
+const placement = new CSSStyleSheet();
+document.adoptedStyleSheets = [...document.adoptedStyleSheets, placement];
+const places = {};
+
+function place(element, left, top) {
+  places[element.id] = `#${element.id}{left:${left}px;top:${top}px}`;
+  placement.replaceSync(Object.values(places).join(""));
+}
+
 function readJSON(id, fallback) {
   const element = document.getElementById(id);
   return element ? JSON.parse(element.textContent) : fallback;
@@ -83,8 +94,7 @@ function renderOptions() {
     box.checked = ticked.has(code.id);
     box.tabIndex = -1;
     const swatch = document.createElement("span");
-    swatch.className = "swatch";
-    swatch.style.background = code.colour;
+    swatch.className = `swatch colour-${code.colour.slice(1)}`; // painted by paint.js
     const name = document.createElement("span");
     name.textContent = code.name;
     const path = document.createElement("small");
@@ -174,8 +184,11 @@ function openPicker(offsets, quote) {
   const box = range ? range.getBoundingClientRect() : text().getBoundingClientRect();
   picker.hidden = false;
   const width = picker.offsetWidth;
-  picker.style.left = `${Math.max(8, Math.min(window.scrollX + box.left, window.scrollX + window.innerWidth - width - 16))}px`;
-  picker.style.top = `${window.scrollY + box.bottom + 8}px`;
+  place(
+    picker,
+    Math.max(8, Math.min(window.scrollX + box.left, window.scrollX + window.innerWidth - width - 16)),
+    window.scrollY + box.bottom + 8,
+  );
   filter.focus({ preventScroll: true });
 }
 
@@ -280,8 +293,7 @@ function showTooltip(anchor, ids) {
   );
   const box = anchor.getBoundingClientRect();
   tooltip.hidden = false;
-  tooltip.style.left = `${window.scrollX + box.left}px`;
-  tooltip.style.top = `${window.scrollY + box.top - tooltip.offsetHeight - 6}px`;
+  place(tooltip, window.scrollX + box.left, window.scrollY + box.top - tooltip.offsetHeight - 6);
 }
 
 function hideTooltip() {

@@ -50,13 +50,40 @@ def browser():
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
+# How Chromium's console reports what the Content-Security-Policy refused ("Refused to apply inline style
+# because it violates the following Content Security Policy directive: …", the same for scripts and eval).
+REFUSAL = "Content Security Policy"
+
+
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+def new_context(browser, live_server):
+    """Opens browser contexts on the live server whose pages are watched for anything the
+    Content-Security-Policy refused; the test fails at teardown if a page reported one, so every page a test
+    visits passes the policy."""
+    contexts, refusals = [], []
+
+    def open_context():
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(10_000)
+
+        def watch(message):
+            if REFUSAL in message.text:
+                refusals.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+        context.on("console", watch)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+    if refusals:
+        pytest.fail("The Content-Security-Policy refused:\n" + "\n".join(refusals), pytrace=False)
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()
 
 
 PASSWORD = "s3cret-pass-word"

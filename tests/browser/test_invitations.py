@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path("/tmp/shots")
 
 
-def test_an_invited_coder_joins_and_codes(page, browser, live_server, log_in):
+def test_an_invited_coder_joins_and_codes(page, new_context, live_server, log_in):
     case = CaseFactory(name="City X", project__name="Interagency data sharing")
     project = case.project
     owner = member(project, "pi", Role.OWNER)
@@ -62,9 +62,7 @@ def test_an_invited_coder_joins_and_codes(page, browser, live_server, log_in):
     assert url.startswith(live_server.url)
 
     # The invitee: another browser, signed in as nobody.
-    invitee = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    invitee.set_default_timeout(10_000)
-    guest = invitee.new_page()
+    guest = new_context().new_page()
     guest.goto(url)
     expect(guest.get_by_role("heading", name="Join “Interagency data sharing”")).to_be_visible()
     expect(guest.locator("main")).to_contain_text("pi invited you to the project")
@@ -95,7 +93,6 @@ def test_an_invited_coder_joins_and_codes(page, browser, live_server, log_in):
     guest.goto(url)
     expect(guest.get_by_role("alert")).to_contain_text("was already used on")
     guest.screenshot(path=str(SHOTS / "invitation-used.png"), full_page=True)
-    invitee.close()
 
     # The owner sees the new member and the activity.
     page.reload()
