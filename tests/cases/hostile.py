@@ -161,16 +161,7 @@ def pdf(content: bytes, *, pages: int = 1, filtered: bool = True) -> bytes:
         objects[5 + index] = page + b"/Contents 4 0 R >>"
     kids = " ".join(f"{5 + index} 0 R" for index in range(pages))
     objects[2] = f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode()
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, objects[number])
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offsets[number] for number in sorted(objects))
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return write_pdf(objects)
 
 
 def flate_bomb_pdf(megabytes: int = 1024, *, pages: int = 1) -> bytes:
@@ -207,3 +198,17 @@ class Unpicklable(Exception):
 
 def refuse_unpicklably() -> None:
     raise Unpicklable("one", "two")
+
+
+def write_pdf(objects: dict[int, bytes]) -> bytes:
+    """A PDF file of numbered objects (1 is the catalogue), with its cross-reference table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, objects[number])
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offsets[number] for number in sorted(objects))
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)

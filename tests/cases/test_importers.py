@@ -22,6 +22,7 @@ from cases.importing.extract import ACCEPTED_EXTENSIONS, Extracted, decode_text,
 from cases.importing.normalise import normalise
 from cases.refusals import Refused
 from cases.turns import Locator
+from tests.cases.hostile import write_pdf
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
@@ -159,16 +160,7 @@ def text_pdf(*pages: str) -> bytes:
         ).encode()
         objects[content] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)
     objects[2] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, objects[number])
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offsets[number] for number in sorted(objects))
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return write_pdf(objects)
 
 
 def _pdf_string(line: str) -> str:

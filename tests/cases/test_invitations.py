@@ -409,7 +409,7 @@ def test_a_revoked_invitation_cannot_be_accepted_even_from_a_page_opened_before(
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_two_people_accepting_one_link_at_once_make_one_membership():
-    invitation = InvitationFactory(project=ProjectFactory(), token="shared")
+    invitation = InvitationFactory(project=ProjectFactory(), token="one-link")
     first_user, second_user = UserFactory(username="first"), UserFactory(username="second")
     joined, release, results, waited = threading.Event(), threading.Event(), [], []
 
