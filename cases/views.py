@@ -49,10 +49,11 @@ from cases.refusals import Refused
 from cases.search import MAX_QUERY, search, uses_full_text
 from cases.speakers import Speaker, turns_of
 from cases.turns import label_paragraphs
+from codebook.exchange.spreadsheets import csv_stream
 from codebook.models import Code
 from codebook.seeding import seed_framework
 from coding import usage
-from coding.analysis.exports import csv_stream, export_filename
+from coding.analysis.exports import export_filename
 
 
 @require_safe

@@ -168,17 +168,15 @@ def extract(*, filename: str, data: bytes, encoding: str | None = None) -> Extra
         )
     except Refused:
         raise
-    except sandbox.OutOfTime:
-        logger.warning("Reading %r stopped after %s seconds", name, seconds)
+    except (sandbox.OutOfTime, sandbox.OutOfMemory) as stopped:
+        if isinstance(stopped, sandbox.OutOfTime):
+            limit = f"took longer than {seconds} second{'s' if seconds != 1 else ''} to read"
+        else:
+            limit = f"needed more than {megabytes} MB of memory to read"
+        logger.warning("Reading %r stopped: it %s", name, limit)
         raise Refused(
-            f"“{name}” took longer than {seconds} second{'s' if seconds != 1 else ''} to read, the limit for "
-            "one file; it may be damaged, or too large to read at once (split it into parts)."
-        ) from None
-    except sandbox.OutOfMemory:
-        logger.warning("Reading %r stopped at %s MB of memory", name, megabytes)
-        raise Refused(
-            f"“{name}” needed more than {megabytes} MB of memory to read, the limit for one file; "
-            "it may be damaged, or too large to read at once (split it into parts)."
+            f"“{name}” {limit}, the limit for one file; it may be damaged, or too large to read at once "
+            "(split it into parts)."
         ) from None
     except Exception as error:  # a reader bug or an exotic file must still end in a sentence, not a traceback
         logger.warning("Unexpected failure reading %r", name, exc_info=True)

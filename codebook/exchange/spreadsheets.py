@@ -12,8 +12,13 @@ NVivo comment "@handle …" would run on opening. Only text is guarded: a number
   itself when one types "'=…": it shows the text, and editing the cell does not turn it into a formula.
 """
 
+import csv
+import io
+from collections.abc import Iterable, Iterator
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
+CSV_BATCH = 500  # rows per chunk a streamed CSV sends
 _FIRST_OF_GUARDED = frozenset((*FORMULA_START, QUOTE))  # a cheap first test: exports call this per cell
 
 
@@ -38,3 +43,19 @@ def guard_csv(value):
 def unguard_csv(value: str) -> str:
     """The value `guard_csv` was given: one quote less before a formula character, anything else unchanged."""
     return value[1:] if _quoted_formula(value) else value
+
+
+def csv_stream(rows: Iterable[list], *, excel: bool = False, batch: int = CSV_BATCH) -> Iterator[bytes]:
+    """CSV bytes in chunks of `batch` rows: UTF-8 (with a byte-order mark for Excel), formulas guarded."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if excel:
+        buffer.write("\ufeff")
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([guard_csv(value) for value in row])
+        if count % batch == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode()

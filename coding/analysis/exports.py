@@ -8,9 +8,8 @@ byte-order mark (without it Excel reads UTF-8 as the local code page and garbles
 cell a spreadsheet would run as a formula is guarded as `codebook.exchange.spreadsheets` describes.
 """
 
-import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -27,13 +26,11 @@ from accounts.people import name_of
 from cases.models import AttributeTarget, CaseAttributeValue, Project, Transcript, TranscriptAttributeValue
 from cases.speakers import labels_for
 from cases.turns import Locator
-from codebook.exchange.spreadsheets import guard_csv, is_formula_like
+from codebook.exchange.spreadsheets import csv_stream, is_formula_like
 from codebook.models import Framework
 from coding.analysis.matrix import Cell, Matrix, describe
 from coding.analysis.retrieval import Facets, Selection, citation, describe_criteria
 from coding.models import quotation_id
-
-CSV_BATCH = 500  # rows per chunk sent to the client
 
 
 def export_filename(*, project: Project, what: str, extension: str) -> str:
@@ -229,22 +226,6 @@ def _transcript(transcripts: Iterator[tuple], transcript_id: int) -> tuple:
     # Only if the two reads saw different data (SQLite reads without a shared snapshot): ask directly.
     found = Transcript.objects.filter(pk=transcript_id).values_list(*TRANSCRIPT_FIELDS).first()
     return found or ("", None, "", "", "", "")
-
-
-def csv_stream(rows: Iterable[list], *, excel: bool = False, batch: int = CSV_BATCH) -> Iterator[bytes]:
-    """CSV bytes in chunks of `batch` rows: UTF-8 (with a byte-order mark for Excel), formulas guarded."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    if excel:
-        buffer.write("\ufeff")
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([guard_csv(value) for value in row])
-        if count % batch == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue().encode()
 
 
 # The matrix ------------------------------------------------------------------------------------------------

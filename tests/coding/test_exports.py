@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 
+from codebook.exchange.spreadsheets import csv_stream
 from coding.analysis import reports
-from coding.analysis.exports import csv_stream, excerpt_header
+from coding.analysis.exports import excerpt_header
 from coding.analysis.retrieval import Criteria, load_facets, select
 from coding.models import Coding, Segment
 from coding.perf.corpus import make_corpus

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_safe
 
 from cases import access_log
 from cases.models import Project
-from coding.analysis.exports import csv_stream, excerpt_rows, export_filename, matrix_csv, matrix_xlsx
+from codebook.exchange.spreadsheets import csv_stream
+from coding.analysis.exports import excerpt_rows, export_filename, matrix_csv, matrix_xlsx
 from coding.analysis.forms import ExcerptExportForm, MatrixExportForm, ReportForm
 from coding.analysis.matrix import build_matrix
 from coding.analysis.reports import build_report, report_docx
