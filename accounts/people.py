@@ -32,3 +32,25 @@ def name_of(path: str = "") -> Func:
 def by_name(path: str = "") -> OrderBy:
     """Ordering by the display name of the user at `path`, case aside: for member lists and coder choices."""
     return Lower(name_of(path)).asc()
+
+
+CONSENSUS_USERNAME = "~consensus"  # "~" is refused in usernames people choose, so no one can sign up as it
+
+
+def consensus_coder():
+    """The one coder identity that adjudication writes into: the consensus layer of every project.
+
+    A user without a usable password, made on first use; who adjudicated is in the history, not in the coder.
+    """
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import Identity, Profile
+
+    user, created = get_user_model().objects.get_or_create(
+        username=CONSENSUS_USERNAME, defaults={"is_active": False}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        Profile.objects.create(user=user, display_name="Consensus", kind=Identity.CONSENSUS)
+    return user

@@ -43,6 +43,11 @@ class Project(models.Model):
         default=False,
         help_text="Members must sign in with an authenticator app (TOTP) to open this project.",
     )
+    blind_coding = models.BooleanField(
+        "Blind coding",
+        default=False,
+        help_text="While on, coders see only their own codings; owners see all and end the blind phase.",
+    )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="projects")
 
     objects = ProjectQuerySet.as_manager()
@@ -407,6 +412,43 @@ class Transcript(models.Model):
     def paragraphs(self) -> list[tuple[int, int, str]]:
         """(start, end, text) of each paragraph, in code points; paragraphs are separated by a blank line."""
         return paragraph_spans(self.text)
+
+
+class AssignmentStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "not started"
+    IN_PROGRESS = "in_progress", "in progress"
+    DONE = "done", "done"
+
+
+class Assignment(models.Model):
+    """A transcript an owner gave a coder to code; the coder marks how far they are.
+
+    For agreement, a transcript a coder was not assigned is missing data for them, not uncoded text.
+    """
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="assignments")
+    coder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    status = models.CharField(
+        max_length=12, choices=AssignmentStatus.choices, default=AssignmentStatus.NOT_STARTED
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["transcript_id", "coder_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["transcript", "coder"], name="assignment_unique_coder"),
+            models.CheckConstraint(
+                condition=Q(status__in=AssignmentStatus.values), name="assignment_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["coder", "status"], name="assignment_coder_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.transcript_id} → {self.coder_id} ({self.status})"
 
 
 class SpeakerLabel(models.Model):
