@@ -21,8 +21,11 @@ demo: migrate
 	$(BIN)/python manage.py clean_storage
 	$(BIN)/python manage.py seed_demo
 
+# The task worker (imports and exports of whole projects) runs beside the server; Ctrl-C stops both.
 run: demo
-	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C stops it)"
+	@echo "Serving on http://127.0.0.1:8000 with a task worker (Ctrl-C stops both)"
+	$(BIN)/python manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: install

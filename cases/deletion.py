@@ -13,7 +13,7 @@ from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.models import QuerySet
 
-from cases.models import Case, Project, Transcript, project_originals_folder
+from cases.models import Case, Project, Transcript, project_jobs_folder, project_originals_folder
 
 Deletable = Project | Case | Transcript
 
@@ -25,7 +25,11 @@ def delete_with_originals(*, doomed: Deletable | QuerySet) -> None:
     rows = doomed if isinstance(doomed, QuerySet) else type(doomed).objects.filter(pk=doomed.pk)
     if rows.model is Project:
         transcripts = Transcript.objects.filter(case__project__in=rows)
-        folders = [project_originals_folder(pk) for pk in rows.values_list("pk", flat=True)]
+        folders = [
+            folder(pk)
+            for pk in rows.values_list("pk", flat=True)
+            for folder in (project_originals_folder, project_jobs_folder)
+        ]
     elif rows.model is Case:
         transcripts, folders = Transcript.objects.filter(case__in=rows), []
     elif rows.model is Transcript:

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -542,3 +542,79 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_name or 'someone'}: {self.get_action_display()}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "waiting to start"
+    RUNNING = "running", "running"
+    DONE = "done", "done"
+    FAILED = "failed", "failed"
+
+
+def job_file_path(job: "Job", filename: str) -> str:
+    return f"{project_jobs_folder(job.project_id)}/{job.pk}/{filename}"
+
+
+def project_jobs_folder(project_id) -> str:
+    """The storage folder holding the files of one project's background jobs (archives in and out)."""
+    return f"jobs/{project_id}"
+
+
+class JobQuerySet(models.QuerySet):
+    def finished(self) -> "JobQuerySet":
+        return self.filter(status__in=[JobStatus.DONE, JobStatus.FAILED])
+
+
+class Job(models.Model):
+    """Work too long for a request (importing or exporting a whole project), run by the task worker.
+
+    The row is what the person who started it watches: its stage and progress are written as the work goes,
+    outside the work's own transaction, and `result` holds what the result page shows. `upload` is the file it
+    reads (deleted once it has run) and `output` the file it produced for download.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    stage = models.CharField(max_length=200, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True, help_text="Why it failed, in one sentence.")
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    upload = models.FileField(upload_to=job_file_path, blank=True, max_length=500)
+    upload_name = models.CharField(max_length=255, blank=True)
+    output = models.FileField(upload_to=job_file_path, blank=True, max_length=500)
+    output_name = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="job_status_valid"),
+            models.CheckConstraint(condition=Q(done__lte=F("total")) | Q(total=0), name="job_progress_valid"),
+        ]
+        indexes = [models.Index(fields=["project", "-created_at"], name="job_project_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:job_detail", args=[self.project_id, self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {JobStatus.DONE, JobStatus.FAILED}
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.done / self.total) if self.total else None

@@ -1,7 +1,7 @@
 """What a crash can leave behind, found and removed: originals in storage that no transcript row names (a
-worker killed between storing the file and committing its row), and uploads Django spooled to
-FILE_UPLOAD_TEMP_DIR (files over FILE_UPLOAD_MAX_MEMORY_SIZE) that a killed worker never deleted. Both hold
-confidential interview text.
+worker killed between storing the file and committing its row), job files that no job names, and uploads
+Django spooled to FILE_UPLOAD_TEMP_DIR (files over FILE_UPLOAD_MAX_MEMORY_SIZE) that a killed worker never
+deleted. All hold confidential interview text. Finished jobs past `cases.jobs.KEEP` go with their files.
 
 Only leftovers older than GRACE are removed, so an upload still in flight is never touched. `manage.py
 clean_storage` runs this; `make run` and the container run it at start.
@@ -16,17 +16,20 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from cases import jobs
 from cases.deletion import remove_original
-from cases.models import Transcript
+from cases.models import Job, Transcript
 
 GRACE = timedelta(hours=1)
 ORIGINALS = "originals"
+JOBS = "jobs"
 
 
 @dataclass(frozen=True)
 class Cleanup:
     originals: int
     temporary: int
+    jobs: int = 0
 
 
 def _files(storage, folder: str):
@@ -41,17 +44,28 @@ def _files(storage, folder: str):
 
 
 def clean(*, grace: timedelta = GRACE) -> Cleanup:
-    storage = Transcript._meta.get_field("original").storage
-    known = set(Transcript.objects.exclude(original="").values_list("original", flat=True))
+    expired = jobs.expire()
+    originals = _clean_orphans(
+        Transcript._meta.get_field("original").storage,
+        ORIGINALS,
+        known=set(Transcript.objects.exclude(original="").values_list("original", flat=True)),
+        grace=grace,
+    )
+    job_files = set(jobs.files_of(Job.objects.all()))
+    orphaned_jobs = _clean_orphans(Job._meta.get_field("upload").storage, JOBS, known=job_files, grace=grace)
+    return Cleanup(originals=originals, temporary=_clean_temporary(grace), jobs=expired + orphaned_jobs)
+
+
+def _clean_orphans(storage, folder: str, *, known: set[str], grace: timedelta) -> int:
     cutoff = timezone.now() - grace
     orphans = [
         name
-        for name in _files(storage, ORIGINALS)
+        for name in _files(storage, folder)
         if name not in known and storage.get_modified_time(name) < cutoff
     ]
     for name in orphans:
         remove_original(storage, name)
-    return Cleanup(originals=len(orphans), temporary=_clean_temporary(grace))
+    return len(orphans)
 
 
 def _clean_temporary(grace: timedelta) -> int:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import job_views, views
 
 app_name = "cases"
 
@@ -25,6 +25,10 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("p/<uuid:project_id>/jobs/", job_views.job_list, name="job_list"),
+    path("p/<uuid:project_id>/jobs/<uuid:job_id>/", job_views.job_detail, name="job_detail"),
+    path("p/<uuid:project_id>/jobs/<uuid:job_id>/download/", job_views.job_output, name="job_output"),
+    path("p/<uuid:project_id>/jobs/<uuid:job_id>/delete/", job_views.job_delete, name="job_delete"),
     path("p/<uuid:project_id>/members/<int:membership_id>/role/", views.member_role, name="member_role"),
     path(
         "p/<uuid:project_id>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"

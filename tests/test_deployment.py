@@ -56,6 +56,16 @@ def test_compose_runs_web_on_a_healthy_postgres():
     assert "migrate" in dockerfile and "collectstatic" in dockerfile
 
 
+def test_compose_runs_the_task_worker_beside_the_web_server():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    web, worker = compose["services"]["web"], compose["services"]["worker"]
+    assert worker["command"] == ["python", "manage.py", "db_worker"]
+    assert worker["build"] == web["build"] and worker["environment"] == web["environment"]
+    assert worker["volumes"] == web["volumes"]  # job files are read and written on the same storage
+    assert worker["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "ports" not in worker and "expose" not in worker
+
+
 def test_compose_serves_only_https_through_the_proxy_with_secure_cookies():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     web, proxy = compose["services"]["web"], compose["services"]["proxy"]

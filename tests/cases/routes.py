@@ -31,4 +31,8 @@ ROUTES = {
     "cases:transcript_delete": {"GET": Role.OWNER, "POST": Role.OWNER},
     "cases:transcript_original": {"GET": Role.VIEWER},
     "cases:transcript_speakers": {"GET": Role.CODER, "POST": Role.CODER},
+    "cases:job_list": {"GET": Role.OWNER},
+    "cases:job_detail": {"GET": Role.OWNER},
+    "cases:job_output": {"GET": Role.OWNER},
+    "cases:job_delete": {"POST": Role.OWNER},
 }

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLResolver, get_resolver, reverse
 
-from cases.models import Attribute, Role
+from cases.models import Attribute, Job, JobStatus, Role
 from tests.cases.routes import ROUTES as CASES_ROUTES
 from tests.codebook.routes import ROUTES as CODEBOOK_ROUTES
 from tests.coding.routes import ROUTES as CODING_ROUTES
@@ -42,6 +42,8 @@ def url_for(project, owner, transcript):
     transcript.original.save("interview.txt", ContentFile(transcript.text.encode()))
     coding = CodingFactory(segment=SegmentFactory(transcript=transcript, created_by=owner), coder=owner)
     segment = coding.segment
+    job = Job.objects.create(project=project, kind="export", title="An export", status=JobStatus.DONE)
+    job.output.save("project.qdpx", ContentFile(b"archive"))
     attribute = Attribute.objects.create(project=project, applies_to="case", name="Population", kind="number")
     objects = {
         "membership_id": project.memberships.get(user=owner).pk,
@@ -52,11 +54,12 @@ def url_for(project, owner, transcript):
         "segment_id": segment.pk,
         "coding_id": coding.pk,
         "invitation_id": InvitationFactory(project=project, invited_by=owner).pk,
+        "job_id": job.pk,
     }
     routes = project_routes()
 
     def build(name: str) -> str:
-        kwargs = {key: value for key, value in objects.items() if f"<int:{key}>" in routes[name]}
+        kwargs = {key: value for key, value in objects.items() if f":{key}>" in routes[name]}
         return reverse(name, kwargs={"project_id": project.pk, **kwargs})
 
     return build

@@ -44,7 +44,7 @@ def test_a_killed_uploads_file_and_spool_are_removed_and_everything_else_kept(se
     call_command("clean_storage", stdout=out)
 
     assert (
-        "Removed 1 original file(s) without a transcript and 1 stale temporary upload(s)." in out.getvalue()
+        "Removed 1 original file(s) without a transcript and 1 stale temporary upload(s);" in out.getvalue()
     )
     assert not default_storage.exists(orphan)
     assert not default_storage.exists(f"originals/{project.pk}/abc123")  # its folder went with it

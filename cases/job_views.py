@@ -1,0 +1,66 @@
+"""The pages of background jobs: the project's recent jobs, one job's progress and result, its download."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from cases import access_log, jobs
+from cases.access import get_project
+from cases.models import AccessAction, Role
+
+# Jobs read or write whole projects (every transcript in one archive), so they are the owners'.
+JOB_ROLE = Role.OWNER
+PER_PAGE = 25
+
+
+@require_safe
+@login_required
+def job_list(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id, role=JOB_ROLE)
+    page = Paginator(
+        project.jobs.select_related("created_by__profile").defer("params", "result"), PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request, "cases/job_list.html", {"project": project, "page": page, "keep_days": jobs.KEEP.days}
+    )
+
+
+@require_safe
+@login_required
+def job_detail(request: HttpRequest, project_id, job_id) -> HttpResponse:
+    """The job's progress while it runs (htmx polls the `progress` partial, which stops polling once the job
+    has finished; without JavaScript the page refreshes itself), then its result."""
+    project = get_project(request, project_id, role=JOB_ROLE)
+    job = get_object_or_404(project.jobs.select_related("created_by__profile"), pk=job_id)
+    template = "cases/job_detail.html#progress" if request.htmx else "cases/job_detail.html"
+    return render(request, template, {"project": project, "job": job})
+
+
+@require_safe
+@login_required
+def job_output(request: HttpRequest, project_id, job_id) -> FileResponse:
+    project = get_project(request, project_id, role=JOB_ROLE)
+    job = get_object_or_404(project.jobs, pk=job_id)
+    if not job.output:
+        raise Http404("This job has no file to download.")
+    access_log.record(AccessAction.EXPORTED, request=request, project=project, detail=job.output_name)
+    return FileResponse(job.output.open("rb"), as_attachment=True, filename=job.output_name or None)
+
+
+@require_POST
+@login_required
+def job_delete(request: HttpRequest, project_id, job_id) -> HttpResponse:
+    project = get_project(request, project_id, role=JOB_ROLE)
+    job = get_object_or_404(project.jobs, pk=job_id)
+    if not job.is_finished:
+        messages.error(
+            request,
+            f"“{job.title}” is still {job.get_status_display()}; it can be removed once it has finished.",
+        )
+        return redirect(job)
+    jobs.remove(job=job)
+    messages.success(request, f"Removed “{job.title}” and its files.")
+    return redirect("cases:job_list", project.pk)
