@@ -375,6 +375,32 @@ def original_upload_path(transcript: "Transcript", filename: str) -> str:
     return f"{project_originals_folder(transcript.case.project_id)}/{uuid.uuid4().hex}/{filename}"
 
 
+class Study(models.Model):
+    """A completed study brought into a meta-analysis project: its transcripts, quotations and codes, kept as
+    they were coded, with where they came from. Its codes are mapped onto the project's codebook by the
+    crosswalk, and the analysis counts its codings through that mapping."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="studies")
+    name = models.CharField(max_length=200)
+    producer = models.CharField(max_length=200, blank=True, help_text="The program that exported it.")
+    source_name = models.CharField(max_length=255, blank=True, help_text="The file it was imported from.")
+    description = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "project", name="study_unique_name"),
+            models.CheckConstraint(condition=~Q(name=""), name="study_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Transcript(models.Model):
     """One interview. `text` is what every segment offset points into: frozen once anything is coded
     (`coding.frozen` refuses the change)."""
@@ -389,6 +415,14 @@ class Transcript(models.Model):
     text = models.TextField()
     original = models.FileField(upload_to=original_upload_path, blank=True, max_length=500)
     original_name = models.CharField(max_length=255, blank=True)
+    study = models.ForeignKey(
+        Study,
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="transcripts",
+        help_text="The prior study this interview was imported with, if any.",
+    )
     # Off when the speakers were turned off for this transcript: its labels are gone and stay gone.
     speakers_recognised = models.BooleanField(default=True)
     created_by = models.ForeignKey(

@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Project
+from cases.models import Project, Study
 
 
 class Level(models.TextChoices):
@@ -54,20 +54,28 @@ class CodeQuerySet(models.QuerySet):
 
     def in_tree_order(self) -> list["Code"]:
         """All codes, depth-first in sibling order, each with `.depth` set; one query."""
-        codes = list(self.order_by("position", Lower("name")))
-        children: dict[int | None, list[Code]] = {}
-        for code in codes:
-            children.setdefault(code.parent_id, []).append(code)
-        ordered: list[Code] = []
+        return tree_order(list(self.order_by(*SIBLING_ORDER)))
 
-        def walk(parent_id: int | None, depth: int) -> None:
-            for code in children.get(parent_id, []):
-                code.depth = depth
-                ordered.append(code)
-                walk(code.pk, depth + 1)
 
-        walk(None, 0)
-        return ordered
+SIBLING_ORDER = ("position", Lower("name"))
+
+
+def tree_order(codes: list["Code"]) -> list["Code"]:
+    """`codes` (in sibling order) depth-first, each with `.depth` set; a code whose parent is not among them
+    is left out with its sub-tree."""
+    children: dict[int | None, list[Code]] = {}
+    for code in codes:
+        children.setdefault(code.parent_id, []).append(code)
+    ordered: list[Code] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for code in children.get(parent_id, []):
+            code.depth = depth
+            ordered.append(code)
+            walk(code.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered
 
 
 class Code(models.Model):
@@ -92,6 +100,16 @@ class Code(models.Model):
     # Unique within a project, not across projects: a codebook exported from one project and imported into
     # another is the same codebook, and keeping its GUIDs lets tools exchanging it recognise its codes.
     guid = models.UUIDField("GUID", default=uuid.uuid4, editable=False)
+    # A study's codes are kept under one top-level code named after the study, as its coders made them; the
+    # crosswalk maps them onto the project's own codes, which are the ones the analysis shows.
+    study = models.ForeignKey(
+        Study,
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="codes",
+        help_text="The prior study whose codebook this code belongs to, if any.",
+    )
     position = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -200,6 +218,7 @@ class CodebookAction(models.TextChoices):
     UNRELATE = "unrelate", "removed relation"
     IMPORT = "import", "imported"
     SEED = "seed", "seeded"
+    MAP = "map", "mapped"
 
 
 class CodebookEventQuerySet(models.QuerySet):

@@ -168,6 +168,34 @@ class Coding(models.Model):
         return {Valence.POSITIVE: "+", Valence.NEGATIVE: "−"}.get(self.valence, "")
 
 
+class CodeMapping(models.Model):
+    """The crosswalk: a study's code counted as one of the project's own codes (many study codes to one).
+
+    `valence` is what the study code implies (a study's "lack of trust" is a − of the framework's trust);
+    empty keeps each coding's own valence.
+    """
+
+    code = models.OneToOneField(Code, on_delete=models.CASCADE, related_name="mapping")
+    target = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="mapped_from")
+    valence = models.CharField(max_length=10, choices=Valence.choices, blank=True)
+    mapped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mapped_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(code=F("target")), name="mapping_not_to_itself"),
+            models.CheckConstraint(
+                condition=Q(valence="") | Q(valence__in=Valence.values), name="mapping_valence_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["target"], name="mapping_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code_id} → {self.target_id}"
+
+
 class Memo(models.Model):
     """Free text by a user, attached to the project or to exactly one of its objects."""
 

@@ -46,9 +46,9 @@ def ancestry_map(tree: CodeTree, nodes: list[int]) -> list[tuple[int, int]]:
     """(code, chosen node) for every code that falls under a chosen node (itself included)."""
     chosen = set(nodes)
     return [
-        (code.pk, ancestor.pk)
-        for code in tree.codes
-        for ancestor in tree.ancestors(code.pk)
+        (code_id, ancestor.pk)
+        for code_id in tree.counted_ids
+        for ancestor in tree.ancestors(code_id)
         if ancestor.pk in chosen
     ]
 

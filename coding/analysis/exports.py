@@ -50,7 +50,9 @@ def _attribute_columns(facets: Facets) -> tuple[list, list]:
 
 
 def excerpt_header(facets: Facets) -> list[str]:
+    """The columns; a meta-analysis adds each quotation's study and the study's own code at the end."""
     on_cases, on_interviews = _attribute_columns(facets)
+    studies = ["study", "original code"] if facets.tree.study_codes else []
     return [
         "quote id",
         "case",
@@ -74,6 +76,7 @@ def excerpt_header(facets: Facets) -> list[str]:
         "created",
         "citation",
         "selected by",
+        *studies,
     ]
 
 
@@ -162,10 +165,17 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
             .iterator(chunk_size=4)
         )
         labels = labels_for(selection.transcripts().values("pk"))
+        provenance: dict[int, list[str]] = {}
         codes = {
             code.pk: (code.name, code.path, code.get_level_display(), _framework(code.framework))
             for code in tree.codes
         }
+        # A study's code is exported as the code it is mapped to, followed by the study and its own code.
+        for alias, target in tree.aliases.items():
+            original = tree.study_codes[alias]
+            codes[alias] = codes[target]
+            provenance[alias] = [original.study.name, original.path]
+        blank = ["", ""] if tree.study_codes else []
         current = None
         zone = timezone.get_current_timezone()  # once: looking it up per row costs a fifth of the export
         for (
@@ -201,13 +211,14 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
                 start,
                 end,
                 *codes[code_id],
-                valence,
+                tree.valence_of(code_id, valence),
                 quote,
                 coder,
                 memo,
                 datetime.fromtimestamp(created, zone).isoformat(),
                 cited,
                 selected_by,
+                *provenance.get(code_id, blank),
             ]
 
 

@@ -204,13 +204,19 @@ def tree_keys(tree: CodeTree, *, bits: int | None = None) -> Keys:
         depth = 0 if parent_id is None else tree.by_id[parent_id].depth + 1
         widths[depth] = max(widths[depth], len(children).bit_length())
     if sum(widths) > bits:
-        return Keys({code.pk: position for position, code in enumerate(tree.codes, start=1)}, None)
+        positions = {code.pk: position for position, code in enumerate(tree.codes, start=1)}
+        return Keys(_with_aliases(tree, positions), None)
     shifts = tuple(sum(widths[depth + 1 :]) for depth in range(depth_count))
     digits = {code.pk: n for children in tree.children.values() for n, code in enumerate(children, start=1)}
     keys: dict[int, int] = {}
     for code in tree.codes:  # parents come before their children
         keys[code.pk] = keys.get(code.parent_id, 0) | (digits[code.pk] << shifts[code.depth])
-    return Keys(keys, shifts)
+    return Keys(_with_aliases(tree, keys), shifts)
+
+
+def _with_aliases(tree: CodeTree, keys: dict[int, int]) -> dict[int, int]:
+    """A study code mapped by the crosswalk sorts as its target: in a unit coded with both, they are one."""
+    return {**keys, **{alias: keys[target] for alias, target in tree.aliases.items()}}
 
 
 def _common_depth_sql(keys: Keys, previous: str) -> str:
@@ -228,7 +234,7 @@ class _CommonDepth:
 
     def __init__(self, tree: CodeTree, keys: Keys):
         self.tree = tree
-        self.code_at = {position: code_id for code_id, position in keys.of.items()}
+        self.code_at = {position: code_id for code_id, position in keys.of.items() if code_id in tree}
         self.cache: dict[tuple[int, int], int] = {}
 
     def __call__(self, code_id: int, previous: int | None) -> int:
@@ -273,10 +279,13 @@ def counting_query(*, facets: Facets, spec: Spec, keys: Keys, transcript_ids: li
     if counted.has_code_terms:
         codings = codings.filter(code_id__in=selection.positive_codes())
     if spec.valence:
-        codings = codings.filter(valence__in=[Valence.POSITIVE, Valence.NEGATIVE])
+        codings = codings.filter(facets.tree.valence_q([Valence.POSITIVE, Valence.NEGATIVE]))
     codings, column = spec.dimension.annotate(codings, to_transcript="segment__transcript__")
     rows = codings.order_by().values(
-        m_code=F("code_id"), m_col=F(column), m_unit=_unit(spec.measure), m_valence=F("valence")
+        m_code=F("code_id"),
+        m_col=F(column),
+        m_unit=_unit(spec.measure),
+        m_valence=facets.tree.valence_expression(),
     )
     rows_sql, params = rows.query.sql_with_params()
     if spec.measure != Measure.SEGMENTS:
@@ -368,7 +377,7 @@ def build_matrix(*, facets: Facets, spec: Spec) -> Matrix:
     bases = interviews_per_column(facets=facets, spec=spec)
     common_depth = _CommonDepth(tree, keys) if keys.shifts is None else None
 
-    chains = {code.pk: [(a.pk, a.depth) for a in tree.ancestors(code.pk)] for code in tree.codes}
+    chains = {code_id: [(a.pk, a.depth) for a in tree.ancestors(code_id)] for code_id in tree.counted_ids}
     cells: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     row_totals: dict[int, Counter] = defaultdict(Counter)
     column_totals: dict[str, Counter] = defaultdict(Counter)

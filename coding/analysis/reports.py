@@ -80,7 +80,10 @@ def build_report(*, selection: Selection, facets: Facets, limit: int | None = No
     limit = REPORT_LIMIT if limit is None else limit
     tree = facets.tree
     in_tree_order = Case(
-        *[When(code_id=code.pk, then=Value(index)) for index, code in enumerate(tree.codes)],
+        *[
+            When(code_id__in=[code.pk, *tree.aliased.get(code.pk, ())], then=Value(index))
+            for index, code in enumerate(tree.codes)
+        ],
         default=Value(len(tree.codes)),
         output_field=IntegerField(),
     )
@@ -139,6 +142,8 @@ def build_report(*, selection: Selection, facets: Facets, limit: int | None = No
         coder,
         number,
     ) in codings:
+        valence = tree.valence_of(code_id, valence)
+        code_id = tree.counted_as(code_id)  # a study's code reports under the code it is mapped to
         evidence = by_code.setdefault(code_id, CodeEvidence(tree.by_id[code_id]))
         if not evidence.cases or evidence.cases[-1].case != case:
             evidence.cases.append(CaseEvidence(case))

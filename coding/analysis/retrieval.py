@@ -22,7 +22,19 @@ from functools import cached_property, reduce
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import Case as Choice
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,7 +51,7 @@ from cases.models import (
 )
 from cases.speakers import labels_for
 from cases.turns import Locator
-from codebook.models import Code
+from codebook.models import SIBLING_ORDER, Code, tree_order
 from coding.models import Coding, Segment, Valence
 
 NO_VALUE = ""  # the key of "(no value)": a case or transcript without the attribute, or without a role
@@ -48,12 +60,34 @@ MAX_TEXT = 200
 
 
 class CodeTree:
-    """A project's codebook in tree order with each code's path, sub-tree and ancestors; one query."""
+    """A project's codebook in tree order with each code's path, sub-tree and ancestors; one query.
 
-    def __init__(self, codes: list[Code]):
+    In a meta-analysis project the tree is the project's own codebook: the codes of its studies are not in it
+    but counted through the crosswalk, each as the code it is mapped to (`aliases`, study code → code), so a
+    code's sub-tree takes in the study codes mapped to it or beneath it, and a mapping's valence (`implied`)
+    stands for the valence of those study codings. Unmapped study codes count nowhere.
+    """
+
+    def __init__(
+        self,
+        codes: list[Code],
+        *,
+        aliases: dict[int, int] | None = None,
+        implied: dict[int, str] | None = None,
+        study_codes: list[Code] = (),
+    ):
         self.codes = codes  # depth-first in sibling order, each with `.depth`
+        # The studies' codes in tree order, each with `.path` within its study: those not mapped are not counted.
+        self.study_codes = {code.pk: code for code in study_codes}
         self.by_id = {code.pk: code for code in codes}
         self.children: dict[int | None, list[Code]] = {}
+        self.aliases = {alias: target for alias, target in (aliases or {}).items() if target in self.by_id}
+        self.implied: dict[int, str] = {
+            alias: v for alias, v in (implied or {}).items() if alias in self.aliases
+        }
+        self.aliased: dict[int, list[int]] = {}
+        for alias, target in self.aliases.items():
+            self.aliased.setdefault(target, []).append(alias)
         for code in codes:
             self.children.setdefault(code.parent_id, []).append(code)
             parent = self.by_id.get(code.parent_id)
@@ -62,29 +96,81 @@ class CodeTree:
         for code in codes:
             if code.parent_id in self.by_id:
                 self.by_id[code.parent_id].has_children = True
+        for code in study_codes:
+            parent = self.study_codes.get(code.parent_id)
+            code.path = f"{parent.path} › {code.name}" if parent else code.name
+        self.uncounted = [pk for pk in self.study_codes if pk not in self.aliases]
 
     @classmethod
     def load(cls, project: Project) -> "CodeTree":
-        return cls(Code.objects.filter(project=project).in_tree_order())
+        codes = list(
+            Code.objects.filter(project=project)
+            .select_related("study")
+            .annotate(mapped_to=F("mapping__target_id"), implied_valence=F("mapping__valence"))
+            .order_by(*SIBLING_ORDER)
+        )
+        own = [code for code in codes if code.study_id is None]
+        studies = [code for code in codes if code.study_id is not None]
+        return cls(
+            tree_order(own),
+            aliases={code.pk: code.mapped_to for code in studies if code.mapped_to},
+            implied={code.pk: code.implied_valence for code in studies if code.implied_valence},
+            study_codes=tree_order(studies),
+        )
 
     def __contains__(self, code_id: int) -> bool:
         return code_id in self.by_id
 
+    @property
+    def counted_ids(self) -> list[int]:
+        """Every code whose codings the analysis counts: the tree's and the study codes mapped into it."""
+        return [*self.by_id, *self.aliases]
+
+    def counted_as(self, code_id: int) -> int:
+        """The tree's code a coding of `code_id` counts as (itself, or what a study code is mapped to)."""
+        return self.aliases.get(code_id, code_id)
+
     def subtree(self, code_id: int) -> list[int]:
-        """The code and every code beneath it."""
-        found = [code_id]
+        """The code and every code beneath it, with the study codes mapped to any of them."""
+        found = [code_id, *self.aliased.get(code_id, ())]
         for child in self.children.get(code_id, []):
             found.extend(self.subtree(child.pk))
         return found
 
     def ancestors(self, code_id: int) -> list[Code]:
-        """The code, its parent, …, up to its top-level code."""
+        """The code, its parent, …, up to its top-level code (for a study code: those of its target)."""
         chain = []
-        code = self.by_id.get(code_id)
+        code = self.by_id.get(self.counted_as(code_id))
         while code is not None:
             chain.append(code)
             code = self.by_id.get(code.parent_id)
         return chain
+
+    def valence_q(self, valences: Iterable[str], prefix: str = "") -> Q:
+        """Codings whose valence is one of `valences`: a study coding's mapping may imply its valence."""
+        valences = set(valences)
+        q = Q(**{f"{prefix}valence__in": valences})
+        if not self.implied:
+            return q
+        implied = list(self.implied)
+        chosen = [alias for alias, valence in self.implied.items() if valence in valences]
+        return (q & ~Q(**{f"{prefix}code_id__in": implied})) | Q(**{f"{prefix}code_id__in": chosen})
+
+    def valence_of(self, code_id: int, valence: str) -> str:
+        return self.implied.get(code_id, valence)
+
+    def valence_expression(self, prefix: str = ""):
+        """The valence each coding counts with, as an expression (the matrix groups by it)."""
+        field = F(f"{prefix}valence")
+        if not self.implied:
+            return field
+        by_valence: dict[str, list[int]] = {}
+        for alias, valence in self.implied.items():
+            by_valence.setdefault(valence, []).append(alias)
+        whens = [
+            When(**{f"{prefix}code_id__in": ids}, then=Value(v)) for v, ids in sorted(by_valence.items())
+        ]
+        return Choice(*whens, default=field, output_field=CharField())
 
 
 @dataclass(frozen=True)
@@ -331,9 +417,12 @@ class Selection:
         return q
 
     def coding_q(self, prefix: str = "") -> Q:
-        """Conditions on the coding itself that define the scope: coder and coding date."""
+        """Conditions on the coding itself that define the scope: coder and coding date (and, in a
+        meta-analysis, a code the crosswalk counts)."""
         criteria = self.criteria
         q = Q()
+        if self.tree.uncounted:  # a study's code not mapped by the crosswalk counts nowhere
+            q &= ~Q(**{f"{prefix}code_id__in": self.tree.uncounted})
         if criteria.coder_id:
             q &= Q(**{f"{prefix}coder_id": criteria.coder_id})
         if criteria.coded_from:
@@ -346,7 +435,7 @@ class Selection:
         """A coding that counts towards the AND / OR terms: in scope and of a chosen valence."""
         q = self.coding_q(prefix)
         if self.criteria.valences:
-            q &= Q(**{f"{prefix}valence__in": self.criteria.valences})
+            q &= self.tree.valence_q(self.criteria.valences, prefix)
         return q
 
     def qualifies(self, coding: Coding) -> bool:
@@ -354,10 +443,14 @@ class Selection:
         criteria = self.criteria
         coded = timezone.localtime(coding.created_at).date()
         return (
-            (not criteria.coder_id or coding.coder_id == criteria.coder_id)
+            (coding.code_id not in self.tree.study_codes or coding.code_id in self.tree.aliases)
+            and (not criteria.coder_id or coding.coder_id == criteria.coder_id)
             and (not criteria.coded_from or coded >= criteria.coded_from)
             and (not criteria.coded_to or coded <= criteria.coded_to)
-            and (not criteria.valences or coding.valence in criteria.valences)
+            and (
+                not criteria.valences
+                or self.tree.valence_of(coding.code_id, coding.valence) in criteria.valences
+            )
             and (not criteria.has_code_terms or coding.code_id in self.positive_code_set)
         )
 
@@ -384,7 +477,7 @@ class Selection:
         return Coding.objects.filter(
             self.passage_q("segment__", project=False),
             self.coding_q(),
-            code_id__in=list(self.tree.by_id),
+            code_id__in=self.tree.counted_ids,
             segment__transcript_id__in=transcript_ids,
         )
 
