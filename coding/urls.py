@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coding.analysis.views import exports, matrix, retrieval
+from coding.analysis.views import crosswalk, exports, matrix, retrieval
 from coding.workspace import views as workspace
 
 app_name = "coding"
@@ -41,6 +41,7 @@ urlpatterns = [
     path("cooccurrence/", matrix.cooccurrence, name="cooccurrence"),
     path("cooccurrence/cell/", matrix.cooccurrence_cell_hx, name="cooccurrence_cell_hx"),
     path("retrieval/", retrieval.retrieval, name="retrieval"),
+    path("crosswalk/", crosswalk.crosswalk_page, name="crosswalk"),
     path("exports/excerpts/", exports.excerpts_export, name="excerpts_export"),
     path("exports/report/", exports.report_export, name="report_export"),
 ]

@@ -77,7 +77,7 @@ class CodeTree:
         study_codes: list[Code] = (),
     ):
         self.codes = codes  # depth-first in sibling order, each with `.depth`
-        # The studies' codes in tree order, each with `.path` within its study: those not mapped are not counted.
+        # The studies' codes in tree order, each with `.path` within its study (unmapped ones count nowhere).
         self.study_codes = {code.pk: code for code in study_codes}
         self.by_id = {code.pk: code for code in codes}
         self.children: dict[int | None, list[Code]] = {}
@@ -624,8 +624,13 @@ def quotations(
         .select_related("code", "coder__profile")
         .order_by("code__position", "code__name", "pk")
     )
+    tree = selection.tree if selection is not None else None
     for coding in codings:
         coding.matched = selection is not None and selection.qualifies(coding)
+        if tree is not None and coding.code_id in tree.aliases:  # a study's code, shown as what it counts as
+            coding.counted_as = tree.by_id[tree.aliases[coding.code_id]]
+            coding.study_name = tree.study_codes[coding.code_id].study.name
+            coding.valence = tree.valence_of(coding.code_id, coding.valence)
         by_segment[coding.segment_id].codings.append(coding)
     transcript_ids = {segment.transcript_id for segment in segments}
     texts = dict(Transcript.objects.filter(pk__in=transcript_ids).values_list("pk", "text"))

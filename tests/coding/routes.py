@@ -18,6 +18,7 @@ ROUTES = {
     "coding:cooccurrence": {"GET": Role.VIEWER},
     "coding:cooccurrence_cell_hx": {"GET": Role.VIEWER},
     "coding:retrieval": {"GET": Role.VIEWER},
+    "coding:crosswalk": {"GET": Role.VIEWER, "POST": Role.OWNER},
     "coding:excerpts_export": {"GET": Role.VIEWER},
     "coding:report_export": {"GET": Role.VIEWER},
 }
