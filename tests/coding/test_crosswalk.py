@@ -256,3 +256,24 @@ def test_the_page_takes_a_fixed_number_of_queries(meta, owner, client_for, djang
     with django_assert_num_queries(6):
         body = client.get(url).content.decode()
     assert "Second study" in body and "B19" in body
+
+
+def test_co_occurrence_and_the_report_count_study_codes_as_their_targets(meta, owner):
+    from coding.analysis.cooccurrence import build_cooccurrence
+    from coding.analysis.reports import build_report
+
+    project, codes = meta["project"], meta["codes"]
+    crosswalk.map_codes(project=project, user=owner, codes=[codes["Mutual trust"]], target=meta["trust"])
+    crosswalk.map_codes(project=project, user=owner, codes=[codes["Money"]], target=meta["resources"])
+    facets = load_facets(project=project)
+    nodes = [meta["trust"].pk, meta["resources"].pk]
+    table = build_cooccurrence(facets=facets, nodes=nodes, unit="transcripts", criteria=Criteria())
+    assert table.counts[(meta["trust"].pk, meta["resources"].pk)] == 1  # the one interview holds both
+    assert table.counts[(meta["trust"].pk, meta["trust"].pk)] == 1
+    report = build_report(
+        selection=select(project=project, criteria=Criteria(), tree=facets.tree), facets=facets
+    )
+    assert [(evidence.code.name, evidence.count) for evidence in report.codes] == [
+        ("Trust", 3),
+        ("Resources", 1),
+    ]
