@@ -274,6 +274,6 @@ def test_co_occurrence_and_the_report_count_study_codes_as_their_targets(meta, o
         selection=select(project=project, criteria=Criteria(), tree=facets.tree), facets=facets
     )
     assert [(evidence.code.name, evidence.count) for evidence in report.codes] == [
-        ("Trust", 3),
         ("Resources", 1),
+        ("Trust", 3),
     ]
