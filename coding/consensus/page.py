@@ -136,7 +136,8 @@ def disagreements(*, project: Project, transcript: Transcript, coder_a, coder_b)
             b=side(coder_b, difference.b),
             workspace_url=f"{workspace}#s{first.segment_id}",
             anchor=anchor(*difference.key),
-            can_take_both=kind != Kind.VALENCE,
+            can_take_both=kind
+            in (Kind.SPAN,),  # one side alone is all there is, or one span cannot hold two valences
         )
         adjudication = standing.get(difference.key)
         if adjudication is not None:
