@@ -30,13 +30,10 @@ SWAPPED = {Decision.A: Decision.B, Decision.B: Decision.A}
 Span = tuple[int, int, str]  # start, end, valence
 
 
-def find_difference(
-    *, transcript: Transcript, code: Code, coder_a, coder_b, start: int, end: int
-) -> Difference | None:
-    """The difference of `code` with extent `[start, end)` between the two coders, as their codings are."""
+def differences_of(*, transcript: Transcript, code: Code, coder_a, coder_b) -> list[Difference]:
+    """The two coders' differences on `code` in the transcript, as their codings are now."""
     codings = codings_of(transcript_id=transcript.pk, coder_ids=[coder_a.pk, coder_b.pk], code_id=code.pk)
-    comparison = compare(codings[coder_a.pk], codings[coder_b.pk])
-    return next((d for d in comparison.differences if d.key == (code.pk, start, end)), None)
+    return compare(codings[coder_a.pk], codings[coder_b.pk]).differences
 
 
 def chosen_spans(difference: Difference, decision: str) -> list[Span]:
@@ -87,26 +84,39 @@ def decide(
         decision = SWAPPED.get(decision, decision)
     if code.pk not in lock_codes(project, [code.pk]):
         raise Conflict(f"{gone(project=project, code=code)}: reload to see the codebook as it is now.")
-    difference = find_difference(
-        transcript=transcript, code=code, coder_a=coder_a, coder_b=coder_b, start=start, end=end
-    )
+    differences = differences_of(transcript=transcript, code=code, coder_a=coder_a, coder_b=coder_b)
+    difference = next((d for d in differences if d.key == (code.pk, start, end)), None)
     if difference is None:
         raise Conflict(STALE)
     spans = chosen_spans(difference, decision)
     key = {"transcript": transcript, "code": code, "coder_a": coder_a, "coder_b": coder_b}
-    previous = (
-        Adjudication.objects.select_for_update().filter(**key, start=start, end=end, current=True).first()
-    )
-    if previous is not None:
-        previous.current = False
-        previous.save(update_fields=["current"])
+    # What this decision replaces: the standing one on this difference, and standing ones on the same stretch
+    # whose difference is gone (the coders changed their codings since), so that none is left beside it.
+    open_keys = {d.key for d in differences}
+    replaced = [
+        standing
+        for standing in Adjudication.objects.select_for_update().filter(
+            **key, start__lt=end, end__gt=start, current=True
+        )
+        if (standing.start, standing.end) == (start, end)
+        or (code.pk, standing.start, standing.end) not in open_keys
+    ]
+    if replaced:
+        Adjudication.objects.filter(pk__in=[standing.pk for standing in replaced]).update(current=False)
         claimed = _claimed(transcript=transcript, code=code)
         wanted = {(s, e) for s, e, _ in spans}
         _remove(
             transcript=transcript,
             code=code,
             consensus=consensus,
-            spans=[(s, e) for s, e, _ in previous.spans if (s, e) not in wanted and (s, e) not in claimed],
+            spans=sorted(
+                {
+                    (s, e)
+                    for standing in replaced
+                    for s, e, _ in standing.spans
+                    if (s, e) not in wanted and (s, e) not in claimed
+                }
+            ),
         )
     for span_start, span_end, valence in spans:
         _write(

@@ -489,3 +489,20 @@ def test_two_owners_deciding_at_once_write_one_after_the_other():
     standing = Adjudication.objects.get(current=True)
     expected = {Decision.A: 1, Decision.B: 1, Decision.BOTH: 2}[standing.decision]
     assert len(consensus_spans(transcript)) == expected
+
+
+def test_a_decision_over_a_stretch_whose_difference_changed_replaces_the_old_one(team, owner):
+    project, transcript, code, ann, bea = team
+    code_span(transcript, code, ann, "The big-data bureau asks")
+    theirs = code_span(transcript, code, bea, "big-data bureau")
+    decide_on(project, transcript, code, ann, bea, "The big-data bureau asks", Decision.A, owner)
+    start, end = span_of("The big-data bureau asks, but")
+    Segment.objects.filter(pk=theirs.segment_id).update(start=start, end=end)  # Bea widened her quotation
+    decide_on(project, transcript, code, ann, bea, (start, end), Decision.B, owner)
+    assert [s[1:3] for s in consensus_spans(transcript)] == [(start, end)]
+    assert list(Adjudication.objects.order_by("pk").values_list("current", flat=True)) == [False, True]
+    # An unrelated standing decision elsewhere in the text stays.
+    code_span(transcript, code, ann, "mayor pushes")
+    decide_on(project, transcript, code, ann, bea, "mayor pushes", Decision.A, owner)
+    decide_on(project, transcript, code, ann, bea, (start, end), Decision.NEITHER, owner)
+    assert [s[1:3] for s in consensus_spans(transcript)] == [span_of("mayor pushes")]
