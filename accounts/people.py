@@ -37,6 +37,14 @@ def by_name(path: str = "") -> OrderBy:
 CONSENSUS_USERNAME = "~consensus"  # "~" is refused in usernames people choose, so no one can sign up as it
 
 
+def consensus_layer():
+    """The consensus layer's user as a subquery of its id (empty until something was adjudicated), so that
+    a query can leave its codings out without knowing the id: `.exclude(coder_id__in=consensus_layer())`."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username=CONSENSUS_USERNAME).values("pk")
+
+
 def consensus_coder():
     """The one coder identity that adjudication writes into: the consensus layer of every project.
 

@@ -255,3 +255,61 @@ class UndoStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record.get('op')} on {self.transcript_id} by {self.user_id}"
+
+
+class Decision(models.TextChoices):
+    A = "a", "accept the first coder's"
+    B = "b", "accept the second coder's"
+    BOTH = "both", "accept both"
+    NEITHER = "neither", "accept neither"
+
+
+class Adjudication(models.Model):
+    """An owner's decision on one difference between two coders' codings of one code in one transcript, and
+    what it wrote into the consensus layer (`accounts.people.consensus_coder`).
+
+    A difference is named by its code and its extent `[start, end)` (code points): the stretch of text that
+    the two coders' overlapping codings of the code cover together. The coders are stored in id order, and
+    `decision` is relative to that order. Every decision is kept; the newest of a difference is `current`,
+    and deciding again replaces what the current one wrote. `spans` lists the consensus codings it wrote,
+    `[start, end, valence]` each.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="adjudications")
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="adjudications")
+    code = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="adjudications")
+    coder_a = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    coder_b = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, help_text="The difference as it was classified when decided.")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    spans = models.JSONField(default=list)
+    memo = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+    current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["transcript_id", "start", "end", "-decided_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__gte=0) & Q(start__lt=F("end")), name="adjudication_span_valid"
+            ),
+            models.CheckConstraint(condition=Q(coder_a__lt=F("coder_b")), name="adjudication_coders_ordered"),
+            models.CheckConstraint(
+                condition=Q(decision__in=Decision.values), name="adjudication_decision_valid"
+            ),
+            # One standing decision per difference: two owners deciding at once cannot both write.
+            models.UniqueConstraint(
+                fields=["transcript", "code", "coder_a", "coder_b", "start", "end"],
+                condition=Q(current=True),
+                name="adjudication_one_current",
+            ),
+        ]
+        indexes = [models.Index(fields=["transcript", "code"], name="adjudication_transcript_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code_id} [{self.start}:{self.end}] {self.decision}"

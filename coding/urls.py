@@ -1,6 +1,7 @@
 from django.urls import path
 
 from coding.analysis.views import crosswalk, exports, matrix, retrieval
+from coding.consensus import views as consensus
 from coding.workspace import views as workspace
 
 app_name = "coding"
@@ -35,6 +36,8 @@ urlpatterns = [
         workspace.coding_delete_hx,
         name="coding_delete_hx",
     ),
+    path("t/<int:transcript_id>/disagreements/", consensus.disagreements_page, name="disagreements"),
+    path("t/<int:transcript_id>/disagreements/decide/", consensus.decide, name="decide"),
     path("matrix/", matrix.matrix, name="matrix"),
     path("matrix/cell/", matrix.matrix_cell_hx, name="matrix_cell_hx"),
     path("matrix/export/", exports.matrix_export, name="matrix_export"),

@@ -53,7 +53,8 @@ class ScopeForm(forms.Form):
     def __init__(self, data=None, *, facets: Facets, **kwargs):
         super().__init__(data, **kwargs)
         self.facets = facets
-        self.fields["coder"].choices = [("", "Everyone"), *facets.coder_names.items()]
+        layer = [(facets.consensus.pk, "Consensus layer")] if facets.consensus is not None else []
+        self.fields["coder"].choices = [("", "Everyone"), *layer, *facets.coder_names.items()]
         self.fields["where"].choices = where_choices(facets)
 
     def clean(self):

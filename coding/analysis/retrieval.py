@@ -9,7 +9,10 @@ quotations behind it and the rows of its export always agree. The vocabulary the
 - a **dimension** slices a project's interviews: the case, the respondent's role, or any case or transcript
   attribute. Matrix columns are a dimension's values; the `where` filters are (dimension, value) pairs;
 - **scope** is what every analysis counts: codings by the chosen coder, coded within the date range, on
-  passages of the chosen cases and attribute values containing the text. Valence qualifies the AND / OR terms
+  passages of the chosen cases and attribute values containing the text. The coder is one coder, the
+  consensus layer (the adjudicated codings, `coding.consensus`), or nobody in particular: then every coder's
+  codings count but the consensus layer's do not, since a passage adjudicated into it is already counted
+  through the coders who coded it. Valence qualifies the AND / OR terms
   (a "negative Data ownership" coding); NOT excludes a passage that carries the code at all within the scope.
 """
 
@@ -38,7 +41,7 @@ from django.db.models import (
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.people import by_name, display_name
+from accounts.people import CONSENSUS_USERNAME, by_name, consensus_layer, display_name
 from cases.models import (
     Attribute,
     AttributeKind,
@@ -283,6 +286,7 @@ class Facets:
     coders: list
     dimensions: dict[str, Dimension]
     values: dict[str, list[DimensionValue]]
+    consensus: object | None = None  # the consensus layer's coder, when the project has consensus codings
 
     def label(self, dimension_key: str, value_key: str) -> str:
         if value_key == NO_VALUE:
@@ -298,15 +302,19 @@ class Facets:
 
 
 def load_facets(*, project: Project) -> Facets:
-    """Seven queries: codes, cases, members, attributes, roles, case values, transcript values."""
+    """Seven queries: codes, cases, members (with the consensus layer, if it has coded here), attributes,
+    roles, case values, transcript values."""
     tree = CodeTree.load(project)
     cases = list(project.cases.order_by("name"))
+    adjudicated = Exists(Segment.objects.filter(project=project, created_by=OuterRef("pk")))
     coders = list(
         get_user_model()
-        .objects.filter(memberships__project=project)
+        .objects.filter(Q(memberships__project=project) | Q(adjudicated, username=CONSENSUS_USERNAME))
         .select_related("profile")
         .order_by(by_name(), "username")
     )
+    consensus = next((user for user in coders if user.username == CONSENSUS_USERNAME), None)
+    coders = [user for user in coders if user is not consensus]
     attributes = list(project.attributes.all())
     role_counts = dict(
         project.transcripts.order_by()
@@ -349,7 +357,7 @@ def load_facets(*, project: Project) -> Facets:
             missing = len(owners[attribute.pk]) < transcript_count
         if missing:
             values[dimension.key].append(DimensionValue(NO_VALUE, NO_VALUE_LABEL))
-    return Facets(project, tree, cases, coders, dimensions, values)
+    return Facets(project, tree, cases, coders, dimensions, values, consensus)
 
 
 @dataclass(frozen=True)
@@ -372,7 +380,7 @@ class Criteria:
     cases: tuple[int, ...] = ()
     not_cases: tuple[int, ...] = ()
     where: tuple[Condition, ...] = ()
-    coder_id: int | None = None
+    coder_id: int | None = None  # one coder's codings, or the consensus layer's; None: every coder's
     valences: tuple[str, ...] = ()
     coded_from: date | None = None
     coded_to: date | None = None
@@ -418,13 +426,16 @@ class Selection:
 
     def coding_q(self, prefix: str = "") -> Q:
         """Conditions on the coding itself that define the scope: coder and coding date (and, in a
-        meta-analysis, a code the crosswalk counts)."""
+        meta-analysis, a code the crosswalk counts). Without a coder, every coder's codings but not the
+        consensus layer's."""
         criteria = self.criteria
         q = Q()
         if self.tree.uncounted:  # a study's code not mapped by the crosswalk counts nowhere
             q &= ~Q(**{f"{prefix}code_id__in": self.tree.uncounted})
         if criteria.coder_id:
             q &= Q(**{f"{prefix}coder_id": criteria.coder_id})
+        else:
+            q &= ~Q(**{f"{prefix}coder_id__in": consensus_layer()})
         if criteria.coded_from:
             q &= Q(**{f"{prefix}created_at__date__gte": criteria.coded_from})
         if criteria.coded_to:
@@ -444,7 +455,11 @@ class Selection:
         coded = timezone.localtime(coding.created_at).date()
         return (
             (coding.code_id not in self.tree.study_codes or coding.code_id in self.tree.aliases)
-            and (not criteria.coder_id or coding.coder_id == criteria.coder_id)
+            and (
+                coding.coder_id == criteria.coder_id
+                if criteria.coder_id
+                else coding.coder.get_username() != CONSENSUS_USERNAME
+            )
             and (not criteria.coded_from or coded >= criteria.coded_from)
             and (not criteria.coded_to or coded <= criteria.coded_to)
             and (
@@ -575,8 +590,7 @@ def describe_criteria(*, facets: Facets, criteria: Criteria) -> str:
     for condition in criteria.where:
         values = " or ".join(sorted(facets.label(condition.dimension.key, key) for key in condition.keys))
         parts.append(f"{condition.dimension.label} is {values}")
-    if criteria.coder_id:
-        parts.append(f"coded by {facets.coder_names.get(criteria.coder_id, criteria.coder_id)}")
+    parts.extend(describe_layer(facets=facets, coder_id=criteria.coder_id))
     if criteria.coded_from or criteria.coded_to:
         start = criteria.coded_from.isoformat() if criteria.coded_from else "the start"
         end = criteria.coded_to.isoformat() if criteria.coded_to else "today"
@@ -584,6 +598,18 @@ def describe_criteria(*, facets: Facets, criteria: Criteria) -> str:
     if criteria.text:
         parts.append(f"text contains “{criteria.text}”")
     return "; ".join(parts) if parts else "every coding of the project"
+
+
+def describe_layer(*, facets: Facets, coder_id: int | None) -> list[str]:
+    """Whose codings are counted, in words: nothing to say when a project without a consensus layer counts
+    everyone's."""
+    if coder_id and facets.consensus is not None and coder_id == facets.consensus.pk:
+        return ["the consensus layer (adjudicated codings) only"]
+    if coder_id:
+        return [f"coded by {facets.coder_names.get(coder_id, coder_id)}"]
+    if facets.consensus is not None:
+        return ["coded by every coder (the consensus layer not counted)"]
+    return []
 
 
 # Quotations as a reader sees them ---------------------------------------------------------------------------

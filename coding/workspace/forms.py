@@ -1,12 +1,12 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 
-from accounts.people import by_name, display_name
+from accounts.people import CONSENSUS_USERNAME, by_name, display_name
 from cases.models import Project, Transcript
 from codebook.models import Code
-from coding.models import Valence
+from coding.models import Segment, Valence
 from coding.workspace.actions import InVivo
 from coding.workspace.page import count_here
 
@@ -72,7 +72,8 @@ class MemoForm(forms.Form):
 
 
 class WorkspaceFilterForm(forms.Form):
-    """Which codings the text shows: some codes, only mine, or one coder's."""
+    """Which codings the text shows: some codes, only mine, or one coder's. The consensus layer, once the
+    project has one, is a choice of coder: its codings are shown only when it is chosen."""
 
     code = forms.ModelMultipleChoiceField(queryset=Code.objects.none(), required=False)
     coder = forms.ModelChoiceField(queryset=None, required=False, empty_label="Everyone")
@@ -81,10 +82,15 @@ class WorkspaceFilterForm(forms.Form):
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["code"].queryset = project.codes.all()
+        adjudicated = Exists(Segment.objects.filter(project=project, created_by=OuterRef("pk")))
         self.fields["coder"].queryset = (
             get_user_model()
-            .objects.filter(memberships__project=project)
+            .objects.filter(Q(memberships__project=project) | Q(adjudicated, username=CONSENSUS_USERNAME))
             .select_related("profile")
             .order_by(by_name(), "username")
         )
-        self.fields["coder"].label_from_instance = display_name
+        self.fields["coder"].label_from_instance = _coder_label
+
+
+def _coder_label(user) -> str:
+    return "Consensus layer" if user.get_username() == CONSENSUS_USERNAME else display_name(user)

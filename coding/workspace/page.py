@@ -7,7 +7,7 @@ from django.db.models import Count, Subquery
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts.people import name_of
+from accounts.people import consensus_layer, name_of
 from cases.models import Membership, Transcript
 from cases.speakers import turns_of
 from codebook.models import Code
@@ -19,8 +19,9 @@ RECENT_CODES = 8
 
 @dataclass(frozen=True)
 class Filters:
-    """Which codings are drawn. Empty means all; `mine` is the coder's own choice of `coder_id`, kept apart so
-    that the panel shows "Only mine" ticked again after an action."""
+    """Which codings are drawn. Empty means every coder's (the consensus layer's only when it is the coder
+    chosen); `mine` is the coder's own choice of `coder_id`, kept apart so that the panel shows "Only mine"
+    ticked again after an action."""
 
     code_ids: frozenset[int] = frozenset()
     coder_id: int | None = None
@@ -30,8 +31,8 @@ class Filters:
         if self.code_ids:
             codings = codings.filter(code_id__in=self.code_ids)
         if self.coder_id:
-            codings = codings.filter(coder_id=self.coder_id)
-        return codings
+            return codings.filter(coder_id=self.coder_id)
+        return coders_only(codings)
 
     def as_query(self) -> str:
         """The filters as the workspace's query string, which the page sends back with every action."""
@@ -41,6 +42,11 @@ class Filters:
         elif self.coder_id:
             parts.append(f"coder={self.coder_id}")
         return "&".join(parts)
+
+
+def coders_only(codings):
+    """`codings` without the consensus layer's: the workspace shows and counts the coders' work."""
+    return codings.exclude(coder_id__in=consensus_layer())
 
 
 def paragraphs_with_marks(
@@ -111,7 +117,7 @@ def counts_in_transcript(*, transcript: Transcript, code_ids: set[int]) -> dict[
     if not code_ids:
         return {}
     found = dict(
-        Coding.objects.filter(segment__transcript=transcript, code_id__in=code_ids)
+        coders_only(Coding.objects.filter(segment__transcript=transcript, code_id__in=code_ids))
         .values_list("code_id")
         .annotate(n=Count("pk"))
         .values_list("code_id", "n")
@@ -122,7 +128,7 @@ def counts_in_transcript(*, transcript: Transcript, code_ids: set[int]) -> dict[
 def count_here(code, *, transcript_id: int) -> Subquery:
     """The number of codings of `code` (an expression, such as `OuterRef("code")`) in the transcript."""
     return Subquery(
-        Coding.objects.filter(segment__transcript_id=transcript_id, code=code)
+        coders_only(Coding.objects.filter(segment__transcript_id=transcript_id, code=code))
         .order_by()
         .values("code")
         .annotate(n=Count("pk"))
@@ -134,7 +140,7 @@ def code_panel(*, transcript: Transcript, membership: Membership) -> dict:
     """The codebook tree with counts in this transcript, and the coder's recently used codes."""
     # Counting within the transcript's own codings (an index range) beats a join over the whole project.
     here = dict(
-        Coding.objects.filter(segment__transcript=transcript)
+        coders_only(Coding.objects.filter(segment__transcript=transcript))
         .values_list("code_id")
         .annotate(n=Count("pk"))
         .values_list("code_id", "n")

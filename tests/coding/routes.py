@@ -12,6 +12,8 @@ ROUTES = {
     "coding:segment_delete_hx": {"POST": Role.CODER},
     "coding:coding_valence_hx": {"POST": Role.CODER},
     "coding:coding_delete_hx": {"POST": Role.CODER},
+    "coding:disagreements": {"GET": Role.VIEWER},
+    "coding:decide": {"POST": Role.OWNER},
     "coding:matrix": {"GET": Role.VIEWER},
     "coding:matrix_cell_hx": {"GET": Role.VIEWER},
     "coding:matrix_export": {"GET": Role.VIEWER},
