@@ -30,7 +30,7 @@ def test_preview_writes_nothing_and_confirm_imports(client_for, project, owner, 
     response = client.post(reverse("coding:qdpx_import", args=[project.pk]), {"file": upload()})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Selections placed" in page and "158 of 158" in page and "262</strong> new" in page
+    assert "Selections placed" in page and "158/158" in page and "262</strong> new" in page
     assert not Transcript.objects.filter(case__project=project).exists()
     assert len(list((tmp_path / "tmp").iterdir())) == 1  # the archive waits for the confirmation
     token = response.context["confirm_form"].initial["token"]
@@ -77,7 +77,9 @@ def test_import_as_a_new_project_makes_the_user_its_owner(client_for, outsider):
     client = client_for(outsider)
     response = client.post(reverse("qdpx:new"), {"file": upload()})
     token = response.context["confirm_form"].initial["token"]
-    response = client.post(reverse("qdpx:new_confirm"), {"token": token, "name": "Board study", "case_name": ""})
+    response = client.post(
+        reverse("qdpx:new_confirm"), {"token": token, "name": "Board study", "case_name": ""}
+    )
     assert response.status_code == 200
     project = Project.objects.get(name="Board study")
     assert Membership.objects.get(project=project).user == outsider

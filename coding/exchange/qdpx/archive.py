@@ -105,7 +105,7 @@ class Package:
 
 
 def read_archive(file, *, filename: str | None = None) -> Package:
-    """`file` (bytes, or an uploaded file) read and placed; raises Refused with a sentence for the researcher."""
+    """`file` (bytes, or an uploaded file) read and placed; raises Refused with a sentence for the reader."""
     data = file if isinstance(file, bytes) else file.read()
     filename = PurePath(filename or getattr(file, "name", "") or "project.qdpx").name
     limit = settings.MAX_UPLOAD_MB

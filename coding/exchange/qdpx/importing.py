@@ -248,7 +248,8 @@ def _cases(package: Package, project: Project, result: ImportResult):
         for source in entry.sources:
             if source in cases_by_source and cases_by_source[source] != case:
                 result.warnings.append(
-                    f"A source is in more than one case of the archive; it was put in “{cases_by_source[source].name}”."
+                    "A source is in more than one case of the archive; it was put in "
+                    f"“{cases_by_source[source].name}”."
                 )
                 continue
             cases_by_source[source] = case

@@ -133,7 +133,7 @@ class Mapped:
     units: Units
 
     def place(self, start: int, end: int) -> tuple[int, int] | str:
-        """(start, end) in `text` of the producer's span `[start, end)`, or why it cannot be placed exactly."""
+        """(start, end) in `text` of the producer's span `[start, end)`, or why it cannot be placed exactly"""
         if not 0 <= start < end:
             return "its start is not before its end"
         first, last = self.units.code_point(start), self.units.code_point(end)

@@ -145,7 +145,7 @@ def _position(value: str | None, what: str, guid: str) -> int:
 
 
 def read_project(data: bytes) -> Project:
-    """The parts of `project.qde` (bytes) Crosscase reads; raises Refused with a sentence for the researcher."""
+    """The parts of `project.qde` (bytes) Crosscase reads; raises Refused with a sentence for the reader."""
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:

@@ -27,7 +27,7 @@ def _path(name: str) -> Path:
 
 
 def keep(*, scope: str, user, filename: str, data: bytes) -> str:
-    """Stores `data` and returns the token that gives it back to `user` in `scope` (a project id, or "new")."""
+    """Stores `data`; the token returned gives it back to `user` in `scope` (a project id, or "new")."""
     name = secrets.token_hex(16)
     folder = Path(settings.FILE_UPLOAD_TEMP_DIR)
     folder.mkdir(parents=True, exist_ok=True)
