@@ -1,6 +1,7 @@
 """What a crash can leave behind, found and removed: originals in storage that no transcript row names (a
 worker killed between storing the file and committing its row), and uploads Django spooled to
-FILE_UPLOAD_TEMP_DIR (files over FILE_UPLOAD_MAX_MEMORY_SIZE) that a killed worker never deleted. Both hold
+FILE_UPLOAD_TEMP_DIR (files over FILE_UPLOAD_MAX_MEMORY_SIZE) that a killed worker never deleted, and .qdpx
+archives kept there for a preview that was never confirmed (`coding.exchange.qdpx.previews`). All hold
 confidential interview text.
 
 Only leftovers older than GRACE are removed, so an upload still in flight is never touched. `manage.py

@@ -3,7 +3,9 @@
 # ruff: noqa: E501 -- the archives' XML is written out whole, as producers write it
 
 import io
+import os
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -13,7 +15,9 @@ from accounts.models import Identity
 from cases.importing.normalise import normalise
 from cases.models import Attribute, CaseAttributeValue, Transcript
 from cases.refusals import Refused
+from cases.storage_cleanup import GRACE, clean
 from codebook.models import Code
+from coding.exchange.qdpx import previews
 from coding.exchange.qdpx.archive import read_archive
 from coding.exchange.qdpx.importing import import_package, imported_coders, link_coder
 from coding.exchange.qdpx.offsets import Unit, track
@@ -477,3 +481,30 @@ def test_linking_an_imported_coder_moves_codings_and_merges_spans(project, owner
         (9, owner.pk),
     }
     assert Coding.objects.filter(segment__project=project, coder=owner).count() == 2
+
+
+@pytest.mark.django_db
+def test_source_with_only_a_docx_is_imported_and_its_selections_reported(project, owner):
+    with zipfile.ZipFile(NVIVO) as nvivo:
+        docx = nvivo.read("Sources/ddbebe1b-306f-4271-acdd-ae1da7c06fcd.docx")
+    body = (
+        '<Sources><TextSource guid="ddbebe1b-306f-4271-acdd-ae1da7c06fcd" name="Word only" '
+        f'richTextPath="internal://w.docx">{selection(0, 5)}</TextSource></Sources>'
+    )
+    package = read_archive(
+        archive(project_xml(USERS + CODES + body), {"Sources/w.docx": docx}), filename="w.qdpx"
+    )
+    assert package.texts[0].text.startswith("video")
+    assert package.unplaced[0].reason.startswith("the archive has no plain text for this source")
+    result = import_package(package=package, project=project, user=owner)
+    assert (result.transcripts, result.quotations) == (1, 0)
+
+
+@pytest.mark.django_db
+def test_an_unconfirmed_preview_is_removed_by_the_storage_cleanup(settings, tmp_path, owner):
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "uploads"
+    previews.keep(scope="new", user=owner, filename="a.qdpx", data=b"PK")
+    (kept,) = (tmp_path / "uploads").iterdir()
+    old = time.time() - GRACE.total_seconds() - 60
+    os.utime(kept, (old, old))
+    assert clean().temporary == 1 and not kept.exists()
