@@ -39,6 +39,9 @@ class Unit(StrEnum):
     CODE_POINT = "code points"
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 class Units:
     """Converts positions in `unit` over `raw` to code points of `raw`."""
 
@@ -46,11 +49,10 @@ class Units:
         self.unit = unit
         self.length = len(raw)
         # UTF-16 position at which each astral character (two code units) starts.
-        self._astral = []
+        self._astral: list[int] = []
         if unit is Unit.UTF16:
-            for index, char in enumerate(raw):
-                if ord(char) > 0xFFFF:
-                    self._astral.append(index + len(self._astral))
+            for match in _ASTRAL.finditer(raw):
+                self._astral.append(match.start() + len(self._astral))
         self.size = self.length + len(self._astral)
 
     def code_point(self, position: int) -> int | None:
