@@ -2,6 +2,7 @@ from django.urls import path
 
 from coding.analysis.views import crosswalk, exports, matrix, retrieval
 from coding.consensus import views as consensus
+from coding.exchange.qdpx import views as qdpx
 from coding.workspace import views as workspace
 
 app_name = "coding"
@@ -47,4 +48,8 @@ urlpatterns = [
     path("crosswalk/", crosswalk.crosswalk_page, name="crosswalk"),
     path("exports/excerpts/", exports.excerpts_export, name="excerpts_export"),
     path("exports/report/", exports.report_export, name="report_export"),
+    path("import/qdpx/", qdpx.qdpx_import, name="qdpx_import"),
+    path("import/qdpx/confirm/", qdpx.qdpx_import_confirm, name="qdpx_import_confirm"),
+    path("import/qdpx/coders/", qdpx.qdpx_coders, name="qdpx_coders"),
+    path("import/qdpx/coders/link/", qdpx.qdpx_coder_link, name="qdpx_coder_link"),
 ]

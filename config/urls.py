@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon),
     path("p/<uuid:project_id>/codebook/", include("codebook.urls")),
+    path("projects/import/", include("coding.exchange.qdpx.urls")),
     path("p/<uuid:project_id>/", include("coding.urls")),
     path("", include("cases.urls")),
 ]

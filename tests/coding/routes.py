@@ -23,4 +23,8 @@ ROUTES = {
     "coding:crosswalk": {"GET": Role.VIEWER, "POST": Role.OWNER},
     "coding:excerpts_export": {"GET": Role.VIEWER},
     "coding:report_export": {"GET": Role.VIEWER},
+    "coding:qdpx_import": {"GET": Role.OWNER, "POST": Role.OWNER},
+    "coding:qdpx_import_confirm": {"POST": Role.OWNER},
+    "coding:qdpx_coders": {"GET": Role.OWNER},
+    "coding:qdpx_coder_link": {"POST": Role.OWNER},
 }

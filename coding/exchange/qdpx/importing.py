@@ -1,0 +1,417 @@
+"""Writing a read .qdpx `Package` into a project, all or nothing, and linking an imported coder to a member.
+
+The code tree goes through the codebook's own import (`codebook.exchange.imports`): codes are matched by GUID,
+then by name under the same parent, and that import's history event is written. Each REFI-QDA user becomes a
+coder identity of the project (`Identity.IMPORTED`: no usable password, inactive, the archive's name), the
+same one on every import of the project, so their codings are counted and compared like anyone's; an owner
+can later link one to a member (`link_coder`). Each placed selection becomes one quotation per coder, holding
+that coder's codings: identical spans, separate selections in NVivo, become one quotation as Crosscase keeps
+one quotation per coder and span.
+"""
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from accounts.models import Identity, Profile
+from accounts.people import display_name
+from cases.importing.recognise import recognise
+from cases.models import (
+    Attribute,
+    AttributeKind,
+    AttributeTarget,
+    Case,
+    CaseAttributeValue,
+    Project,
+    Transcript,
+    TranscriptAttributeValue,
+)
+from cases.refusals import Refused
+from cases.speakers import store
+from codebook.exchange.imports import apply_import, plan_import
+from codebook.history import record
+from codebook.models import Code, CodebookAction
+from coding.exchange.qdpx.archive import Package, Unplaced
+from coding.models import Coding, Memo, Segment
+
+KINDS = {
+    "text": AttributeKind.TEXT,
+    "boolean": AttributeKind.BOOLEAN,
+    "integer": AttributeKind.NUMBER,
+    "float": AttributeKind.NUMBER,
+    "date": AttributeKind.DATE,
+    "datetime": AttributeKind.DATE,
+}
+UNKNOWN_CODER = "unknown"
+_USERNAME_PREFIX = "~qdpx-"  # "~" is refused in usernames people choose
+
+
+@dataclass
+class ImportResult:
+    transcripts: int = 0
+    quotations: int = 0
+    codings: int = 0
+    codes_new: int = 0
+    codes_matched: int = 0
+    coders: list[str] = field(default_factory=list)
+    cases: int = 0
+    attributes: int = 0
+    values: int = 0
+    memos: int = 0
+    unplaced: list[Unplaced] = field(default_factory=list)
+    not_kept: Counter = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+
+
+def coder_username(project: Project, refi_guid: str) -> str:
+    key = (
+        refi_guid
+        if re.fullmatch(r"[0-9a-z-]{1,40}", refi_guid)
+        else hashlib.sha256(refi_guid.encode()).hexdigest()[:40]
+    )
+    return f"{_USERNAME_PREFIX}{project.pk.hex}-{key}"
+
+
+def imported_coders(project: Project):
+    """The coder identities imported into `project` that still hold something."""
+    return (
+        get_user_model()
+        .objects.filter(
+            username__startswith=f"{_USERNAME_PREFIX}{project.pk.hex}-", profile__kind=Identity.IMPORTED
+        )
+        .select_related("profile")
+    )
+
+
+def _coder(project: Project, refi_guid: str, name: str):
+    user, created = get_user_model().objects.get_or_create(
+        username=coder_username(project, refi_guid), defaults={"is_active": False}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        Profile.objects.create(user=user, display_name=name[:100] or "Imported coder", kind=Identity.IMPORTED)
+    return user
+
+
+@transaction.atomic
+def import_package(
+    *, package: Package, project: Project, user, case: Case | None = None, case_name: str = ""
+) -> ImportResult:
+    """Writes `package` into `project`; transcripts that no case of the archive lists go to `case`, else to a
+    case named `case_name` (made if need be), else to one named after the archive. Raises Refused, writing
+    nothing, when the codebook cannot take the archive's codes."""
+    parsed = package.project
+    result = ImportResult(unplaced=list(package.unplaced), not_kept=Counter(package.not_kept))
+    result.warnings = list(package.warnings)
+    codes = _codes(package, project, user, result)
+
+    users = {refi.guid: refi.name for refi in parsed.users}
+    coders: dict[str, object] = {}
+
+    def coder_for(guid: str | None):
+        key = guid if guid in users else (parsed.creating_user if parsed.creating_user in users else None)
+        key = key or UNKNOWN_CODER
+        if key not in coders:
+            name = users.get(key) or f"Unknown coder of {package.filename}"
+            coders[key] = _coder(project, key, name)
+        return coders[key]
+
+    cases_by_source, case_rows = _cases(package, project, result)
+    fallback = case
+    transcripts: dict[str, Transcript] = {}
+    for text in package.texts:
+        target = cases_by_source.get(text.source.guid)
+        if target is None:
+            if fallback is None:
+                name = (case_name or package.title).strip()[: Case._meta.get_field("name").max_length]
+                fallback, made = Case.objects.get_or_create(project=project, name=name or "Imported")
+                result.cases += made
+            target = fallback
+        transcript = Transcript.objects.create(
+            case=target,
+            title=text.title[: Transcript._meta.get_field("title").max_length],
+            text=text.text,
+            note=text.source.description,
+            original_name=f"{package.filename}: {text.read_from}"[
+                : Transcript._meta.get_field("original_name").max_length
+            ],
+            created_by=user,
+        )
+        store(transcript=transcript, labels=recognise(text.text))
+        transcripts[text.source.guid] = transcript
+    result.transcripts = len(transcripts)
+    _attributes(package, project, case_rows, transcripts, result)
+
+    # One quotation per transcript, span and coder, holding that coder's codings.
+    segments: dict[tuple, Segment] = {}
+    codings: dict[tuple, set] = defaultdict(set)
+    of_selection: dict[str, tuple] = {}
+    missing_codes = 0
+    for text in package.texts:
+        transcript = transcripts[text.source.guid]
+        for placed in text.placed:
+            selection = placed.selection
+            refs = selection.codings or [None]
+            for ref in refs:
+                coder = coder_for(ref.coder if ref else selection.coder)
+                key = (transcript.pk, placed.start, placed.end, coder.pk)
+                if key not in segments:
+                    segments[key] = Segment(
+                        transcript=transcript,
+                        project=project,
+                        start=placed.start,
+                        end=placed.end,
+                        quote=text.text[placed.start : placed.end],
+                        created_by=coder,
+                    )
+                segment = segments[key]
+                if selection.description and selection.description not in segment.memo:
+                    segment.memo = "\n\n".join(filter(None, [segment.memo, selection.description]))
+                of_selection.setdefault(selection.guid, key)
+                if ref is None:
+                    continue
+                code = codes.get(ref.code)
+                if code is None:
+                    missing_codes += 1
+                    continue
+                codings[key].add((code.pk, coder.pk))
+    Segment.objects.bulk_create(segments.values(), batch_size=500)
+    rows = [
+        Coding(segment=segments[key], code_id=code_id, coder_id=coder_id)
+        for key, pairs in codings.items()
+        for code_id, coder_id in sorted(pairs)
+    ]
+    Coding.objects.bulk_create(rows, batch_size=1000)
+    result.quotations, result.codings = len(segments), len(rows)
+    if missing_codes:
+        result.not_kept["codings of a code the archive does not hold"] += missing_codes
+
+    result.memos = _memos(
+        package, project, user, coder_for, transcripts, segments, of_selection, codes, case_rows, result
+    )
+    result.coders = sorted(display_name(coder) for coder in coders.values())
+    record(
+        project=project,
+        user=user,
+        action=CodebookAction.IMPORT,
+        summary=f"Imported the project {package.filename}: {result.transcripts} transcripts, "
+        f"{result.quotations} quotations, {result.codings} codings",
+        detail={
+            "file": package.filename,
+            "origin": parsed.origin,
+            "transcripts": result.transcripts,
+            "quotations": result.quotations,
+            "codings": result.codings,
+            "coders": result.coders,
+            "memos": result.memos,
+            "not placed": [item.sentence() for item in result.unplaced][:500],
+            "not kept": dict(result.not_kept),
+        },
+    )
+    return result
+
+
+def _codes(package: Package, project: Project, user, result: ImportResult) -> dict[str, Code]:
+    parsed = package.project.codebook
+    if not parsed.entries:
+        return {}
+    plan = plan_import(project=project, parsed=parsed)
+    result.codes_new, result.codes_matched = plan.new, plan.changed + plan.unchanged
+    parsed.format = f"REFI-QDA project {package.filename}"
+    apply_import(
+        project=project, parsed=parsed, fingerprint=plan.fingerprint(), filename=package.filename, user=user
+    )
+    rows = plan_import(project=project, parsed=parsed).rows  # now every entry matches its code
+    return {guid: rows[index].code for guid, index in package.project.code_guids.items()}
+
+
+def _cases(package: Package, project: Project, result: ImportResult):
+    cases_by_source: dict[str, Case] = {}
+    rows: dict[str, Case] = {}
+    existing = {case.name.lower(): case for case in project.cases.all()}
+    length = Case._meta.get_field("name").max_length
+    for number, entry in enumerate(package.project.cases, start=1):
+        name = (entry.name or f"Case {number}")[:length]
+        case = existing.get(name.lower())
+        if case is None:
+            case = Case.objects.create(project=project, name=name, description=entry.description)
+            existing[name.lower()] = case
+            result.cases += 1
+        rows[entry.guid] = case
+        for source in entry.sources:
+            if source in cases_by_source and cases_by_source[source] != case:
+                result.warnings.append(
+                    "A source is in more than one case of the archive; it was put in "
+                    f"“{cases_by_source[source].name}”."
+                )
+                continue
+            cases_by_source[source] = case
+    return cases_by_source, rows
+
+
+def _value(kind: str, raw: str):
+    raw = raw.strip()
+    if kind == AttributeKind.TEXT:
+        return raw[:500] or None
+    if kind == AttributeKind.NUMBER:
+        try:
+            return Decimal(raw)
+        except InvalidOperation:
+            return None
+    if kind == AttributeKind.BOOLEAN:
+        return {"true": True, "1": True, "false": False, "0": False}.get(raw.lower())
+    try:
+        return date.fromisoformat(raw[:10])
+    except ValueError:
+        return None
+
+
+def _attributes(package, project, case_rows, transcripts, result: ImportResult) -> None:
+    variables = {variable.guid: variable for variable in package.project.variables}
+    wanted: list[tuple[str, object, str, str]] = []  # (target kind, row, variable GUID, raw value)
+    for entry in package.project.cases:
+        wanted += [(AttributeTarget.CASE, case_rows[entry.guid], guid, raw) for guid, _, raw in entry.values]
+    for source in package.project.sources:
+        if source.guid in transcripts:
+            wanted += [
+                (AttributeTarget.TRANSCRIPT, transcripts[source.guid], g, raw) for g, _, raw in source.values
+            ]
+    attributes: dict[tuple, Attribute | None] = {}
+    existing = {(a.applies_to, a.name.lower()): a for a in project.attributes.all()}
+    skipped = 0
+    for target, row, guid, raw in wanted:
+        variable = variables.get(guid)
+        if variable is None:
+            skipped += 1
+            continue
+        if (target, guid) not in attributes:
+            kind = KINDS.get(variable.kind.lower(), AttributeKind.TEXT)
+            name = (variable.name or "Variable")[: Attribute._meta.get_field("name").max_length]
+            attribute = existing.get((target, name.lower()))
+            if attribute is None:
+                attribute = Attribute.objects.create(
+                    project=project,
+                    applies_to=target,
+                    name=name,
+                    kind=kind,
+                    description=variable.description,
+                    position=len(existing),
+                )
+                existing[(target, name.lower())] = attribute
+                result.attributes += 1
+            attributes[(target, guid)] = attribute
+        attribute = attributes[(target, guid)]
+        value = _value(attribute.kind, raw)
+        if value is None:
+            skipped += bool(raw.strip())
+            continue
+        model, owner = (
+            (CaseAttributeValue, "case")
+            if target == AttributeTarget.CASE
+            else (TranscriptAttributeValue, "transcript")
+        )
+        stored = model(attribute=attribute, **{owner: row})
+        stored.set_value(value)
+        model.objects.update_or_create(
+            attribute=attribute,
+            **{owner: row},
+            defaults={
+                field: getattr(stored, field)
+                for field in ("value_text", "value_number", "value_date", "value_boolean")
+            },
+        )
+        result.values += 1
+    if skipped:
+        result.not_kept["variable values Crosscase cannot read as their attribute's kind"] += skipped
+
+
+def _memos(
+    package, project, user, coder_for, transcripts, segments, of_selection, codes, case_rows, result
+) -> int:
+    memos = []
+    for note in package.project.notes:
+        if not note.text:
+            result.not_kept["empty notes"] += 1
+            continue
+        target: dict = {}
+        for kind, guid in note.targets:
+            if kind == "source" and guid in transcripts:
+                target = {"transcript": transcripts[guid]}
+            elif kind == "selection" and guid in of_selection:
+                target = {"segment": segments[of_selection[guid]]}
+            elif kind == "code" and guid in codes:
+                target = {"code": codes[guid]}
+            elif kind == "case" and guid in case_rows:
+                target = {"case": case_rows[guid]}
+            else:
+                continue
+            break
+        if len(note.targets) > 1:
+            result.not_kept["links of a note beyond its first (a memo has one target)"] += (
+                len(note.targets) - 1
+            )
+        memos.append(
+            Memo(
+                project=project,
+                author=coder_for(note.author) if note.author else user,
+                title=note.name[: Memo._meta.get_field("title").max_length],
+                text=note.text,
+                **target,
+            )
+        )
+    Memo.objects.bulk_create(memos)
+    return len(memos)
+
+
+@transaction.atomic
+def link_coder(*, project: Project, identity, member, user) -> int:
+    """Gives the codings, quotations and memos of the imported coder `identity` to `member`, and removes the
+    identity. Where the member already has a quotation of the same span, the identity's codings join it (a
+    code both applied is kept once). Returns how many codings moved."""
+    if identity.profile.kind != Identity.IMPORTED:
+        raise Refused("Only an imported coder can be linked to a member.")
+    moved = 0
+    theirs = Segment.objects.filter(project=project, created_by=identity).select_related(None)
+    mine = {
+        (segment.transcript_id, segment.start, segment.end): segment
+        for segment in Segment.objects.filter(project=project, created_by=member)
+    }
+    for segment in theirs:
+        keep = mine.get((segment.transcript_id, segment.start, segment.end))
+        if keep is None:
+            segment.created_by = member
+            segment.save(update_fields=["created_by", "updated_at"])
+            moved += Coding.objects.filter(segment=segment, coder=identity).update(coder=member)
+            continue
+        held = set(keep.codings.filter(coder=member).values_list("code_id", flat=True))
+        for coding in Coding.objects.filter(segment=segment, coder=identity):
+            if coding.code_id not in held:
+                coding.segment, coding.coder = keep, member
+                coding.save(update_fields=["segment", "coder", "updated_at"])
+                held.add(coding.code_id)
+                moved += 1
+        if segment.memo and segment.memo not in keep.memo:
+            keep.memo = "\n\n".join(filter(None, [keep.memo, segment.memo]))
+            keep.save(update_fields=["memo", "updated_at"])
+        Memo.objects.filter(segment=segment).update(segment=keep)
+        segment.delete()
+    moved += Coding.objects.filter(segment__project=project, coder=identity).update(coder=member)
+    Memo.objects.filter(project=project, author=identity).update(author=member)
+    name = display_name(identity)
+    record(
+        project=project,
+        user=user,
+        action=CodebookAction.IMPORT,
+        summary=f"Linked the imported coder {name} to {display_name(member)}: {moved} codings moved",
+        detail={"imported coder": name, "member": display_name(member), "codings": moved},
+    )
+    if not Coding.objects.filter(coder=identity).exists():
+        identity.delete()
+    return moved

@@ -1,0 +1,12 @@
+"""Importing a .qdpx archive as a new project: outside any project, so outside `coding.urls`."""
+
+from django.urls import path
+
+from coding.exchange.qdpx import views
+
+app_name = "qdpx"
+
+urlpatterns = [
+    path("", views.qdpx_new, name="new"),
+    path("confirm/", views.qdpx_new_confirm, name="new_confirm"),
+]

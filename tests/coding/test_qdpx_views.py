@@ -1,0 +1,139 @@
+"""The .qdpx import pages: preview, confirm, into this project or a new one, and linking imported coders."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from cases.models import Membership, Project, Role, Transcript
+from coding.exchange.qdpx.importing import imported_coders
+from coding.models import Coding
+
+QC = Path(__file__).parent.parent / "fixtures" / "refi" / "qc-1.3.2_demo.qdpx"
+
+
+def upload(data: bytes = b"", name: str = "qc-1.3.2_demo.qdpx") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data or QC.read_bytes(), content_type="application/zip")
+
+
+def preview(client, project) -> str:
+    response = client.post(reverse("coding:qdpx_import", args=[project.pk]), {"file": upload()})
+    assert response.status_code == 200
+    return response.context["confirm_form"].initial["token"]
+
+
+@pytest.mark.django_db
+def test_preview_writes_nothing_and_confirm_imports(client_for, project, owner, settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "tmp"
+    client = client_for(owner)
+    response = client.post(reverse("coding:qdpx_import", args=[project.pk]), {"file": upload()})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Selections placed" in page and "158/158" in page and "262</strong> new" in page
+    assert not Transcript.objects.filter(case__project=project).exists()
+    assert len(list((tmp_path / "tmp").iterdir())) == 1  # the archive waits for the confirmation
+    token = response.context["confirm_form"].initial["token"]
+    response = client.post(
+        reverse("coding:qdpx_import_confirm", args=[project.pk]), {"token": token, "case_name": "Prior study"}
+    )
+    assert response.status_code == 200
+    assert response.context["result"].codings == 205
+    assert set(Transcript.objects.filter(case__project=project).values_list("case__name", flat=True)) == {
+        "Prior study"
+    }
+    assert not list((tmp_path / "tmp").iterdir())
+    # The same token cannot import twice.
+    again = client.post(reverse("coding:qdpx_import_confirm", args=[project.pk]), {"token": token})
+    assert again.status_code == 400 and "no longer kept" in again.content.decode()
+    assert Coding.objects.filter(segment__project=project).count() == 205
+
+
+@pytest.mark.django_db
+def test_bad_upload_is_a_sentence_and_writes_nothing(client_for, project, owner):
+    response = client_for(owner).post(
+        reverse("coding:qdpx_import", args=[project.pk]), {"file": upload(b"not a zip", "x.qdpx")}
+    )
+    assert response.status_code == 400
+    assert "is not a readable .qdpx archive" in response.content.decode()
+    assert not project.codes.exists()
+
+
+@pytest.mark.django_db
+def test_forged_or_foreign_token_is_refused(client_for, project, owner, coder):
+    client = client_for(owner)
+    token = preview(client, project)
+    other = Project.objects.create(name="Other")
+    Membership.objects.create(project=other, user=owner, role=Role.OWNER)
+    for target, value in ((project, token + "x"), (other, token)):
+        response = client.post(reverse("coding:qdpx_import_confirm", args=[target.pk]), {"token": value})
+        assert response.status_code == 400
+        assert "could not be verified" in response.content.decode()
+    assert not Transcript.objects.exists()
+
+
+@pytest.mark.django_db
+def test_import_as_a_new_project_makes_the_user_its_owner(client_for, outsider):
+    client = client_for(outsider)
+    response = client.post(reverse("qdpx:new"), {"file": upload()})
+    token = response.context["confirm_form"].initial["token"]
+    response = client.post(
+        reverse("qdpx:new_confirm"), {"token": token, "name": "Board study", "case_name": ""}
+    )
+    assert response.status_code == 200
+    project = Project.objects.get(name="Board study")
+    assert Membership.objects.get(project=project).user == outsider
+    assert project.codes.count() == 262
+
+
+@pytest.mark.django_db
+def test_new_project_needs_a_name(client_for, outsider):
+    client = client_for(outsider)
+    token = client.post(reverse("qdpx:new"), {"file": upload()}).context["confirm_form"].initial["token"]
+    response = client.post(reverse("qdpx:new_confirm"), {"token": token, "name": ""})
+    assert response.status_code == 400 and not Project.objects.exists()
+
+
+def test_new_project_import_needs_sign_in(client):
+    response = client.get(reverse("qdpx:new"))
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_linking_an_imported_coder_to_a_member(client_for, project, owner, coder):
+    client = client_for(owner)
+    client.post(reverse("coding:qdpx_import_confirm", args=[project.pk]), {"token": preview(client, project)})
+    identity = imported_coders(project).get()
+    page = client.get(reverse("coding:qdpx_coders", args=[project.pk]))
+    assert "cp" in page.content.decode()
+    response = client.post(
+        reverse("coding:qdpx_coder_link", args=[project.pk]), {"identity": identity.pk, "member": coder.pk}
+    )
+    assert response.status_code == 302
+    assert Coding.objects.filter(segment__project=project, coder=coder).count() == 205
+    assert not imported_coders(project).exists()
+
+
+@pytest.mark.django_db
+def test_linking_refuses_people_outside_the_project(client_for, project, owner, outsider):
+    client = client_for(owner)
+    client.post(reverse("coding:qdpx_import_confirm", args=[project.pk]), {"token": preview(client, project)})
+    identity = imported_coders(project).get()
+    response = client.post(
+        reverse("coding:qdpx_coder_link", args=[project.pk]), {"identity": identity.pk, "member": outsider.pk}
+    )
+    assert response.status_code == 400
+    assert Coding.objects.filter(segment__project=project, coder=identity).count() == 205
+    # Nor can an owner link a person, rather than an imported coder.
+    response = client.post(
+        reverse("coding:qdpx_coder_link", args=[project.pk]), {"identity": owner.pk, "member": owner.pk}
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_coders_page_query_count_is_fixed(client_for, project, owner, django_assert_max_num_queries):
+    client = client_for(owner)
+    client.post(reverse("coding:qdpx_import_confirm", args=[project.pk]), {"token": preview(client, project)})
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("coding:qdpx_coders", args=[project.pk])).status_code == 200
