@@ -53,7 +53,11 @@ class ScopeForm(forms.Form):
     def __init__(self, data=None, *, facets: Facets, **kwargs):
         super().__init__(data, **kwargs)
         self.facets = facets
-        self.fields["coder"].choices = [("", "Everyone"), *facets.coder_names.items()]
+        if facets.own_coder_id is not None:
+            # Blind coding: the only coder there is to choose. Another's id in the URL is an invalid choice.
+            self.fields["coder"].choices = [(facets.own_coder_id, "Your codings only (blind coding)")]
+        else:
+            self.fields["coder"].choices = [("", "Everyone"), *facets.coder_names.items()]
         self.fields["where"].choices = where_choices(facets)
 
     def clean(self):
@@ -76,7 +80,7 @@ class ScopeForm(forms.Form):
     def scope(self) -> dict:
         data = self.cleaned_data
         return {
-            "coder_id": data.get("coder"),
+            "coder_id": self.facets.own_coder_id or data.get("coder"),
             "coded_from": data.get("coded_from"),
             "coded_to": data.get("coded_to"),
             "where": self.conditions(),

@@ -40,7 +40,7 @@ from cases.models import (
 from cases.speakers import labels_for
 from cases.turns import Locator
 from codebook.models import Code
-from coding.models import Coding, Segment, Valence
+from coding.models import Coding, Segment, Valence, hidden_by_blind_coding
 
 NO_VALUE = ""  # the key of "(no value)": a case or transcript without the attribute, or without a role
 NO_VALUE_LABEL = "(no value)"
@@ -197,6 +197,8 @@ class Facets:
     coders: list
     dimensions: dict[str, Dimension]
     values: dict[str, list[DimensionValue]]
+    # While the project codes blind, the coder (or viewer) whose codings alone every analysis counts.
+    own_coder_id: int | None = None
 
     def label(self, dimension_key: str, value_key: str) -> str:
         if value_key == NO_VALUE:
@@ -212,15 +214,19 @@ class Facets:
 
 
 def load_facets(*, project: Project) -> Facets:
-    """Seven queries: codes, cases, members, attributes, roles, case values, transcript values."""
+    """Seven queries: codes, cases, members, attributes, roles, case values, transcript values.
+
+    The member the project was loaded for (`cases.access.get_project` sets `project.membership`) decides what
+    blind coding hides: while it is on, a coder or viewer has no coder to choose but themselves, and every
+    analysis built on these facets (`ScopeForm.scope`) counts only their codings."""
+    membership = getattr(project, "membership", None)
+    own_coder_id = membership.user_id if hidden_by_blind_coding(membership) else None
     tree = CodeTree.load(project)
     cases = list(project.cases.order_by("name"))
-    coders = list(
-        get_user_model()
-        .objects.filter(memberships__project=project)
-        .select_related("profile")
-        .order_by(by_name(), "username")
-    )
+    members = get_user_model().objects.filter(memberships__project=project)
+    if own_coder_id is not None:
+        members = members.filter(pk=own_coder_id)
+    coders = list(members.select_related("profile").order_by(by_name(), "username"))
     attributes = list(project.attributes.all())
     role_counts = dict(
         project.transcripts.order_by()
@@ -263,7 +269,7 @@ def load_facets(*, project: Project) -> Facets:
             missing = len(owners[attribute.pk]) < transcript_count
         if missing:
             values[dimension.key].append(DimensionValue(NO_VALUE, NO_VALUE_LABEL))
-    return Facets(project, tree, cases, coders, dimensions, values)
+    return Facets(project, tree, cases, coders, dimensions, values, own_coder_id)
 
 
 @dataclass(frozen=True)
@@ -482,7 +488,10 @@ def describe_criteria(*, facets: Facets, criteria: Criteria) -> str:
     for condition in criteria.where:
         values = " or ".join(sorted(facets.label(condition.dimension.key, key) for key in condition.keys))
         parts.append(f"{condition.dimension.label} is {values}")
-    if criteria.coder_id:
+    if criteria.coder_id and criteria.coder_id == facets.own_coder_id:
+        name = facets.coder_names.get(criteria.coder_id, criteria.coder_id)
+        parts.append(f"your codings only (blind coding: coded by {name})")
+    elif criteria.coder_id:
         parts.append(f"coded by {facets.coder_names.get(criteria.coder_id, criteria.coder_id)}")
     if criteria.coded_from or criteria.coded_to:
         start = criteria.coded_from.isoformat() if criteria.coded_from else "the start"
@@ -527,7 +536,8 @@ def quotations(
         return []
     by_segment: dict[int, Quotation] = {segment.pk: Quotation(segment) for segment in segments}
     codings = (
-        Coding.objects.filter(segment_id__in=by_segment)
+        Coding.objects.visible_to(getattr(project, "membership", None))
+        .filter(segment_id__in=by_segment)
         .select_related("code", "coder__profile")
         .order_by("code__position", "code__name", "pk")
     )

@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 from accounts.people import by_name, display_name
 from cases.models import Project, Transcript
 from codebook.models import Code
-from coding.models import Valence
+from coding.models import Valence, hidden_by_blind_coding
 from coding.workspace.actions import InVivo
 from coding.workspace.page import count_here
 
@@ -39,7 +39,9 @@ class ApplyForm(SpanForm):
         super().__init__(*args, **kwargs)
         # Only this project's codes: an id from another project fails validation like any unknown id. Each
         # comes with its count in the transcript, so the answer to a new quotation need not count again.
-        here = Coalesce(count_here(OuterRef("pk"), transcript_id=transcript.pk), 0)
+        here = Coalesce(
+            count_here(OuterRef("pk"), transcript_id=transcript.pk, membership=project.membership), 0
+        )
         self.fields["codes"].queryset = project.codes.filter(is_codable=True).annotate(here=here)
         # The page offers only codable codes of this codebook: an id not among them is one that was merged,
         # deleted or made a category since the page was drawn (or does not belong here at all).
@@ -81,10 +83,10 @@ class WorkspaceFilterForm(forms.Form):
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["code"].queryset = project.codes.all()
-        self.fields["coder"].queryset = (
-            get_user_model()
-            .objects.filter(memberships__project=project)
-            .select_related("profile")
-            .order_by(by_name(), "username")
-        )
+        members = get_user_model().objects.filter(memberships__project=project)
+        if hidden_by_blind_coding(project.membership):
+            # Blind: there is no one else to choose, and naming another coder in the URL is an invalid choice.
+            members = members.filter(pk=project.membership.user_id)
+            self.fields["coder"].empty_label = "Only mine (blind coding)"
+        self.fields["coder"].queryset = members.select_related("profile").order_by(by_name(), "username")
         self.fields["coder"].label_from_instance = display_name

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLResolver, get_resolver, reverse
 
-from cases.models import Attribute, Role
+from cases.models import Assignment, Attribute, Role
 from tests.cases.routes import ROUTES as CASES_ROUTES
 from tests.codebook.routes import ROUTES as CODEBOOK_ROUTES
 from tests.coding.routes import ROUTES as CODING_ROUTES
@@ -52,6 +52,7 @@ def url_for(project, owner, transcript):
         "segment_id": segment.pk,
         "coding_id": coding.pk,
         "invitation_id": InvitationFactory(project=project, invited_by=owner).pk,
+        "assignment_id": Assignment.objects.create(transcript=transcript, coder=owner).pk,
     }
     routes = project_routes()
 
