@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from cases.models import Case, Membership, Project, Transcript
 from codebook.models import Code
@@ -57,11 +57,12 @@ def hidden_by_blind_coding(membership: Membership | None) -> bool:
 
 class SegmentQuerySet(models.QuerySet):
     def visible_to(self, membership: Membership | None) -> "SegmentQuerySet":
-        """The quotations `membership` may see: all of them, or only their own while the project codes blind.
-
-        A quotation is its coder's alone (one per coder and span), so hiding others' is hiding theirs."""
+        """The quotations `membership` may see: all of them, or while the project codes blind only those they
+        made or coded (the workspace makes a quotation per coder and span, so these are their own; an import
+        may have put their coding on another's)."""
         if hidden_by_blind_coding(membership):
-            return self.filter(created_by_id=membership.user_id)
+            theirs = Coding.objects.filter(segment_id=OuterRef("pk"), coder_id=membership.user_id)
+            return self.filter(Q(created_by_id=membership.user_id) | Exists(theirs))
         return self
 
     def bulk_create(self, objs: Iterable["Segment"], *args, **kwargs) -> list["Segment"]:
