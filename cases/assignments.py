@@ -26,6 +26,12 @@ def _titles(transcripts: Sequence[Transcript]) -> str:
     return said if len(said) <= DETAIL_LENGTH else said[: DETAIL_LENGTH - 1] + "…"
 
 
+def _record(project: Project, kind: TeamEvent, by, coder, transcripts: Sequence[Transcript]) -> None:
+    team.record(
+        project=project, kind=kind, actor=by, subject_name=display_name(coder), detail=_titles(transcripts)
+    )
+
+
 @transaction.atomic
 def assign(*, project: Project, transcripts: Sequence[Transcript], coders: Sequence, by) -> int:
     """Gives every transcript to every coder; those already assigned keep their assignment and its progress.
@@ -44,13 +50,7 @@ def assign(*, project: Project, transcripts: Sequence[Transcript], coders: Seque
             [Assignment(transcript=t, coder=coder, assigned_by=by) for t in new], ignore_conflicts=True
         )
         created += len(new)
-        team.record(
-            project=project,
-            kind=TeamEvent.ASSIGNED,
-            actor=by,
-            subject_name=display_name(coder),
-            detail=_titles(new),
-        )
+        _record(project, TeamEvent.ASSIGNED, by, coder, new)
     return created
 
 
@@ -67,13 +67,7 @@ def unassign(*, project: Project, transcripts: Sequence[Transcript], coders: Seq
             continue
         Assignment.objects.filter(pk__in=[a.pk for a in doomed]).delete()
         removed += len(gone)
-        team.record(
-            project=project,
-            kind=TeamEvent.UNASSIGNED,
-            actor=by,
-            subject_name=display_name(coder),
-            detail=_titles(gone),
-        )
+        _record(project, TeamEvent.UNASSIGNED, by, coder, gone)
     return removed
 
 

@@ -1,5 +1,5 @@
-"""Blind double coding in a real browser: the owner assigns one interview to two coders and starts blind coding;
-each coder codes it by selecting text and sees only their own highlights; the owner sees both."""
+"""Blind double coding in a real browser: the owner assigns one interview to two coders and starts blind
+coding; each coder codes it by selecting text and sees only their own highlights; the owner sees both."""
 
 from pathlib import Path
 
@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from cases.models import Assignment, AssignmentStatus, Role
 from coding.models import Coding
-from tests.browser.conftest import PASSWORD, member
+from tests.browser.conftest import member, sign_in
 from tests.browser.test_workspace import ENGLISH, select_with_mouse
 from tests.factories import CaseFactory, CodeFactory, ProfileFactory, TranscriptFactory
 
@@ -18,14 +18,10 @@ SHOTS = Path("/tmp/shots")
 
 
 def signed_in(new_context, username: str):
+    """A browser of its own for each member, as two coders at two desks."""
     page = new_context().new_page()
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto("/accounts/login/")
-    page.get_by_label("Username or e-mail").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
-    return page
+    return sign_in(page, username)
 
 
 def code_passage(page, phrase: str, code: str) -> None:

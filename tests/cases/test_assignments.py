@@ -308,3 +308,22 @@ def test_coding_someone_elses_assignment_does_not_start_it(
     client_for(coder).post(apply, {"start": 0, "end": 10, "codes": [code.pk]}, headers=HX)
     theirs.refresh_from_db()
     assert theirs.status == AssignmentStatus.NOT_STARTED
+
+
+def test_project_page_lists_my_transcripts_in_a_fixed_number_of_queries(
+    client_for, project, coder, case, django_assert_num_queries
+):
+    client = client_for(coder)
+
+    def fill(count):
+        for _ in range(count):
+            Assignment.objects.create(transcript=TranscriptFactory(case=case), coder=coder)
+
+    fill(2)
+    # session, user, membership, cases, transcripts, codes, codings, members, my assignments
+    with django_assert_num_queries(9):
+        client.get(project.get_absolute_url())
+    fill(10)
+    with django_assert_num_queries(9):
+        response = client.get(project.get_absolute_url())
+    assert response.text.count('class="status status-not_started"') == 12

@@ -250,22 +250,31 @@ def test_quotation_report_holds_only_own_codings(client_for, blind, coder, owner
 # Counts on the codebook, cases and transcripts pages
 
 
-def test_codebook_code_page_and_coverage_count_only_own_codings(client_for, blind, coder, owner):
-    code_url = blind.political.get_absolute_url()
-    assert "<dt>Codings</dt><dd>0</dd>" in client_for(coder).get(code_url).text
-    assert "<dt>Codings</dt><dd>2</dd>" in client_for(owner).get(code_url).text
-    coverage = in_project("codebook:coverage", blind)
-    assert '<strong class="support">0 of 1</strong>' in client_for(coder).get(coverage).text
-    assert '<strong class="support">1 of 1</strong>' in client_for(owner).get(coverage).text
+COUNTED = {
+    # page: (its URL, how it shows a count, the coder's count, the owner's)
+    "code page": (lambda b: b.political.get_absolute_url(), "<dt>Codings</dt><dd>{}</dd>", 0, 2),
+    "coverage": (
+        lambda b: in_project("codebook:coverage", b),
+        '<strong class="support">{} of 1</strong>',
+        0,
+        1,
+    ),
+    "project": (lambda b: b.project.get_absolute_url(), "<dt>Codings</dt><dd>{}</dd>", 1, 3),
+    "transcripts": (lambda b: in_project("cases:transcript_list", b), '<td class="num">{}</td>', 1, 3),
+    "transcript": (
+        lambda b: in_project("cases:transcript_detail", b, transcript_id=b.transcript.pk),
+        "<dt>Codings</dt><dd>{}</dd>",
+        1,
+        3,
+    ),
+}
 
 
-def test_project_and_transcript_pages_count_only_own_codings(client_for, blind, coder, owner):
-    project_url = blind.project.get_absolute_url()
-    assert "<dt>Codings</dt><dd>1</dd>" in client_for(coder).get(project_url).text
-    assert "<dt>Codings</dt><dd>3</dd>" in client_for(owner).get(project_url).text
-    listing = in_project("cases:transcript_list", blind)
-    assert '<td class="num">1</td>' in client_for(coder).get(listing).text
-    assert '<td class="num">3</td>' in client_for(owner).get(listing).text
+@pytest.mark.parametrize("name", COUNTED)
+def test_counts_beside_codes_and_transcripts_are_of_own_codings(client_for, blind, coder, owner, name):
+    url, shown, mine, everyone = COUNTED[name]
+    assert shown.format(mine) in client_for(coder).get(url(blind)).text
+    assert shown.format(everyone) in client_for(owner).get(url(blind)).text
 
 
 def test_ending_blind_coding_shows_everyone_everything(client_for, blind, coder, owner):
