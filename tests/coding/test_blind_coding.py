@@ -7,6 +7,8 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import Role
@@ -292,3 +294,18 @@ def test_blind_coding_adds_no_query_to_the_workspace(
     client = client_for(coder)
     with django_assert_num_queries(10):
         assert client.get(workspace(blind)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "page", ["coding:matrix", "coding:retrieval", "coding:cooccurrence", "coding:matrix_export"]
+)
+def test_blind_coding_adds_no_query_to_analysis(client_for, blind, coder, owner, page):
+    # The pinned counts of tests/coding/test_matrix.py and test_exports.py hold for a blind coder too: the
+    # coder's own codings are a condition of the same queries.
+    def queries(user):
+        client = client_for(user)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(in_project(page, blind)).status_code == 200
+        return len(captured)
+
+    assert queries(coder) == queries(owner)
