@@ -71,6 +71,7 @@ def unassign(*, project: Project, transcripts: Sequence[Transcript], coders: Seq
     return removed
 
 
+@transaction.atomic
 def set_status(*, assignment: Assignment, status: str) -> bool:
     """The coder's own mark of how far they are; False when it already was so (nothing written)."""
     if assignment.status == status:

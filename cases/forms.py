@@ -7,6 +7,7 @@ from cases.attributes import AttributeFormMixin
 from cases.importing.extract import ACCEPTED_EXTENSIONS
 from cases.invitations import username_for
 from cases.models import (
+    ASSIGNABLE_ROLES,
     AssignmentStatus,
     Attribute,
     AttributeTarget,
@@ -110,7 +111,7 @@ class AssignmentsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["transcript"].queryset = project.transcripts.defer("text")
         self.fields["coder"].queryset = User.objects.filter(
-            memberships__project=project, memberships__role__in=[Role.CODER, Role.OWNER]
+            memberships__project=project, memberships__role__in=ASSIGNABLE_ROLES
         ).select_related("profile")
 
 

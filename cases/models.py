@@ -21,6 +21,8 @@ class Role(models.TextChoices):
 
 # What each role may do, in increasing order: a role includes everything below it.
 ROLE_RANK = {Role.VIEWER: 0, Role.CODER: 1, Role.OWNER: 2}
+# Who can be given transcripts to code: the roles that code.
+ASSIGNABLE_ROLES = (Role.CODER, Role.OWNER)
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -109,7 +111,7 @@ class Membership(models.Model):
     @property
     def can_be_assigned(self) -> bool:
         """Transcripts are assigned to the people who code: coders and owners, not viewers."""
-        return self.can_code
+        return self.role in ASSIGNABLE_ROLES
 
 
 # What each role does, in the words the team page, the invitation e-mail and its page use.

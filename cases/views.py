@@ -38,6 +38,7 @@ from cases.forms import (
 )
 from cases.importing.uploads import Metadata, import_upload
 from cases.models import (
+    ASSIGNABLE_ROLES,
     ROLE_DUTIES,
     AccessAction,
     AccessEvent,
@@ -318,8 +319,7 @@ def _assignments_page(
 ) -> HttpResponse:
     """Transcripts × the people who code, each cell the assignment's status; three queries however many."""
     coders = [
-        membership.user
-        for membership in project.memberships.by_name().filter(role__in=[Role.CODER, Role.OWNER])
+        membership.user for membership in project.memberships.by_name().filter(role__in=ASSIGNABLE_ROLES)
     ]
     transcripts = list(project.transcripts.for_listing())
     assignments = {
