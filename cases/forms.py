@@ -7,6 +7,8 @@ from cases.attributes import AttributeFormMixin
 from cases.importing.extract import ACCEPTED_EXTENSIONS
 from cases.invitations import username_for
 from cases.models import (
+    ASSIGNABLE_ROLES,
+    AssignmentStatus,
     Attribute,
     AttributeTarget,
     Case,
@@ -80,6 +82,64 @@ class NewMemberForm(SetPasswordMixin, ProfileForm):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class AssignmentsForm(forms.Form):
+    """Ticked transcripts × ticked people, to assign or take back; only this project's transcripts, and only
+    its members who code (coders and owners)."""
+
+    transcript = forms.ModelMultipleChoiceField(
+        queryset=Transcript.objects.none(),
+        error_messages={
+            "required": "Tick at least one transcript.",
+            "invalid_choice": "A ticked transcript is not one of this project's (it may have been deleted).",
+            "invalid_pk_value": "A ticked transcript is not one of this project's.",
+        },
+    )
+    coder = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        error_messages={
+            "required": "Tick at least one coder.",
+            "invalid_choice": "Only the project's coders and owners can be given transcripts: a ticked "
+            "person is not one of them.",
+            "invalid_pk_value": "A ticked coder is not a member of this project.",
+        },
+    )
+    action = forms.ChoiceField(choices=[("assign", "Assign"), ("unassign", "Take back")], initial="assign")
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["transcript"].queryset = project.transcripts.defer("text")
+        self.fields["coder"].queryset = User.objects.filter(
+            memberships__project=project, memberships__role__in=ASSIGNABLE_ROLES
+        ).select_related("profile")
+
+
+class BlindCodingForm(forms.Form):
+    """Starting blind coding needs nothing more; ending it shows every coder everyone's work, so it asks."""
+
+    blind = forms.TypedChoiceField(
+        choices=[("on", "Start blind coding"), ("off", "End blind coding")], coerce=lambda v: v == "on"
+    )
+    confirm = forms.BooleanField(
+        required=False, label="Yes, show every coder the other coders' codings from now on"
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("blind") is False and not cleaned.get("confirm"):
+            self.add_error(
+                "confirm",
+                "Ending blind coding shows every coder the others' codings: tick the box to confirm.",
+            )
+        return cleaned
+
+
+class AssignmentStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=AssignmentStatus.choices,
+        error_messages={"invalid_choice": "Mark the transcript not started, in progress or done."},
+    )
 
 
 class AttributeForm(forms.ModelForm):

@@ -21,6 +21,8 @@ class Role(models.TextChoices):
 
 # What each role may do, in increasing order: a role includes everything below it.
 ROLE_RANK = {Role.VIEWER: 0, Role.CODER: 1, Role.OWNER: 2}
+# Who can be given transcripts to code: the roles that code.
+ASSIGNABLE_ROLES = (Role.CODER, Role.OWNER)
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -99,6 +101,17 @@ class Membership(models.Model):
     @property
     def can_code(self) -> bool:
         return self.allows(Role.CODER)
+
+    @property
+    def sees_only_own_codings(self) -> bool:
+        """While the project codes blind, every member but its owners sees only their own codings and
+        quotations (`coding.models` `visible_to`, the one filter that hides the rest)."""
+        return self.project.blind_coding and not self.is_owner
+
+    @property
+    def can_be_assigned(self) -> bool:
+        """Transcripts are assigned to the people who code: coders and owners, not viewers."""
+        return self.role in ASSIGNABLE_ROLES
 
 
 # What each role does, in the words the team page, the invitation e-mail and its page use.
@@ -187,6 +200,10 @@ class TeamEvent(models.TextChoices):
     ROLE_CHANGED = "role_changed", "Role changed"
     REMOVED = "removed", "Removed"
     LEFT = "left", "Left"
+    ASSIGNED = "assigned", "Transcripts assigned"
+    UNASSIGNED = "unassigned", "Assignments removed"
+    BLIND_STARTED = "blind_started", "Blind coding started"
+    BLIND_ENDED = "blind_ended", "Blind coding ended"
 
 
 class MembershipEvent(models.Model):
@@ -234,6 +251,10 @@ class MembershipEvent(models.Model):
             TeamEvent.ROLE_CHANGED: f"{actor} changed the role of {subject} to {role}",
             TeamEvent.REMOVED: f"{actor} removed {subject}",
             TeamEvent.LEFT: f"{subject} left the project",
+            TeamEvent.ASSIGNED: f"{actor} assigned transcripts to {subject}",
+            TeamEvent.UNASSIGNED: f"{actor} took transcripts back from {subject}",
+            TeamEvent.BLIND_STARTED: f"{actor} started blind coding",
+            TeamEvent.BLIND_ENDED: f"{actor} ended blind coding: coders see each other's codings again",
         }[self.kind]
         return f"{said} ({self.detail})" if self.detail else said
 
@@ -454,6 +475,22 @@ class AssignmentStatus(models.TextChoices):
     DONE = "done", "done"
 
 
+class AssignmentQuerySet(models.QuerySet):
+    def in_project(self, project: Project) -> "AssignmentQuerySet":
+        return self.filter(transcript__case__project=project)
+
+    def of_coder(self, user) -> "AssignmentQuerySet":
+        return self.filter(coder_id=user.pk)
+
+    def status_counts(self) -> dict[int, dict[str, int]]:
+        """coder id → status → how many of these assignments; one query."""
+        counts: dict[int, dict[str, int]] = {}
+        rows = self.order_by().values_list("coder_id", "status").annotate(n=Count("pk"))
+        for coder_id, status, n in rows.values_list("coder_id", "status", "n"):
+            counts.setdefault(coder_id, dict.fromkeys(AssignmentStatus.values, 0))[status] = n
+        return counts
+
+
 class Assignment(models.Model):
     """A transcript an owner gave a coder to code; the coder marks how far they are.
 
@@ -470,6 +507,8 @@ class Assignment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["transcript_id", "coder_id"]

@@ -33,6 +33,14 @@ urlpatterns = [
     path(
         "p/<uuid:project_id>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"
     ),
+    path("p/<uuid:project_id>/assignments/", views.assignments_page, name="assignments"),
+    path("p/<uuid:project_id>/assignments/change/", views.assignments_change, name="assignments_change"),
+    path(
+        "p/<uuid:project_id>/assignments/<int:assignment_id>/remove/",
+        views.assignment_remove,
+        name="assignment_remove",
+    ),
+    path("p/<uuid:project_id>/blind-coding/", views.blind_coding, name="blind_coding"),
     path("p/<uuid:project_id>/attributes/", views.attributes, name="attributes"),
     path("p/<uuid:project_id>/attributes/<int:attribute_id>/", views.attribute_edit, name="attribute_edit"),
     path(

@@ -12,16 +12,19 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.people import display_name
-from cases import access_log, invitations, speakers, team
+from cases import access_log, assignments, invitations, speakers, team
 from cases.access import get_project
 from cases.deletion import delete_with_originals
 from cases.forms import (
+    AssignmentsForm,
     AttributeForm,
+    BlindCodingForm,
     CaseForm,
     InvitationForm,
     MemberRoleForm,
@@ -35,9 +38,12 @@ from cases.forms import (
 )
 from cases.importing.uploads import Metadata, import_upload
 from cases.models import (
+    ASSIGNABLE_ROLES,
     ROLE_DUTIES,
     AccessAction,
     AccessEvent,
+    Assignment,
+    AssignmentStatus,
     Case,
     Invitation,
     Membership,
@@ -102,8 +108,17 @@ def project_detail(request: HttpRequest, project_id) -> HttpResponse:
         "cases": cases,
         "transcript_count": project.transcripts.count(),
         "code_count": Code.objects.filter(project=project).count(),
-        "coding_count": usage.coding_count(transcripts=project.transcripts),
+        "coding_count": usage.coding_count(transcripts=project.transcripts, membership=project.membership),
         "members": project.memberships.by_name(),
+        "my_assignments": (
+            Assignment.objects.in_project(project)
+            .of_coder(request.user)
+            .select_related("transcript__case")
+            .defer("transcript__text")
+            .order_by("transcript__case__name", "transcript__title")
+            if project.membership.can_be_assigned
+            else []
+        ),
     }
     return render(request, "cases/project_detail.html", context)
 
@@ -127,7 +142,7 @@ def project_delete(request: HttpRequest, project_id) -> HttpResponse:
     counts = {
         "cases": project.cases.count(),
         "transcripts": project.transcripts.count(),
-        "codings": usage.coding_count(transcripts=project.transcripts),
+        "codings": usage.coding_count(transcripts=project.transcripts, membership=project.membership),
     }
     if request.method == "POST":
         if request.POST.get("confirm_name", "").strip() != project.name:
@@ -283,6 +298,122 @@ def member_remove(request: HttpRequest, project_id, membership_id: int) -> HttpR
     return redirect("cases:members", project.pk)
 
 
+# Assignments and blind coding
+
+
+@dataclass
+class AssignmentRow:
+    """One transcript of the progress grid: its assignment (or None) under each coder's column."""
+
+    transcript: Transcript
+    cells: list
+
+
+def _assignments_page(
+    request: HttpRequest,
+    project: Project,
+    *,
+    form: AssignmentsForm | None = None,
+    blind_form: BlindCodingForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Transcripts × the people who code, each cell the assignment's status; three queries however many."""
+    coders = [
+        membership.user for membership in project.memberships.by_name().filter(role__in=ASSIGNABLE_ROLES)
+    ]
+    transcripts = list(project.transcripts.for_listing())
+    assignments = {
+        (a.transcript_id, a.coder_id): a
+        for a in Assignment.objects.in_project(project).only("pk", "transcript_id", "coder_id", "status")
+    }
+    counts = {coder.pk: dict.fromkeys(AssignmentStatus.values, 0) for coder in coders}
+    for assignment in assignments.values():
+        if assignment.coder_id in counts:
+            counts[assignment.coder_id][assignment.status] += 1
+    rows = [AssignmentRow(t, [assignments.get((t.pk, coder.pk)) for coder in coders]) for t in transcripts]
+    ticked = form.data if form is not None and form.is_bound else None
+    context = {
+        "project": project,
+        "coders": [(coder, counts[coder.pk]) for coder in coders],
+        "rows": rows,
+        "statuses": AssignmentStatus,
+        "form": form,
+        "ticked_transcripts": set(ticked.getlist("transcript")) if ticked else set(),
+        "ticked_coders": set(ticked.getlist("coder")) if ticked else set(),
+        "blind_form": blind_form or BlindCodingForm(),
+    }
+    return render(request, "cases/assignments.html", context, status=status)
+
+
+@require_safe
+@login_required
+def assignments_page(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    return _assignments_page(request, project)
+
+
+@require_POST
+@login_required
+def assignments_change(request: HttpRequest, project_id) -> HttpResponse:
+    """Assigns the ticked transcripts to the ticked coders, or takes them back."""
+    project = get_project(request, project_id, role=Role.OWNER)
+    form = AssignmentsForm(request.POST, project=project)
+    if not form.is_valid():
+        return _assignments_page(request, project, form=form, status=400)
+    chosen = {
+        "project": project,
+        "transcripts": sorted(form.cleaned_data["transcript"], key=lambda t: t.title),
+        "coders": list(form.cleaned_data["coder"]),
+        "by": request.user,
+    }
+    if form.cleaned_data["action"] == "unassign":
+        count = assignments.unassign(**chosen)
+        messages.success(
+            request, f"{count} assignment{pluralize(count)} taken back; codings stay as they are."
+        )
+    else:
+        count = assignments.assign(**chosen)
+        messages.success(request, f"{count} new assignment{pluralize(count)}.")
+    return redirect("cases:assignments", project.pk)
+
+
+@require_POST
+@login_required
+def assignment_remove(request: HttpRequest, project_id, assignment_id: int) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    assignment = get_object_or_404(
+        Assignment.objects.in_project(project).select_related("transcript", "coder__profile"),
+        pk=assignment_id,
+    )
+    assignments.unassign(
+        project=project, transcripts=[assignment.transcript], coders=[assignment.coder], by=request.user
+    )
+    messages.success(
+        request, f"“{assignment.transcript.title}” taken back from {display_name(assignment.coder)}."
+    )
+    return redirect("cases:assignments", project.pk)
+
+
+@require_POST
+@login_required
+def blind_coding(request: HttpRequest, project_id) -> HttpResponse:
+    project = get_project(request, project_id, role=Role.OWNER)
+    form = BlindCodingForm(request.POST)
+    if not form.is_valid():
+        return _assignments_page(request, project, blind_form=form, status=400)
+    blind = form.cleaned_data["blind"]
+    if assignments.set_blind(project=project, blind=blind, by=request.user):
+        messages.success(
+            request,
+            "Blind coding started: coders and viewers now see only their own codings."
+            if blind
+            else "Blind coding ended: everyone sees every coder's codings again.",
+        )
+    else:
+        messages.info(request, f"Blind coding was already {'on' if blind else 'off'}.")
+    return redirect("cases:assignments", project.pk)
+
+
 # Invitations, as the invited person sees them
 
 
@@ -422,7 +553,9 @@ def case_detail(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
         "project": project,
         "case": case,
         "attribute_values": case.attribute_values.select_related("attribute").order_by("attribute__position"),
-        "transcripts": usage.with_segment_counts(transcripts=case.transcripts.for_listing()),
+        "transcripts": usage.with_segment_counts(
+            transcripts=case.transcripts.for_listing(), membership=project.membership
+        ),
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -451,7 +584,7 @@ def case_delete(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
     case = get_object_or_404(project.cases, pk=case_id)
     counts = {
         "transcripts": case.transcripts.count(),
-        "codings": usage.coding_count(transcripts=case.transcripts),
+        "codings": usage.coding_count(transcripts=case.transcripts, membership=project.membership),
     }
     if request.method == "POST":
         access_log.record(AccessAction.DELETED, request=request, project=project, detail=f"case {case.name}")
@@ -552,7 +685,9 @@ def _speakers_found(found: tuple[Speaker, ...]) -> str:
 @login_required
 def transcript_list(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
-    transcripts = usage.with_segment_counts(transcripts=project.transcripts.for_listing())
+    transcripts = usage.with_segment_counts(
+        transcripts=project.transcripts.for_listing(), membership=project.membership
+    )
     return render(request, "cases/transcript_list.html", {"project": project, "transcripts": transcripts})
 
 
@@ -568,7 +703,9 @@ def transcript_detail(request: HttpRequest, project_id, transcript_id: int) -> H
         "attribute_values": transcript.attribute_values.select_related("attribute").order_by(
             "attribute__position"
         ),
-        "coding_count": usage.coding_count(transcripts=project.transcripts.filter(pk=transcript.pk)),
+        "coding_count": usage.coding_count(
+            transcripts=project.transcripts.filter(pk=transcript.pk), membership=project.membership
+        ),
         "may_review_speakers": speakers.may_review(membership=project.membership, transcript=transcript),
     }
     return render(request, "cases/transcript_detail.html", context)
@@ -595,7 +732,9 @@ def transcript_edit(request: HttpRequest, project_id, transcript_id: int) -> Htt
 def transcript_delete(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
     transcript = get_object_or_404(project.transcripts.select_related("case"), pk=transcript_id)
-    coding_count = usage.coding_count(transcripts=project.transcripts.filter(pk=transcript.pk))
+    coding_count = usage.coding_count(
+        transcripts=project.transcripts.filter(pk=transcript.pk), membership=project.membership
+    )
     if request.method == "POST":
         if coding_count and request.POST.get("confirm") != "yes":
             messages.error(request, "Tick the box to confirm that the codings go with the transcript.")
@@ -652,7 +791,9 @@ def transcript_speakers(request: HttpRequest, project_id, transcript_id: int) ->
         "speakers": found,
         "occurrences": occurrences,
         "form": form,
-        "coding_count": usage.coding_count(transcripts=project.transcripts.filter(pk=transcript.pk)),
+        "coding_count": usage.coding_count(
+            transcripts=project.transcripts.filter(pk=transcript.pk), membership=project.membership
+        ),
         "error": error_sentence(form) if form.errors else "",
     }
     return render(request, "cases/transcript_speakers.html", context, status=400 if form.errors else 200)

@@ -60,7 +60,7 @@ def _attachment(request: HttpRequest, response: HttpResponse, project: Project, 
 
 
 def _tree_context(project: Project) -> dict:
-    codes = usage.tree_with_usage(project=project)
+    codes = usage.tree_with_usage(project=project, membership=project.membership)
     present = {code.framework for code in codes if code.depth == 0}
     return {
         "project": project,
@@ -125,7 +125,11 @@ def _detail_context(project: Project, code: Code, **forms) -> dict:
 @login_required
 def code_detail(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     project = get_project(request, project_id)
-    code = _code(project, code_id, usage.with_usage(codes=project.codes).select_related("parent"))
+    code = _code(
+        project,
+        code_id,
+        usage.with_usage(codes=project.codes, membership=project.membership).select_related("parent"),
+    )
     return render(request, "codebook/code_detail.html", _detail_context(project, code))
 
 
@@ -264,7 +268,7 @@ def code_level(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
 @login_required
 def code_merge(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.OWNER)
-    code = _code(project, code_id, usage.with_usage(codes=project.codes))
+    code = _code(project, code_id, usage.with_usage(codes=project.codes, membership=project.membership))
     form = MergeForm(request.POST or None, code=code, coded=code.coding_count > 0)
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["target"]
@@ -340,7 +344,11 @@ def relation_add(request: HttpRequest, project_id, code_id: int) -> HttpResponse
         else:
             messages.success(request, f"Relation added: {relation}.")
             return redirect(code)
-    code = _code(project, code_id, usage.with_usage(codes=project.codes).select_related("parent"))
+    code = _code(
+        project,
+        code_id,
+        usage.with_usage(codes=project.codes, membership=project.membership).select_related("parent"),
+    )
     context = _detail_context(project, code, relation_form=form)
     return render(request, "codebook/code_detail.html", context, status=400)
 
@@ -392,7 +400,11 @@ def _network(request: HttpRequest, project: Project):
     if not data.getlist("level"):
         data.setlist("level", Level.values)  # no level ticked means all: show them ticked
     form = NetworkForm(data)
-    return form, draw(project=project, codes=usage.tree_with_usage(project=project), **form.filters())
+    return form, draw(
+        project=project,
+        codes=usage.tree_with_usage(project=project, membership=project.membership),
+        **form.filters(),
+    )
 
 
 @require_safe
@@ -424,7 +436,9 @@ def network_svg(request: HttpRequest, project_id) -> HttpResponse:
 def coverage(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
     return render(
-        request, "codebook/coverage.html", {"project": project, "report": coverage_report(project=project)}
+        request,
+        "codebook/coverage.html",
+        {"project": project, "report": coverage_report(project=project, membership=project.membership)},
     )
 
 

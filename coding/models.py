@@ -4,9 +4,9 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
-from cases.models import Case, Project, Transcript
+from cases.models import Case, Membership, Project, Transcript
 from codebook.models import Code
 
 
@@ -49,7 +49,22 @@ class QuotationSequence(models.Model):
         return range(highest - count + 1, highest + 1)
 
 
+def hidden_by_blind_coding(membership: Membership | None) -> bool:
+    """Whether `membership` sees only its own codings: the one question every `visible_to` asks. Without a
+    membership (a command, the benchmark) nothing is hidden."""
+    return membership is not None and membership.sees_only_own_codings
+
+
 class SegmentQuerySet(models.QuerySet):
+    def visible_to(self, membership: Membership | None) -> "SegmentQuerySet":
+        """The quotations `membership` may see: all of them, or while the project codes blind only those they
+        made or coded (the workspace makes a quotation per coder and span, so these are their own; an import
+        may have put their coding on another's)."""
+        if hidden_by_blind_coding(membership):
+            theirs = Coding.objects.filter(segment_id=OuterRef("pk"), coder_id=membership.user_id)
+            return self.filter(Q(created_by_id=membership.user_id) | Exists(theirs))
+        return self
+
     def bulk_create(self, objs: Iterable["Segment"], *args, **kwargs) -> list["Segment"]:
         """Numbers the new quotations first, as `Segment.save` does, so that every way of making one numbers
         it; a project's share of the batch takes its numbers in one statement, in the batch's order."""
@@ -138,6 +153,14 @@ class Valence(models.TextChoices):
     NONE = "none", "none"
 
 
+class CodingQuerySet(models.QuerySet):
+    def visible_to(self, membership: Membership | None) -> "CodingQuerySet":
+        """The codings `membership` may see: all of them, or only their own while the project codes blind."""
+        if hidden_by_blind_coding(membership):
+            return self.filter(coder_id=membership.user_id)
+        return self
+
+
 class Coding(models.Model):
     """One code applied to one segment by one coder."""
 
@@ -147,6 +170,8 @@ class Coding(models.Model):
     valence = models.CharField(max_length=10, choices=Valence.choices, default=Valence.NONE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CodingQuerySet.as_manager()
 
     class Meta:
         constraints = [

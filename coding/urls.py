@@ -11,6 +11,11 @@ urlpatterns = [
     path("t/<int:transcript_id>/code/", workspace.workspace, name="workspace"),
     path("t/<int:transcript_id>/code/apply/", workspace.apply_hx, name="apply_hx"),
     path("t/<int:transcript_id>/code/undo/", workspace.undo_hx, name="undo_hx"),
+    path(
+        "t/<int:transcript_id>/code/assignment/",
+        workspace.assignment_status_hx,
+        name="assignment_status_hx",
+    ),
     path("t/<int:transcript_id>/code/s/<int:segment_id>/", workspace.segment_hx, name="segment_hx"),
     path(
         "t/<int:transcript_id>/code/s/<int:segment_id>/span/",

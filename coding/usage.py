@@ -2,36 +2,44 @@
 
 They count quotations and codings, which this app owns, so they are computed here and those pages' views ask
 for them; the apps below never reach codings through their reverse relations (the README's dependency rule).
+Each takes the `membership` of whoever reads the figures: while the project codes blind, a coder's figures
+count only their own codings (`visible_to`), so no count gives away how much the others coded.
 """
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from cases.models import Project, Transcript
+from cases.models import Membership, Project, Transcript
 from codebook.models import Code
-from coding.models import Coding
+from coding.models import Coding, hidden_by_blind_coding
 
 
-def coding_count(*, transcripts: QuerySet[Transcript]) -> int:
-    """The codings on `transcripts`; one query."""
-    return Coding.objects.filter(segment__transcript__in=transcripts.all()).count()
+def coding_count(*, transcripts: QuerySet[Transcript], membership: Membership) -> int:
+    """The codings on `transcripts` that `membership` may see; one query."""
+    return Coding.objects.visible_to(membership).filter(segment__transcript__in=transcripts.all()).count()
 
 
-def with_segment_counts(*, transcripts: QuerySet[Transcript]) -> QuerySet[Transcript]:
-    """`transcripts`, each with `segment_count` (its quotations)."""
+def with_segment_counts(*, transcripts: QuerySet[Transcript], membership: Membership) -> QuerySet[Transcript]:
+    """`transcripts`, each with `segment_count` (the quotations `membership` may see)."""
+    if hidden_by_blind_coding(membership):
+        mine = Q(segments__created_by_id=membership.user_id)
+        return transcripts.annotate(segment_count=Count("segments", filter=mine))
     return transcripts.annotate(segment_count=Count("segments"))
 
 
-def with_usage(*, codes: QuerySet[Code]) -> QuerySet[Code]:
+def with_usage(*, codes: QuerySet[Code], membership: Membership) -> QuerySet[Code]:
     """`codes`, each with how many codings use it (`coding_count`) and in how many transcripts
-    (`transcript_count`): for a few codes (a whole codebook takes `tree_with_usage`)."""
+    (`transcript_count`), of those `membership` may see: for a few codes (a whole codebook takes
+    `tree_with_usage`)."""
+    mine = Q(codings__coder_id=membership.user_id) if hidden_by_blind_coding(membership) else None
     return codes.annotate(
-        coding_count=Count("codings", distinct=True),
-        transcript_count=Count("codings__segment__transcript", distinct=True),
+        coding_count=Count("codings", distinct=True, filter=mine),
+        transcript_count=Count("codings__segment__transcript", distinct=True, filter=mine),
     )
 
 
-def tree_with_usage(*, project: Project) -> list[Code]:
-    """The project's codes `in_tree_order`, each with `coding_count` and `transcript_count` set; two queries.
+def tree_with_usage(*, project: Project, membership: Membership) -> list[Code]:
+    """The project's codes `in_tree_order`, each with `coding_count` and `transcript_count` (of the codings
+    `membership` may see) set; two queries.
 
     Usage is counted from the project's transcripts down, along indexes, rather than by joining the codes
     to all codings (`with_usage`): the planner cannot tell a small project's codes from a large one's and
@@ -42,9 +50,8 @@ def tree_with_usage(*, project: Project) -> list[Code]:
         return codes
     usage = {
         code_id: (codings, transcripts)
-        for code_id, codings, transcripts in Coding.objects.filter(
-            segment__transcript__case__project_id=project.pk
-        )
+        for code_id, codings, transcripts in Coding.objects.visible_to(membership)
+        .filter(segment__transcript__case__project_id=project.pk)
         .order_by()
         .values_list("code_id")
         .annotate(codings=Count("pk"), transcripts=Count("segment__transcript", distinct=True))

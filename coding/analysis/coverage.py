@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
-from cases.models import Case, Project, Transcript
+from cases.models import Case, Membership, Project, Transcript
 from codebook.models import Code, Level, RelationKind
 from coding.models import Coding
 
@@ -53,8 +53,10 @@ class Coverage:
     unsupported_by_all: list[Transcript]
 
 
-def coverage(*, project: Project) -> Coverage:
-    """Four queries: codes, relations, codings per code and transcript, transcripts with their cases."""
+def coverage(*, project: Project, membership: Membership | None) -> Coverage:
+    """Four queries: codes, relations, codings per code and transcript, transcripts with their cases.
+
+    Counts the codings `membership` may see (while the project codes blind, a coder's own)."""
     codes = project.codes.in_tree_order()
     by_id = {code.pk: code for code in codes}
     children: dict[int, list[int]] = defaultdict(list)
@@ -80,7 +82,8 @@ def coverage(*, project: Project) -> Coverage:
 
     counts: dict[int, dict[int, int]] = defaultdict(dict)
     for code_id, transcript_id, n in (
-        Coding.objects.filter(code__project=project)
+        Coding.objects.visible_to(membership)
+        .filter(code__project=project)
         .values_list("code_id", "segment__transcript_id")
         .annotate(n=Count("pk"))
         .order_by()

@@ -53,8 +53,12 @@ class ScopeForm(forms.Form):
     def __init__(self, data=None, *, facets: Facets, **kwargs):
         super().__init__(data, **kwargs)
         self.facets = facets
-        layer = [(facets.consensus.pk, "Consensus layer")] if facets.consensus is not None else []
-        self.fields["coder"].choices = [("", "Everyone"), *layer, *facets.coder_names.items()]
+        if facets.own_coder_id is not None:
+            # Blind coding: the only coder there is to choose. Another's id in the URL is an invalid choice.
+            self.fields["coder"].choices = [(facets.own_coder_id, "Your codings only (blind coding)")]
+        else:
+            layer = [(facets.consensus.pk, "Consensus layer")] if facets.consensus is not None else []
+            self.fields["coder"].choices = [("", "Everyone"), *layer, *facets.coder_names.items()]
         self.fields["where"].choices = where_choices(facets)
 
     def clean(self):
@@ -77,7 +81,7 @@ class ScopeForm(forms.Form):
     def scope(self) -> dict:
         data = self.cleaned_data
         return {
-            "coder_id": data.get("coder"),
+            "coder_id": self.facets.own_coder_id or data.get("coder"),
             "coded_from": data.get("coded_from"),
             "coded_to": data.get("coded_to"),
             "where": self.conditions(),

@@ -55,7 +55,7 @@ from cases.models import (
 from cases.speakers import labels_for
 from cases.turns import Locator
 from codebook.models import SIBLING_ORDER, Code, tree_order
-from coding.models import Coding, Segment, Valence
+from coding.models import Coding, Segment, Valence, hidden_by_blind_coding
 
 NO_VALUE = ""  # the key of "(no value)": a case or transcript without the attribute, or without a role
 NO_VALUE_LABEL = "(no value)"
@@ -287,6 +287,8 @@ class Facets:
     dimensions: dict[str, Dimension]
     values: dict[str, list[DimensionValue]]
     consensus: object | None = None  # the consensus layer's coder, when the project has consensus codings
+    # While the project codes blind, the coder (or viewer) whose codings alone every analysis counts.
+    own_coder_id: int | None = None
 
     def label(self, dimension_key: str, value_key: str) -> str:
         if value_key == NO_VALUE:
@@ -303,16 +305,23 @@ class Facets:
 
 def load_facets(*, project: Project) -> Facets:
     """Seven queries: codes, cases, members (with the consensus layer, if it has coded here), attributes,
-    roles, case values, transcript values."""
+    roles, case values, transcript values.
+
+    The member the project was loaded for (`cases.access.get_project` sets `project.membership`) decides what
+    blind coding hides: while it is on, a coder or viewer has no coder to choose but themselves, and every
+    analysis built on these facets (`ScopeForm.scope`) counts only their codings."""
+    membership = getattr(project, "membership", None)
+    own_coder_id = membership.user_id if hidden_by_blind_coding(membership) else None
     tree = CodeTree.load(project)
     cases = list(project.cases.order_by("name"))
-    adjudicated = Exists(Segment.objects.filter(project=project, created_by=OuterRef("pk")))
-    coders = list(
-        get_user_model()
-        .objects.filter(Q(memberships__project=project) | Q(adjudicated, username=CONSENSUS_USERNAME))
-        .select_related("profile")
-        .order_by(by_name(), "username")
-    )
+    if own_coder_id is not None:
+        members = get_user_model().objects.filter(pk=own_coder_id)
+    else:
+        adjudicated = Exists(Segment.objects.filter(project=project, created_by=OuterRef("pk")))
+        members = get_user_model().objects.filter(
+            Q(memberships__project=project) | Q(adjudicated, username=CONSENSUS_USERNAME)
+        )
+    coders = list(members.select_related("profile").order_by(by_name(), "username"))
     consensus = next((user for user in coders if user.username == CONSENSUS_USERNAME), None)
     coders = [user for user in coders if user is not consensus]
     attributes = list(project.attributes.all())
@@ -357,7 +366,7 @@ def load_facets(*, project: Project) -> Facets:
             missing = len(owners[attribute.pk]) < transcript_count
         if missing:
             values[dimension.key].append(DimensionValue(NO_VALUE, NO_VALUE_LABEL))
-    return Facets(project, tree, cases, coders, dimensions, values, consensus)
+    return Facets(project, tree, cases, coders, dimensions, values, consensus, own_coder_id)
 
 
 @dataclass(frozen=True)
@@ -590,7 +599,11 @@ def describe_criteria(*, facets: Facets, criteria: Criteria) -> str:
     for condition in criteria.where:
         values = " or ".join(sorted(facets.label(condition.dimension.key, key) for key in condition.keys))
         parts.append(f"{condition.dimension.label} is {values}")
-    parts.extend(describe_layer(facets=facets, coder_id=criteria.coder_id))
+    if criteria.coder_id and criteria.coder_id == facets.own_coder_id:
+        name = facets.coder_names.get(criteria.coder_id, criteria.coder_id)
+        parts.append(f"your codings only (blind coding: coded by {name})")
+    else:
+        parts.extend(describe_layer(facets=facets, coder_id=criteria.coder_id))
     if criteria.coded_from or criteria.coded_to:
         start = criteria.coded_from.isoformat() if criteria.coded_from else "the start"
         end = criteria.coded_to.isoformat() if criteria.coded_to else "today"
@@ -646,7 +659,8 @@ def quotations(
         return []
     by_segment: dict[int, Quotation] = {segment.pk: Quotation(segment) for segment in segments}
     codings = (
-        Coding.objects.filter(segment_id__in=by_segment)
+        Coding.objects.visible_to(getattr(project, "membership", None))
+        .filter(segment_id__in=by_segment)
         .select_related("code", "coder__profile")
         .order_by("code__position", "code__name", "pk")
     )

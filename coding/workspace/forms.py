@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 from accounts.people import CONSENSUS_USERNAME, by_name, display_name
 from cases.models import Project, Transcript
 from codebook.models import Code
-from coding.models import Segment, Valence
+from coding.models import Segment, Valence, hidden_by_blind_coding
 from coding.workspace.actions import InVivo
 from coding.workspace.page import count_here
 
@@ -39,7 +39,9 @@ class ApplyForm(SpanForm):
         super().__init__(*args, **kwargs)
         # Only this project's codes: an id from another project fails validation like any unknown id. Each
         # comes with its count in the transcript, so the answer to a new quotation need not count again.
-        here = Coalesce(count_here(OuterRef("pk"), transcript_id=transcript.pk), 0)
+        here = Coalesce(
+            count_here(OuterRef("pk"), transcript_id=transcript.pk, membership=project.membership), 0
+        )
         self.fields["codes"].queryset = project.codes.filter(is_codable=True).annotate(here=here)
         # The page offers only codable codes of this codebook: an id not among them is one that was merged,
         # deleted or made a category since the page was drawn (or does not belong here at all).
@@ -82,13 +84,16 @@ class WorkspaceFilterForm(forms.Form):
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["code"].queryset = project.codes.all()
-        adjudicated = Exists(Segment.objects.filter(project=project, created_by=OuterRef("pk")))
-        self.fields["coder"].queryset = (
-            get_user_model()
-            .objects.filter(Q(memberships__project=project) | Q(adjudicated, username=CONSENSUS_USERNAME))
-            .select_related("profile")
-            .order_by(by_name(), "username")
-        )
+        if hidden_by_blind_coding(project.membership):
+            # Blind: there is no one else to choose, and naming another coder in the URL is an invalid choice.
+            members = get_user_model().objects.filter(pk=project.membership.user_id)
+            self.fields["coder"].empty_label = "Only mine (blind coding)"
+        else:
+            adjudicated = Exists(Segment.objects.filter(project=project, created_by=OuterRef("pk")))
+            members = get_user_model().objects.filter(
+                Q(memberships__project=project) | Q(adjudicated, username=CONSENSUS_USERNAME)
+            )
+        self.fields["coder"].queryset = members.select_related("profile").order_by(by_name(), "username")
         self.fields["coder"].label_from_instance = _coder_label
 
 

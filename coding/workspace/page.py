@@ -50,12 +50,17 @@ def coders_only(codings):
 
 
 def paragraphs_with_marks(
-    *, transcript: Transcript, filters: Filters, span: tuple[int, int] | None = None
+    *,
+    transcript: Transcript,
+    filters: Filters,
+    membership: Membership,
+    span: tuple[int, int] | None = None,
 ) -> list[Paragraph]:
-    """The transcript's paragraphs with their highlights; with `span`, only the paragraphs it touches."""
+    """The transcript's paragraphs with the highlights `membership` may see; with `span`, only the paragraphs
+    it touches."""
     paragraphs = [(start, end, text) for start, end, text in transcript.paragraphs()]
     numbered = list(enumerate(paragraphs, start=1))
-    codings = Coding.objects.filter(segment__transcript=transcript)
+    codings = Coding.objects.visible_to(membership).filter(segment__transcript=transcript)
     if span is not None:
         numbered = [(n, p) for n, p in numbered if p[0] < span[1] and p[1] > span[0]]
         if not numbered:
@@ -112,12 +117,15 @@ def _tooltips(paragraph: Paragraph, marks: dict[int, Mark]) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
-def counts_in_transcript(*, transcript: Transcript, code_ids: set[int]) -> dict[int, int]:
-    """How many codings each of `code_ids` has in the transcript (0 included)."""
+def counts_in_transcript(
+    *, transcript: Transcript, code_ids: set[int], membership: Membership
+) -> dict[int, int]:
+    """How many codings `membership` may see each of `code_ids` has in the transcript (0 included)."""
     if not code_ids:
         return {}
     found = dict(
-        coders_only(Coding.objects.filter(segment__transcript=transcript, code_id__in=code_ids))
+        coders_only(Coding.objects.visible_to(membership))
+        .filter(segment__transcript=transcript, code_id__in=code_ids)
         .values_list("code_id")
         .annotate(n=Count("pk"))
         .values_list("code_id", "n")
@@ -125,10 +133,12 @@ def counts_in_transcript(*, transcript: Transcript, code_ids: set[int]) -> dict[
     return {code_id: found.get(code_id, 0) for code_id in code_ids}
 
 
-def count_here(code, *, transcript_id: int) -> Subquery:
-    """The number of codings of `code` (an expression, such as `OuterRef("code")`) in the transcript."""
+def count_here(code, *, transcript_id: int, membership: Membership) -> Subquery:
+    """The number of codings of `code` (an expression, such as `OuterRef("code")`) in the transcript that
+    `membership` may see."""
     return Subquery(
-        coders_only(Coding.objects.filter(segment__transcript_id=transcript_id, code=code))
+        coders_only(Coding.objects.visible_to(membership))
+        .filter(segment__transcript_id=transcript_id, code=code)
         .order_by()
         .values("code")
         .annotate(n=Count("pk"))
@@ -137,10 +147,12 @@ def count_here(code, *, transcript_id: int) -> Subquery:
 
 
 def code_panel(*, transcript: Transcript, membership: Membership) -> dict:
-    """The codebook tree with counts in this transcript, and the coder's recently used codes."""
+    """The codebook tree with counts in this transcript (of the codings the member may see), and the coder's
+    recently used codes."""
     # Counting within the transcript's own codings (an index range) beats a join over the whole project.
     here = dict(
-        coders_only(Coding.objects.filter(segment__transcript=transcript))
+        coders_only(Coding.objects.visible_to(membership))
+        .filter(segment__transcript=transcript)
         .values_list("code_id")
         .annotate(n=Count("pk"))
         .values_list("code_id", "n")

@@ -10,15 +10,16 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from cases import assignments
 from cases.access import get_project
-from cases.forms import error_sentence
-from cases.models import Project, Role, Transcript
+from cases.forms import AssignmentStatusForm, error_sentence
+from cases.models import Assignment, AssignmentStatus, Project, Role, Transcript
 from cases.refusals import Conflict, Refused
 from coding.models import Coding, Segment
 from coding.workspace import actions, undo
@@ -27,7 +28,15 @@ from coding.workspace.page import Filters, code_panel, count_here, counts_in_tra
 
 
 def _transcript(project: Project, transcript_id: int) -> Transcript:
-    transcript = get_object_or_404(project.transcripts.select_related("case"), pk=transcript_id)
+    """The transcript with `my_assignment`, the status of the signed-in member's assignment to it (or None),
+    read in the same query."""
+    mine = Assignment.objects.filter(transcript=OuterRef("pk"), coder_id=project.membership.user_id)
+    transcript = get_object_or_404(
+        project.transcripts.select_related("case").annotate(
+            my_assignment=Subquery(mine.values("status")[:1])
+        ),
+        pk=transcript_id,
+    )
     transcript.case.project = project  # what the lookup was scoped by: the actions need not fetch it again
     return transcript
 
@@ -58,7 +67,10 @@ def workspace(request: HttpRequest, project_id, transcript_id: int) -> HttpRespo
         "transcript": transcript,
         "filter_form": filter_form,
         "filters": filters,
-        "paragraphs": paragraphs_with_marks(transcript=transcript, filters=filters),
+        "paragraphs": paragraphs_with_marks(
+            transcript=transcript, filters=filters, membership=project.membership
+        ),
+        "assignment_statuses": AssignmentStatus.choices,
         "can_code": project.membership.can_code,
         "can_undo": project.membership.can_code and undo.can_undo(user=request.user, transcript=transcript),
         "apply_url": reverse("coding:apply_hx", args=[project.pk, transcript.pk]),
@@ -79,6 +91,7 @@ def _changed(
     codes: Iterable[int] = (),
     panel: bool = False,
     can_undo: bool = True,
+    assignment_changed: bool = False,
     message: str = "",
 ) -> HttpResponse:
     """The answer to an action: without htmx, the workspace again at `segment` (with `message`, if any);
@@ -98,7 +111,10 @@ def _changed(
     filter_form, filters = _filters(request, project) if request.GET or panel else (None, Filters())
     seen, paragraphs = set(), []
     for span in spans:
-        for paragraph in paragraphs_with_marks(transcript=transcript, filters=filters, span=span):
+        marked = paragraphs_with_marks(
+            transcript=transcript, filters=filters, membership=project.membership, span=span
+        )
+        for paragraph in marked:
             if paragraph.number not in seen:
                 seen.add(paragraph.number)
                 paragraphs.append(paragraph)
@@ -112,25 +128,30 @@ def _changed(
         "panel": panel,
         "filters": filters,
         "filter_form": filter_form,
+        "assignment_changed": assignment_changed,
+        "assignment_statuses": AssignmentStatus.choices,
     }
     if panel:
         context.update(code_panel(transcript=transcript, membership=project.membership))
     if segment is not None:
         context.update(_segment_context(segment, project, counted=True, codings=segment_codings))
     response = render(request, "coding/workspace.html#changed", context)
-    events = {"counts": {} if panel else _counts(transcript, set(codes), context.get("segment_codings", []))}
+    counts = {} if panel else _counts(project, transcript, set(codes), context.get("segment_codings", []))
+    events = {"counts": counts}
     if segment is not None:
         events["segment-saved"] = {"id": segment.pk}
     response["HX-Trigger"] = json.dumps(events)
     return response
 
 
-def _counts(transcript: Transcript, code_ids: set[int], segment_codings: list[Coding]) -> dict[int, int]:
+def _counts(
+    project: Project, transcript: Transcript, code_ids: set[int], segment_codings: list[Coding]
+) -> dict[int, int]:
     """The counts in the transcript of the codes an action touched; those on the quotation carry theirs."""
     known = {coding.code_id: coding.here for coding in segment_codings}
     if code_ids <= known.keys():
         return {code_id: known[code_id] for code_id in code_ids}
-    return counts_in_transcript(transcript=transcript, code_ids=code_ids)
+    return counts_in_transcript(transcript=transcript, code_ids=code_ids, membership=project.membership)
 
 
 def _refused(
@@ -165,6 +186,10 @@ def apply_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespon
         )
     except Refused as refusal:
         return _refused(request, project, transcript, refusal)
+    started = transcript.my_assignment == AssignmentStatus.NOT_STARTED
+    if started:  # read with the transcript: applies once the coder has begun cost no query for this
+        assignments.mark_started(transcript_id=transcript.pk, coder=request.user)
+        transcript.my_assignment = AssignmentStatus.IN_PROGRESS
     segment = applied.segment
     return _changed(
         request,
@@ -175,6 +200,7 @@ def apply_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespon
         segment_codings=_codings_of_new_quotation(applied, request.user),
         codes=[code.pk for code in applied.codes],
         panel=applied.in_vivo is not None,
+        assignment_changed=started,
         message=f"Coded “{segment.quote[:60]}”.",
     )
 
@@ -192,12 +218,17 @@ def _codings_of_new_quotation(applied: actions.Applied, coder) -> list[Coding] |
     return sorted(applied.created, key=lambda coding: coding.code.name)
 
 
+def _visible_segment(project: Project, transcript: Transcript, segment_id: int) -> Segment:
+    """A quotation of the transcript the member may see: another coder's, while blind, is a 404 as if it did
+    not exist."""
+    segments = Segment.objects.visible_to(project.membership).filter(transcript=transcript)
+    return get_object_or_404(segments.select_related("created_by__profile"), pk=segment_id)
+
+
 def _segment_for_edit(
     request: HttpRequest, project: Project, transcript: Transcript, segment_id: int
 ) -> Segment:
-    segment = get_object_or_404(
-        Segment.objects.filter(transcript=transcript).select_related("created_by__profile"), pk=segment_id
-    )
+    segment = _visible_segment(project, transcript, segment_id)
     if not actions.can_edit_segment(segment, project.membership):
         raise PermissionDenied("Only the coder who made this quotation, or a project owner, can change it.")
     segment.transcript = transcript
@@ -208,9 +239,17 @@ def _segment_context(
     segment: Segment, project: Project, *, counted: bool = False, codings: list[Coding] | None = None
 ) -> dict:
     if codings is None:
-        query = segment.codings.select_related("code", "coder__profile").order_by("code__name")
+        query = (
+            Coding.objects.visible_to(project.membership)
+            .filter(segment=segment)
+            .select_related("code", "coder__profile")
+            .order_by("code__name")
+        )
         if counted:  # each coding carries its code's count in the transcript, for an action's answer
-            query = query.annotate(here=count_here(OuterRef("code"), transcript_id=segment.transcript_id))
+            here = count_here(
+                OuterRef("code"), transcript_id=segment.transcript_id, membership=project.membership
+            )
+            query = query.annotate(here=here)
         codings = list(query)
     for coding in codings:
         coding.editable = actions.can_edit_coding(coding, project.membership)
@@ -226,9 +265,7 @@ def _segment_context(
 def segment_hx(request: HttpRequest, project_id, transcript_id: int, segment_id: int) -> HttpResponse:
     project = get_project(request, project_id)
     transcript = _transcript(project, transcript_id)
-    segment = get_object_or_404(
-        Segment.objects.filter(transcript=transcript).select_related("created_by__profile"), pk=segment_id
-    )
+    segment = _visible_segment(project, transcript, segment_id)
     if not request.htmx:
         return redirect(_workspace_url(project, transcript, segment))
     context = {"project": project, "transcript": transcript, "can_code": project.membership.can_code}
@@ -287,7 +324,9 @@ def segment_delete_hx(request: HttpRequest, project_id, transcript_id: int, segm
 
 def _coding_for_edit(project: Project, transcript: Transcript, coding_id: int) -> Coding:
     coding = get_object_or_404(
-        Coding.objects.filter(segment__transcript=transcript).select_related("segment__created_by__profile"),
+        Coding.objects.visible_to(project.membership)
+        .filter(segment__transcript=transcript)
+        .select_related("segment__created_by__profile"),
         pk=coding_id,
     )
     if not actions.can_edit_coding(coding, project.membership):
@@ -339,3 +378,29 @@ def undo_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpRespons
     return _changed(
         request, project, transcript, [undone.span], panel=True, can_undo=undone.more, message=undone.message
     )
+
+
+@require_POST
+@login_required
+def assignment_status_hx(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
+    """The member marks their own assignment to this transcript not started, in progress or done; no one
+    marks another's (there is none to find: 404)."""
+    project = get_project(request, project_id, role=Role.CODER)
+    transcript = _transcript(project, transcript_id)
+    assignment = get_object_or_404(Assignment.objects.filter(transcript=transcript, coder_id=request.user.pk))
+    form = AssignmentStatusForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, project, transcript, error_sentence(form))
+    assignments.set_status(assignment=assignment, status=form.cleaned_data["status"])
+    transcript.my_assignment = assignment.status
+    label = AssignmentStatus(assignment.status).label
+    if not request.htmx:
+        messages.success(request, f"“{transcript.title}” marked {label}.")
+        return redirect(_workspace_url(project, transcript))
+    context = {
+        "project": project,
+        "transcript": transcript,
+        "assignment_statuses": AssignmentStatus.choices,
+        "assignment_saved": label,
+    }
+    return render(request, "coding/workspace.html#assignment", context)

@@ -100,16 +100,21 @@ def member(project, username: str, role: str):
     return user
 
 
+def sign_in(page, username: str, password: str = PASSWORD):
+    """Signs `page` in through the sign-in form."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Username or e-mail").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+    return page
+
+
 @pytest.fixture
 def log_in(page, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
     def login(username: str, password: str = PASSWORD):
-        page.goto("/accounts/login/")
-        page.get_by_label("Username or e-mail").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/")
-        return page
+        return sign_in(page, username, password)
 
     return login

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLResolver, get_resolver, reverse
 
-from cases.models import Attribute, Job, JobStatus, Role
+from cases.models import Assignment, Attribute, Job, JobStatus, Role
 from tests.cases.routes import ROUTES as CASES_ROUTES
 from tests.codebook.routes import ROUTES as CODEBOOK_ROUTES
 from tests.coding.routes import ROUTES as CODING_ROUTES
@@ -55,6 +55,7 @@ def url_for(project, owner, transcript):
         "coding_id": coding.pk,
         "invitation_id": InvitationFactory(project=project, invited_by=owner).pk,
         "job_id": job.pk,
+        "assignment_id": Assignment.objects.create(transcript=transcript, coder=owner).pk,
     }
     routes = project_routes()
 

@@ -33,7 +33,7 @@ def study(project, owner):
 
 
 def test_support_is_direct_or_through_linked_codes_but_never_through_contradiction(project, study):
-    report = coverage(project=project)
+    report = coverage(project=project, membership=None)
     by_name = {category.code.name: category for category in report.categories}
     assert report.categories[0].code.name == "Interagency status"  # the core category comes first
     assert set(by_name) == {"Interagency status", "Tension", "Symbiosis"}

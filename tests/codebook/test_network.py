@@ -126,7 +126,7 @@ def test_nodes_in_a_column_never_overlap_and_stay_on_the_canvas(project, transcr
             segment=SegmentFactory(transcript=transcript, start=n, end=n + 3), code=code, coder=owner
         )
     result = layout(
-        codes=usage.tree_with_usage(project=project),
+        codes=usage.tree_with_usage(project=project, membership=None),
         relations=list(project.code_relations.all()),
         framework=None,
         levels={"open", "axial", "selective"},

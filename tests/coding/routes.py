@@ -6,6 +6,7 @@ ROUTES = {
     "coding:workspace": {"GET": Role.VIEWER},
     "coding:apply_hx": {"POST": Role.CODER},
     "coding:undo_hx": {"POST": Role.CODER},
+    "coding:assignment_status_hx": {"POST": Role.CODER},
     "coding:segment_hx": {"GET": Role.VIEWER},
     "coding:segment_span_hx": {"POST": Role.CODER},
     "coding:segment_memo_hx": {"POST": Role.CODER},
