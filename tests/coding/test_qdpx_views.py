@@ -137,3 +137,61 @@ def test_coders_page_query_count_is_fixed(client_for, project, owner, django_ass
     client.post(reverse("coding:qdpx_import_confirm", args=[project.pk]), {"token": preview(client, project)})
     with django_assert_max_num_queries(12):
         assert client.get(reverse("coding:qdpx_coders", args=[project.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_archive_imports_as_a_study_whose_codes_the_crosswalk_maps(
+    client_for, project, owner, settings, tmp_path
+):
+    from codebook.models import Code
+    from coding import crosswalk
+    from coding.analysis.matrix import Spec, build_matrix
+    from coding.analysis.retrieval import load_facets
+    from tests.factories import CodeFactory
+
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "tmp"
+    framework = CodeFactory(project=project, name="Trust")
+    client = client_for(owner)
+    token = preview(client, project)
+    response = client.post(
+        reverse("coding:qdpx_import_confirm", args=[project.pk]),
+        {"token": token, "case_name": "Prior study", "study_name": "qc demo"},
+    )
+    assert response.status_code == 200 and "Map them in the crosswalk" in response.content.decode()
+    study = project.studies.get()
+    assert (study.name, study.source_name) == ("qc demo", "qc-1.3.2_demo.qdpx")
+    root = Code.objects.get(project=project, parent=None, study=study)
+    assert root.name == "qc demo (study)" and not root.is_codable
+    study_codes = Code.objects.filter(study=study).exclude(pk=root.pk)
+    assert (
+        study_codes.count() == 262 and not Code.objects.filter(study=None).exclude(pk=framework.pk).exists()
+    )
+    assert set(Transcript.objects.filter(case__project=project).values_list("study", flat=True)) == {study.pk}
+
+    def trust_total() -> int:
+        facets = load_facets(project=project)
+        matrix = build_matrix(facets=facets, spec=Spec(dimension=facets.dimensions["case"]))
+        return next(row.total.all for row in matrix.rows if row.code.pk == framework.pk)
+
+    assert trust_total() == 0  # nothing counts until the crosswalk maps it
+    coded = study_codes.filter(codings__isnull=False).distinct()
+    crosswalk.map_codes(project=project, user=owner, codes=list(coded), target=framework)
+    segments = Coding.objects.filter(code__in=coded).values("segment").distinct().count()
+    assert trust_total() == segments > 0
+    page = client.get(reverse("coding:crosswalk", args=[project.pk])).content.decode()
+    assert "qc demo" in page and "0 unmapped" not in page
+
+
+@pytest.mark.django_db
+def test_a_study_name_already_taken_is_refused(client_for, project, owner, settings, tmp_path):
+    from cases.models import Study
+
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "tmp"
+    Study.objects.create(project=project, name="QC Demo")
+    client = client_for(owner)
+    response = client.post(
+        reverse("coding:qdpx_import_confirm", args=[project.pk]),
+        {"token": preview(client, project), "case_name": "Prior", "study_name": "qc demo"},
+    )
+    assert response.status_code == 400 and "already has a study called" in response.content.decode()
+    assert not Transcript.objects.exists() and project.studies.count() == 1

@@ -49,12 +49,20 @@ class ConfirmForm(forms.Form):
         empty_label="A new case, named below",
     )
     case_name = forms.CharField(label="New case", max_length=200, required=False)
+    study_name = forms.CharField(
+        label="As a study named",
+        max_length=200,
+        required=False,
+        help_text="For a meta-analysis: the archive's codes are kept as they were, under the study, and "
+        "mapped onto this project's codebook in the crosswalk. Leave empty to merge them into this codebook.",
+    )
 
     def __init__(self, *args, project: Project | None, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.project, self.user = project, user
         if project is None:
             del self.fields["case"]
+            del self.fields["study_name"]
             self.fields["name"].required = True
         else:
             del self.fields["name"]

@@ -11,6 +11,7 @@ one quotation per coder and span.
 
 import hashlib
 import re
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +30,7 @@ from cases.models import (
     Case,
     CaseAttributeValue,
     Project,
+    Study,
     Transcript,
     TranscriptAttributeValue,
 )
@@ -36,7 +38,7 @@ from cases.refusals import Refused
 from cases.speakers import store
 from codebook.exchange.imports import apply_import, plan_import
 from codebook.history import record
-from codebook.models import Code, CodebookAction
+from codebook.models import Code, CodebookAction, Framework
 from coding.exchange.qdpx.archive import Package, Unplaced
 from coding.models import Coding, Memo, Segment
 
@@ -67,6 +69,7 @@ class ImportResult:
     unplaced: list[Unplaced] = field(default_factory=list)
     not_kept: Counter = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
+    study: Study | None = None
 
 
 def coder_username(project: Project, refi_guid: str) -> str:
@@ -102,15 +105,30 @@ def _coder(project: Project, refi_guid: str, name: str):
 
 @transaction.atomic
 def import_package(
-    *, package: Package, project: Project, user, case: Case | None = None, case_name: str = ""
+    *,
+    package: Package,
+    project: Project,
+    user,
+    case: Case | None = None,
+    case_name: str = "",
+    study_name: str = "",
 ) -> ImportResult:
     """Writes `package` into `project`; transcripts that no case of the archive lists go to `case`, else to a
     case named `case_name` (made if need be), else to one named after the archive. Raises Refused, writing
-    nothing, when the codebook cannot take the archive's codes."""
+    nothing, when the codebook cannot take the archive's codes.
+
+    With `study_name`, the archive comes in as a study of a meta-analysis: its codes are kept as they were,
+    under one top-level code named after the study and matched to none of the project's (the crosswalk maps
+    them), and its transcripts are marked as the study's."""
     parsed = package.project
     result = ImportResult(unplaced=list(package.unplaced), not_kept=Counter(package.not_kept))
     result.warnings = list(package.warnings)
-    codes = _codes(package, project, user, result)
+    study = result.study = _study(package, project, user, study_name) if study_name else None
+    codes = (
+        _study_codes(package, project, user, study, result)
+        if study
+        else _codes(package, project, user, result)
+    )
 
     users = {refi.guid: refi.name for refi in parsed.users}
     coders: dict[str, object] = {}
@@ -142,6 +160,7 @@ def import_package(
             original_name=f"{package.filename}: {text.read_from}"[
                 : Transcript._meta.get_field("original_name").max_length
             ],
+            study=study,
             created_by=user,
         )
         store(transcript=transcript, labels=recognise(text.text))
@@ -216,6 +235,73 @@ def import_package(
         },
     )
     return result
+
+
+def _study(package: Package, project: Project, user, name: str) -> Study:
+    name = name.strip()[: Study._meta.get_field("name").max_length]
+    if project.studies.filter(name__iexact=name).exists():
+        raise Refused(f"This project already has a study called “{name}”: choose another name.")
+    origin = package.project.origin
+    return Study.objects.create(
+        project=project, name=name, producer=origin, source_name=package.filename, created_by=user
+    )
+
+
+def _study_codes(
+    package: Package, project: Project, user, study: Study, result: ImportResult
+) -> dict[str, Code]:
+    """The archive's code tree as it was, under a top-level code named after the study: no code of the
+    project is matched or changed."""
+    root_name = f"{study.name} (study)"[: Code._meta.get_field("name").max_length]
+    if project.codes.filter(parent=None, name__iexact=root_name).exists():
+        raise Refused(f"The codebook already has a top-level code “{root_name}”: rename it or the study.")
+    root = Code.objects.create(
+        project=project,
+        name=root_name,
+        study=study,
+        framework=Framework.IMPORTED,
+        is_codable=False,
+        definition=f"The codes of the study {study.name}, imported from {package.filename}.",
+        created_by=user,
+    )
+    created: list[Code] = []
+    siblings: set[tuple[int, str]] = set()
+    for entry in package.project.codebook.entries:
+        parent = root if entry.parent is None else created[entry.parent]
+        key = (parent.pk, entry.name.casefold())
+        if key in siblings:
+            raise Refused(
+                f"Line {entry.line}: two codes under “{parent.name}” are both called “{entry.name}”; "
+                "rename one in the program that exported the archive."
+            )
+        siblings.add(key)
+        fields = {name: value for name, value in entry.values.items() if name in STUDY_CODE_FIELDS}
+        created.append(
+            Code.objects.create(
+                project=project,
+                parent=parent,
+                name=entry.name,
+                study=study,
+                framework=Framework.IMPORTED,
+                position=len(created),
+                guid=entry.guid or uuid.uuid4(),
+                created_by=user,
+                **fields,
+            )
+        )
+    result.codes_new = len(created)
+    record(
+        project=project,
+        user=user,
+        action=CodebookAction.IMPORT,
+        code=root,
+        summary=f"Imported the codes of the study {study.name} ({len(created)} codes, kept as they were)",
+        detail={"file": package.filename, "study": study.name, "codes": len(created)},
+    )
+    return {guid: created[index] for guid, index in package.project.code_guids.items()}
+
+
+STUDY_CODE_FIELDS = {"colour", "is_codable", "definition", "inclusion", "exclusion", "example", "level"}
 
 
 def _codes(package: Package, project: Project, user, result: ImportResult) -> dict[str, Code]:

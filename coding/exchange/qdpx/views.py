@@ -68,6 +68,7 @@ def _confirm(request: HttpRequest, project: Project | None) -> HttpResponse:
                 user=request.user,
                 case=form.cleaned_data.get("case"),
                 case_name=form.cleaned_data.get("case_name", ""),
+                study_name=form.cleaned_data.get("study_name", ""),
             )
     except Refused as refusal:
         context["refusal"] = refusal.message
