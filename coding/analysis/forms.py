@@ -467,22 +467,9 @@ def saved_labels(form: "RetrievalForm") -> dict[str, dict[str, str]]:
 
 
 class SavedQueryForm(forms.Form):
-    """A saved query's name, unique in the project whatever the letter case."""
+    """A saved query's name (unique in the project whatever the letter case: `saved_queries` checks)."""
 
     name = forms.CharField(max_length=200, strip=True)
-
-    def __init__(self, data=None, *, project, instance: SavedQuery | None = None, **kwargs):
-        super().__init__(data, **kwargs)
-        self.project, self.instance = project, instance
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"]
-        taken = SavedQuery.objects.filter(project=self.project, name__iexact=name)
-        if self.instance is not None:
-            taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
-            raise forms.ValidationError(f"A saved query named “{name}” exists already: choose another name.")
-        return name
 
 
 def saved_query_form(saved: SavedQuery, *, facets: Facets) -> "RetrievalForm":

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from cases.models import InterviewSet, SetKind, Transcript
+from cases.models import SetKind, Transcript
 from coding.analysis.forms import where_choices
 from coding.analysis.retrieval import SETS, Condition, Criteria, Facets, describe_criteria, select
 
@@ -23,9 +23,9 @@ class InterviewSetForm(forms.Form):
         "interviews (or their cases) found now are added; the set does not change when attributes do.",
     )
 
-    def __init__(self, data=None, *, facets: Facets, transcripts: list[Transcript], instance=None, **kw):
+    def __init__(self, data=None, *, facets: Facets, transcripts: list[Transcript], **kw):
         super().__init__(data, **kw)
-        self.facets, self.instance = facets, instance
+        self.facets = facets
         self.fields["cases"].choices = [(case.pk, case.name) for case in facets.cases]
         self.fields["transcripts"].choices = [
             (t.pk, f"{t.title} · {t.case.name}{f' · {t.respondent}' if t.respondent else ''}")
@@ -35,15 +35,6 @@ class InterviewSetForm(forms.Form):
         self.fields["where"].choices = [
             group for group in where_choices(facets) if not group[1][0][0].startswith(f"{SETS}:")
         ]
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"]
-        taken = InterviewSet.objects.filter(project=self.facets.project, name__iexact=name)
-        if self.instance is not None:
-            taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
-            raise forms.ValidationError(f"A set named “{name}” exists already: choose another name.")
-        return name
 
     def criteria(self) -> Criteria | None:
         keys: dict[str, set[str]] = {}

@@ -143,7 +143,7 @@ def test_hand_picked_sets_and_their_pages(analysis, client_for, django_assert_nu
         client.get(reverse("coding:set_list", args=[project.pk]))
     delete = reverse("coding:set_delete", args=[project.pk, chinese.pk])
     assert client.post(delete).status_code == 302
-    assert list(InterviewSet.objects.values_list("name", flat=True)) == ["Leaders"]
+    assert list(InterviewSet.objects.values_list("name", flat=True)) == ["Leaders", "More"]
 
 
 def test_bad_sets_are_refused_with_a_sentence_and_nothing_is_written(analysis, client_for, recorded_set):

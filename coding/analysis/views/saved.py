@@ -93,7 +93,7 @@ def saved_query_save(request: HttpRequest, project_id) -> HttpResponse:
             saved_queries.replace_query(saved=saved, fields=fields, labels=labels)
             messages.success(request, f"Saved the retrieval into “{saved.name}”.")
         else:
-            form = SavedQueryForm(request.POST, project=project)
+            form = SavedQueryForm(request.POST)
             if not form.is_valid():
                 return _refuse_save(request, project, facets, error_sentence(form))
             saved = saved_queries.save_query(
@@ -129,7 +129,7 @@ def saved_query_run(request: HttpRequest, project_id, query_id: int) -> HttpResp
 def saved_query_rename(request: HttpRequest, project_id, query_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.CODER)
     saved = get_object_or_404(SavedQuery.objects.filter(project=project), pk=query_id)
-    form = SavedQueryForm(request.POST, project=project, instance=saved)
+    form = SavedQueryForm(request.POST)
     if not form.is_valid():
         facets = load_facets(project=project)
         return _list(request, project, facets, error=f"Not renamed: {error_sentence(form)}", status=400)
@@ -236,9 +236,7 @@ def set_detail(request: HttpRequest, project_id, set_id: int) -> HttpResponse:
         "cases": list(interview_set.cases.values_list("pk", flat=True)),
         "transcripts": list(interview_set.transcripts.values_list("pk", flat=True)),
     }
-    form = InterviewSetForm(
-        facets=facets, transcripts=_transcripts(project), instance=interview_set, initial=initial
-    )
+    form = InterviewSetForm(facets=facets, transcripts=_transcripts(project), initial=initial)
     return _set_page(request, project, interview_set, form)
 
 
@@ -248,9 +246,7 @@ def set_edit(request: HttpRequest, project_id, set_id: int) -> HttpResponse:
     project = get_project(request, project_id, role=Role.CODER)
     interview_set = get_object_or_404(InterviewSet.objects.filter(project=project), pk=set_id)
     facets = load_facets(project=project)
-    form = InterviewSetForm(
-        request.POST, facets=facets, transcripts=_transcripts(project), instance=interview_set
-    )
+    form = InterviewSetForm(request.POST, facets=facets, transcripts=_transcripts(project))
     if not form.is_valid():
         return _set_page(request, project, interview_set, form, status=400)
     made_from = form.cleaned_data["made_from"] or interview_set.made_from
