@@ -25,8 +25,10 @@ class CodeHitsForm(forms.Form):
         super().__init__(data, **kwargs)
         self.tree, self.found = tree, found
         self.fields["code"].choices = [
-            (code.pk, f"{'  ' * code.depth}{code.name}") for code in tree.codes if code.is_codable
+            ("", "Choose a code…"),
+            *((code.pk, f"{'  ' * code.depth}{code.name}") for code in tree.codes if code.is_codable),
         ]
+        self.fields["code"].error_messages["required"] = "Choose the code to apply."
         self.fields["code"].error_messages["invalid_choice"] = (
             "That code is not one you can apply (it was merged, deleted or made a category, or belongs to "
             "another project): choose another."

@@ -202,6 +202,8 @@ def test_bad_input_is_refused_with_a_sentence(hits_project, client_for, coder):
     response = preview(client, project, code=foreign.pk)
     assert response.status_code == 400
     assert "That code is not one you can apply" in response.content.decode()
+    response = preview(client, project, code="")
+    assert response.status_code == 400 and "Choose the code to apply." in response.content.decode()
     response = preview(client, project, code=code.pk, which="ticked")
     assert response.status_code == 400 and "Tick at least one hit" in response.content.decode()
     response = preview(client, project, code=code.pk, hit=["999999:0:1"], which="ticked")
