@@ -691,3 +691,52 @@ class Job(models.Model):
     @property
     def percent(self) -> int | None:
         return round(100 * self.done / self.total) if self.total else None
+
+
+class SetKind(models.TextChoices):
+    TRANSCRIPTS = "transcripts", "Interviews"
+    CASES = "cases", "Cases"
+
+
+class InterviewSet(models.Model):
+    """A named group of interviews: picked one by one, or as whole cases (then every interview of them).
+
+    Membership is stored, never recomputed: a set made from an attribute filter keeps the interviews or cases
+    the filter found when it was made (`made_from` says which filter), so a matrix by sets does not change
+    under a PI's feet when an attribute is edited. Members belong to the set's project (its form checks).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="interview_sets")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=SetKind.choices, default=SetKind.TRANSCRIPTS)
+    cases = models.ManyToManyField(Case, blank=True, related_name="interview_sets")
+    transcripts = models.ManyToManyField(Transcript, blank=True, related_name="interview_sets")
+    made_from = models.CharField(max_length=500, blank=True, help_text="The attribute filter, in words.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = [Lower("name")]
+        constraints = [
+            models.UniqueConstraint("project", Lower("name"), name="interview_set_unique_name"),
+            models.CheckConstraint(condition=~Q(name=""), name="interview_set_name_not_empty"),
+            models.CheckConstraint(condition=Q(kind__in=SetKind.values), name="interview_set_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def set_members(project: Project) -> dict[int, list[int]]:
+    """Interview id → ids of the project's sets holding it (directly or through its case); two queries."""
+    members: dict[int, list[int]] = {}
+    direct = InterviewSet.transcripts.through.objects.filter(interviewset__project=project)
+    for transcript_id, set_id in direct.values_list("transcript_id", "interviewset_id"):
+        members.setdefault(transcript_id, []).append(set_id)
+    by_case = Transcript.objects.filter(case__project=project, case__interview_sets__isnull=False)
+    for transcript_id, set_id in by_case.values_list("pk", "case__interview_sets"):
+        members.setdefault(transcript_id, []).append(set_id)
+    return members

@@ -166,3 +166,51 @@ def label_paragraphs(
             pieces.append(Piece(text[position:end]))
         result.append(LabelledParagraph(number=number, start=start, pieces=tuple(pieces)))
     return result
+
+
+# Sentences: a CJK full stop, exclamation or question mark (。！？) always ends one; an ASCII one (. ! ?) when
+# white space or the paragraph's end follows it (after any run of further marks and closing quotes or
+# brackets), so "3.5" and "U.S.A" do not. A sentence never crosses a paragraph.
+CJK_ENDS = "。！？"
+ASCII_ENDS = ".!?"
+CLOSERS = "\"'”’」』）)]】》"
+
+
+def sentence_ends(text: str, lo: int, hi: int) -> list[int]:
+    """The (exclusive) ends of the sentences within `text[lo:hi]`, a paragraph."""
+    ends = []
+    i = lo
+    while i < hi:
+        char = text[i]
+        if char in CJK_ENDS or char in ASCII_ENDS:
+            j = i + 1
+            while j < hi and (text[j] in CJK_ENDS or text[j] in ASCII_ENDS or text[j] in CLOSERS):
+                j += 1
+            if char in CJK_ENDS or j == hi or text[j].isspace():
+                ends.append(j)
+            i = j
+        else:
+            i += 1
+    return ends
+
+
+def paragraph_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The paragraphs holding `text[start:end]`, from the start of the first to the end of the last."""
+    spans = paragraph_spans(text)
+    lo = next((s for s, e, _ in spans if s <= start < e), start)
+    hi = next((e for s, e, _ in spans if s < end <= e), end)
+    return min(lo, start), max(hi, end)
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentences holding `text[start:end]`: from the start of the first to the end of the last,
+    without the white space around them."""
+    lo, hi = paragraph_around(text, start, end)
+    ends = sentence_ends(text, lo, hi)
+    begin = max((e for e in ends if e <= start), default=lo)
+    finish = min((e for e in ends if e >= end), default=hi)
+    while begin < start and text[begin].isspace():
+        begin += 1
+    while finish > end and text[finish - 1].isspace():
+        finish -= 1
+    return begin, finish

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Lower
 
 from cases.models import Case, Membership, Project, Transcript
 from codebook.models import Code
@@ -338,3 +339,79 @@ class Adjudication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code_id} [{self.start}:{self.end}] {self.decision}"
+
+
+class SavedQuery(models.Model):
+    """A retrieval kept under a name: the retrieval form's fields as it submitted them, codes, cases,
+    attributes and coder by id, so renaming or moving a code in the tree changes nothing it finds.
+
+    `labels` keeps the path of each code and the name of each case it names at saving time, so that once one
+    of them is deleted the page can say which (the query then refuses to run until it is saved again). A code
+    merged into another is replaced by that code in the same transaction as the merge
+    (`coding.analysis.saved_queries.follow_merge`): its codings are that code's now.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="saved_queries")
+    name = models.CharField(max_length=200)
+    fields = models.JSONField(default=dict, help_text="Retrieval form field → list of submitted values.")
+    labels = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = [Lower("name")]
+        constraints = [
+            models.UniqueConstraint("project", Lower("name"), name="saved_query_unique_name"),
+            models.CheckConstraint(condition=~Q(name=""), name="saved_query_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Extent(models.TextChoices):
+    HIT = "hit", "The hit itself"
+    SENTENCE = "sentence", "The sentence around it"
+    PARAGRAPH = "paragraph", "The paragraph around it"
+
+
+class CodingBatch(models.Model):
+    """One "code all hits" write: a code applied to many search hits across transcripts, undone as one.
+
+    `record` lists what the batch created (quotations and codings), which is all an undo removes: codings
+    that were there before stay, and a quotation the batch made stays if someone coded or annotated it since.
+    The batches of a project are its coding history for these writes (who, when, what, and who undid it).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="coding_batches")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="coding_batches"
+    )
+    code = models.ForeignKey(Code, null=True, on_delete=models.SET_NULL, related_name="+")
+    code_name = models.CharField(max_length=500, help_text="The code's path when the batch was written.")
+    valence = models.CharField(max_length=10, choices=Valence.choices, default=Valence.NONE)
+    search = models.CharField(max_length=200)
+    extent = models.CharField(max_length=10, choices=Extent.choices, default=Extent.HIT)
+    hits = models.PositiveIntegerField(help_text="Hits chosen.")
+    quotations_created = models.PositiveIntegerField(default=0)
+    codings_created = models.PositiveIntegerField(default=0)
+    transcripts = models.PositiveIntegerField(default=0)
+    record = models.JSONField(default=dict, help_text="Ids of the quotations and codings it created.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(valence__in=Valence.values), name="batch_valence_valid"),
+            models.CheckConstraint(condition=Q(extent__in=Extent.values), name="batch_extent_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code_name} on “{self.search}” ({self.codings_created})"

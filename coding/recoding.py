@@ -17,6 +17,7 @@ from cases.refusals import Refused
 from codebook import changes
 from codebook.history import record, snapshot
 from codebook.models import Code, CodebookAction, CodeRelation, Level
+from coding.analysis.saved_queries import follow_merge
 from coding.models import Coding, Memo, Valence
 
 
@@ -49,6 +50,7 @@ def merge_codes(*, source: Code, target: Code, user) -> changes.MergeResult:
       kept and the conflict is counted in the history (so a reviewer can look at those quotations).
     - Memos on A move to B, and A's definition, criteria and example are kept as a memo on B.
     - A's sub-codes and relations move to B (`codebook.changes.merge_into`).
+    - Saved queries naming A name B (`coding.analysis.saved_queries.follow_merge`).
     """
     project = source.project
     changes.lock_codebook(project)
@@ -90,6 +92,7 @@ def merge_codes(*, source: Code, target: Code, user) -> changes.MergeResult:
         title=f"Merged from “{source.name}”"[:200],
         text=_merged_memo(source),
     )
+    follow_merge(source=source, target=target)
     return changes.merge_into(source=source, target=target, result=result, user=user)
 
 

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from coding.analysis.views import crosswalk, exports, matrix, retrieval
+from coding.analysis.views import crosswalk, exports, matrix, retrieval, saved
 from coding.consensus import views as consensus
 from coding.exchange.qdpx import views as qdpx
+from coding.hits import views as hits
 from coding.workspace import views as workspace
 
 app_name = "coding"
@@ -57,4 +58,17 @@ urlpatterns = [
     path("import/qdpx/confirm/", qdpx.qdpx_import_confirm, name="qdpx_import_confirm"),
     path("import/qdpx/coders/", qdpx.qdpx_coders, name="qdpx_coders"),
     path("import/qdpx/coders/link/", qdpx.qdpx_coder_link, name="qdpx_coder_link"),
+    path("queries/", saved.saved_query_list, name="saved_query_list"),
+    path("queries/save/", saved.saved_query_save, name="saved_query_save"),
+    path("queries/<int:query_id>/", saved.saved_query_run, name="saved_query_run"),
+    path("queries/<int:query_id>/rename/", saved.saved_query_rename, name="saved_query_rename"),
+    path("queries/<int:query_id>/delete/", saved.saved_query_delete, name="saved_query_delete"),
+    path("sets/", saved.set_list, name="set_list"),
+    path("sets/new/", saved.set_create, name="set_create"),
+    path("sets/<int:set_id>/", saved.set_detail, name="set_detail"),
+    path("sets/<int:set_id>/edit/", saved.set_edit, name="set_edit"),
+    path("sets/<int:set_id>/delete/", saved.set_delete, name="set_delete"),
+    path("search/code/", hits.code_hits, name="code_hits"),
+    path("search/code/apply/", hits.code_hits_apply, name="code_hits_apply"),
+    path("search/code/batches/<int:batch_id>/undo/", hits.batch_undo, name="batch_undo"),
 ]

@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from codebook.models import Framework, Level
 from coding.analysis.matrix import TOTAL, VALUE_PREFIX, Measure, Spec, counted_criteria
 from coding.analysis.retrieval import MAX_TEXT, NO_VALUE, Condition, Criteria, Facets
-from coding.models import Valence
+from coding.models import SavedQuery, Valence
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MAX_COOCCURRENCE_CODES = 60
@@ -49,6 +49,13 @@ class ScopeForm(forms.Form):
         label="Interviews where",
         help_text="Values of one attribute are alternatives (or); different attributes all apply (and).",
     )
+    within = forms.TypedChoiceField(
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="Within saved query",
+        help_text="Counts only the passages the saved query finds.",
+    )
 
     def __init__(self, data=None, *, facets: Facets, **kwargs):
         super().__init__(data, **kwargs)
@@ -60,12 +67,22 @@ class ScopeForm(forms.Form):
             layer = [(facets.consensus.pk, "Consensus layer")] if facets.consensus is not None else []
             self.fields["coder"].choices = [("", "Everyone"), *layer, *facets.coder_names.items()]
         self.fields["where"].choices = where_choices(facets)
+        self.fields["within"].choices = [("", "Every passage"), *facets.saved_queries.items()]
 
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("coded_from"), cleaned.get("coded_to")
         if start and end and start > end:
             self.add_error("coded_to", "The end of the date range is before its start.")
+        if cleaned.get("within"):
+            saved = SavedQuery.objects.filter(project=self.facets.project, pk=cleaned["within"]).first()
+            form = None if saved is None else saved_query_form(saved, facets=self.facets)
+            if form is None:
+                self.add_error("within", "That saved query was deleted a moment ago.")
+            elif form.is_valid():
+                cleaned["within_criteria"], cleaned["within_name"] = form.criteria(), saved.name
+            else:
+                self.add_error("within", form.unusable)
         return cleaned
 
     def conditions(self) -> tuple[Condition, ...]:
@@ -85,6 +102,15 @@ class ScopeForm(forms.Form):
             "coded_from": data.get("coded_from"),
             "coded_to": data.get("coded_to"),
             "where": self.conditions(),
+            **(
+                {
+                    "within": data["within_criteria"],
+                    "within_id": data["within"],
+                    "within_name": data["within_name"],
+                }
+                if data.get("within_criteria")
+                else {}
+            ),
         }
 
     def query(self, **changes) -> str:
@@ -234,6 +260,8 @@ def criteria_query(criteria: Criteria) -> str:
         params.append(("coded_to", criteria.coded_to.isoformat()))
     if criteria.text:
         params.append(("text", criteria.text))
+    if criteria.within_id:
+        params.append(("within", str(criteria.within_id)))
     return urlencode(params)
 
 
@@ -403,3 +431,74 @@ class CooccurrenceCellForm(CooccurrenceForm):
     def title(self) -> str:
         by_id = self.facets.tree.by_id
         return f"{by_id[self.cleaned_data['a']].name} × {by_id[self.cleaned_data['b']].name}"
+
+
+# Saved queries ---------------------------------------------------------------------------------------------
+
+# The retrieval's own fields that a saved query keeps: everything it selects by, not its page or its scope.
+SAVED_FIELDS = (
+    "all_codes",
+    "any_codes",
+    "not_codes",
+    "subcodes",
+    "valence",
+    "case",
+    "not_case",
+    "where",
+    "text",
+    "coder",
+    "coded_from",
+    "coded_to",
+)
+
+
+def saved_fields(form: "RetrievalForm") -> dict[str, list[str]]:
+    """A valid retrieval form's submitted values as a saved query keeps them: field → values, by id."""
+    return {
+        name: [v for v in form.data.getlist(name) if v != ""] for name in SAVED_FIELDS if form.data.get(name)
+    }
+
+
+def saved_labels(form: "RetrievalForm") -> dict[str, dict[str, str]]:
+    """The names of the codes and cases a retrieval names, to say which one a saved query lost later."""
+    data, facets = form.cleaned_data, form.facets
+    codes = {*data.get("all_codes", []), *data.get("any_codes", []), *data.get("not_codes", [])}
+    cases = {*data.get("case", []), *data.get("not_case", [])}
+    names = {case.pk: case.name for case in facets.cases}
+    return {
+        "codes": {str(pk): facets.tree.by_id[pk].path for pk in sorted(codes)},
+        "cases": {str(pk): names[pk] for pk in sorted(cases)},
+    }
+
+
+class SavedQueryForm(forms.Form):
+    """A saved query's name (unique in the project whatever the letter case: `saved_queries` checks)."""
+
+    name = forms.CharField(max_length=200, strip=True)
+
+
+def saved_query_form(saved: SavedQuery, *, facets: Facets) -> "RetrievalForm":
+    """The retrieval form of a saved query, bound to what it keeps. Not valid when something it names is gone:
+    `form.unusable` then says what, and how to mend it."""
+    data = QueryDict(mutable=True)
+    for name, values in saved.fields.items():
+        if name in SAVED_FIELDS:
+            data.setlist(name, [str(value) for value in values])
+    form = RetrievalForm(data, facets=facets)
+    form.unusable = ""
+    if not form.is_valid():
+        lost = [
+            f"the code “{path}”"
+            for pk, path in saved.labels.get("codes", {}).items()
+            if int(pk) not in facets.tree.by_id
+        ]
+        known = {case.pk for case in facets.cases}
+        lost += [
+            f"the case “{name}”" for pk, name in saved.labels.get("cases", {}).items() if int(pk) not in known
+        ]
+        what = ", ".join(lost) if lost else "something it selects by (a coder, attribute value or date)"
+        form.unusable = (
+            f"The saved query “{saved.name}” names {what}, deleted since; it is not run, because leaving it "
+            "out would change what the query finds. Open it in the retrieval, choose again and save it anew."
+        )
+    return form

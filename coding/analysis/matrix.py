@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 from django.db import connection, models, transaction
 from django.db.models import Count, F
 
-from cases.models import Transcript
+from cases.models import Transcript, set_members
 from codebook.models import Framework, Level
 from coding.analysis.retrieval import (
     NO_VALUE,
@@ -269,6 +269,8 @@ def respondents(*, facets: Facets) -> dict[int, int]:
 
 def _columns_fixed_by_unit(spec: Spec) -> bool:
     """Whether each unit falls in one column, so a row's total is the sum of its cells."""
+    if spec.dimension.overlapping:
+        return False
     return spec.measure != Measure.RESPONDENTS or spec.dimension.per_case
 
 
@@ -288,13 +290,21 @@ def counting_query(*, facets: Facets, spec: Spec, keys: Keys, transcript_ids: li
         m_valence=facets.tree.valence_expression(),
     )
     rows_sql, params = rows.query.sql_with_params()
+    tables = [f"tree (code_id, k) AS (VALUES {_values(keys.of)})"]
+    if spec.dimension.overlapping:
+        # A coding counts in each set holding its interview: one row per set, NULL ("in no set") for none.
+        pairs = [(t, s) for t, sets in set_members(facets.project).items() for s in sets] or [(0, 0)]
+        tables.append(f"members (transcript_id, set_id) AS (VALUES {_pairs(pairs)})")
+        rows_sql = (
+            f"SELECT c.m_code, s.set_id AS m_col, c.m_unit, c.m_valence FROM ({rows_sql}) c "
+            "LEFT JOIN members s ON s.transcript_id = c.m_col"
+        )
     if spec.measure != Measure.SEGMENTS:
         # An interview has hundreds of codings but one row per code (and valence) is all the count needs:
         # de-duplicating first leaves a fifth of the rows to sort (interviews at scale 10: 840 → 670 ms).
         valence = "m_valence" if spec.valence else "NULL"
         rows_sql = f"SELECT DISTINCT m_code, m_col, m_unit, {valence} AS m_valence FROM ({rows_sql}) codings"
 
-    tables = [f"tree (code_id, k) AS (VALUES {_values(keys.of)})"]
     join = ""
     unit = "r.m_unit"
     if spec.measure == Measure.RESPONDENTS:
@@ -328,9 +338,13 @@ def counting_query(*, facets: Facets, spec: Spec, keys: Keys, transcript_ids: li
 
 
 def _values(pairs: dict[int, int]) -> str:
+    return _pairs(pairs.items())
+
+
+def _pairs(pairs) -> str:
     # Integers the application computed, written into the SQL: a 10,000-code codebook would exceed SQLite's
     # limit on parameters.
-    return ", ".join(f"({int(a)}, {int(b)})" for a, b in pairs.items())
+    return ", ".join(f"({int(a)}, {int(b)})" for a, b in pairs)
 
 
 def run_analysis(sql: str, params: list) -> list[tuple]:
@@ -352,8 +366,13 @@ def interviews_per_column(*, facets: Facets, spec: Spec) -> dict[str, int]:
     """Interviews in scope per column key (the share's denominators and the columns' n)."""
     selection = select(project=facets.project, criteria=spec.criteria, tree=facets.tree)
     transcripts = Transcript.objects.filter(selection.interview_q(""))
-    transcripts, column = spec.dimension.annotate(transcripts, to_transcript="")
     counts: Counter[str] = Counter()
+    if spec.dimension.overlapping:
+        members = set_members(facets.project)
+        for pk in transcripts.values_list("pk", flat=True):
+            counts.update([str(s) for s in members.get(pk, [])] or [NO_VALUE])
+        return counts
+    transcripts, column = spec.dimension.annotate(transcripts, to_transcript="")
     for raw, n in transcripts.order_by().values_list(column).annotate(n=Count("pk")).values_list(column, "n"):
         counts[spec.dimension.key_of(raw)] += n
     return counts

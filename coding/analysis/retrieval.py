@@ -48,6 +48,7 @@ from cases.models import (
     AttributeTarget,
     Case,
     CaseAttributeValue,
+    InterviewSet,
     Project,
     Transcript,
     TranscriptAttributeValue,
@@ -55,10 +56,12 @@ from cases.models import (
 from cases.speakers import labels_for
 from cases.turns import Locator
 from codebook.models import SIBLING_ORDER, Code, tree_order
-from coding.models import Coding, Segment, Valence, hidden_by_blind_coding
+from coding.models import Coding, SavedQuery, Segment, Valence, hidden_by_blind_coding
 
 NO_VALUE = ""  # the key of "(no value)": a case or transcript without the attribute, or without a role
 NO_VALUE_LABEL = "(no value)"
+IN_NO_SET = "(in no set)"  # the "(no value)" of the set dimension
+SETS = "set"  # the dimension of the project's interview sets
 MAX_TEXT = 200
 
 
@@ -197,9 +200,20 @@ class Dimension:
             self.attribute is not None and self.attribute.applies_to == AttributeTarget.CASE
         )
 
+    @property
+    def overlapping(self) -> bool:
+        """Whether an interview can have several values: sets may share interviews."""
+        return self.key == SETS
+
     def annotate(self, queryset: QuerySet, *, to_transcript: str) -> tuple[QuerySet, str]:
         """`queryset` joined to this dimension's value, and the path naming it; `to_transcript` is the path
-        from the queryset's model to its transcript ("segment__transcript__", "transcript__" or "")."""
+        from the queryset's model to its transcript ("segment__transcript__", "transcript__" or "").
+
+        For sets, the path names the interview: an interview can be in several sets, so the caller maps it
+        to its sets (`cases.models.set_members`) instead of joining one value per row.
+        """
+        if self.key == SETS:
+            return queryset, f"{to_transcript.removesuffix('__')}_id" if to_transcript else "pk"
         if self.key == "case":
             return queryset, f"{to_transcript}case_id"
         if self.key == "role":
@@ -219,7 +233,7 @@ class Dimension:
         """The key of a value as the database returns it (raw SQL gives SQLite's 0/1, floats and strings)."""
         if raw is None or raw == "":
             return NO_VALUE
-        if self.key in ("case", "role"):
+        if self.key in ("case", "role", SETS):
             return str(raw)
         match self.attribute.kind:
             case AttributeKind.BOOLEAN:
@@ -234,6 +248,12 @@ class Dimension:
     def condition(self, keys: Iterable[str], *, to_transcript: str) -> Q:
         """Interviews whose value is any of `keys` (NO_VALUE included); `to_transcript` as for `annotate`."""
         keys = set(keys)
+        if self.key == SETS:
+            chosen = [int(key) for key in keys if key != NO_VALUE]
+            q = in_sets_q(InterviewSet.objects.filter(pk__in=chosen), to_transcript=to_transcript)
+            if NO_VALUE in keys:
+                q |= ~in_sets_q(InterviewSet.objects.all(), to_transcript=to_transcript)
+            return q
         if self.key == "case":
             return Q(**{f"{to_transcript}case_id__in": [int(key) for key in keys]})
         if self.key == "role":
@@ -264,6 +284,14 @@ class Dimension:
                 return key
 
 
+def in_sets_q(sets: QuerySet[InterviewSet], *, to_transcript: str) -> Q:
+    """Interviews in any of `sets`: picked themselves, or in a case that was picked."""
+    ids = sets.values("pk")
+    direct = InterviewSet.transcripts.through.objects.filter(interviewset_id__in=ids).values("transcript_id")
+    by_case = InterviewSet.cases.through.objects.filter(interviewset_id__in=ids).values("case_id")
+    return Q(**{f"{to_transcript}pk__in": direct}) | Q(**{f"{to_transcript}case_id__in": by_case})
+
+
 def _sort_key(dimension: Dimension, key: str):
     if dimension.attribute is not None and dimension.attribute.kind == AttributeKind.NUMBER:
         try:
@@ -289,10 +317,11 @@ class Facets:
     consensus: object | None = None  # the consensus layer's coder, when the project has consensus codings
     # While the project codes blind, the coder (or viewer) whose codings alone every analysis counts.
     own_coder_id: int | None = None
+    saved_queries: dict[int, str] = field(default_factory=dict)  # id → name
 
     def label(self, dimension_key: str, value_key: str) -> str:
         if value_key == NO_VALUE:
-            return NO_VALUE_LABEL
+            return IN_NO_SET if dimension_key == SETS else NO_VALUE_LABEL
         for value in self.values.get(dimension_key, []):
             if value.key == value_key:
                 return value.label
@@ -303,9 +332,23 @@ class Facets:
         return {user.pk: display_name(user) for user in self.coders}
 
 
+def _named(project: Project) -> tuple[list[DimensionValue], dict[int, str]]:
+    """The project's interview sets and saved queries, by name: one query for both."""
+    sets = (
+        InterviewSet.objects.filter(project=project)
+        .annotate(what=Value(SETS))
+        .values_list("what", "pk", "name")
+    )
+    queries = SavedQuery.objects.filter(project=project).annotate(what=Value("query"))
+    rows = sets.order_by().union(queries.order_by().values_list("what", "pk", "name"), all=True)
+    found = sorted(rows, key=lambda row: (row[2].casefold(), row[1]))
+    values = [DimensionValue(str(pk), name) for what, pk, name in found if what == SETS]
+    return values, {pk: name for what, pk, name in found if what != SETS}
+
+
 def load_facets(*, project: Project) -> Facets:
-    """Seven queries: codes, cases, members (with the consensus layer, if it has coded here), attributes,
-    roles, case values, transcript values.
+    """Eight queries: codes, cases, members (with the consensus layer, if it has coded here), attributes,
+    roles, case values, transcript values, and the sets and saved queries together.
 
     The member the project was loaded for (`cases.access.get_project` sets `project.membership`) decides what
     blind coding hides: while it is on, a coder or viewer has no coder to choose but themselves, and every
@@ -366,7 +409,11 @@ def load_facets(*, project: Project) -> Facets:
             missing = len(owners[attribute.pk]) < transcript_count
         if missing:
             values[dimension.key].append(DimensionValue(NO_VALUE, NO_VALUE_LABEL))
-    return Facets(project, tree, cases, coders, dimensions, values, consensus, own_coder_id)
+    sets, saved_queries = _named(project)
+    if sets:
+        dimensions[SETS] = Dimension(SETS, "Set")
+        values[SETS] = [*sets, DimensionValue(NO_VALUE, IN_NO_SET)]
+    return Facets(project, tree, cases, coders, dimensions, values, consensus, own_coder_id, saved_queries)
 
 
 @dataclass(frozen=True)
@@ -394,6 +441,10 @@ class Criteria:
     coded_from: date | None = None
     coded_to: date | None = None
     text: str = ""
+    # Only passages that the saved query `within_id` (named `within_name`) retrieves, with its criteria.
+    within: "Criteria | None" = None
+    within_id: int | None = None
+    within_name: str = ""
 
     @property
     def has_code_terms(self) -> bool:
@@ -431,6 +482,9 @@ class Selection:
         q = self.interview_q(f"{prefix}transcript__", project=project)
         if self.criteria.text:
             q &= Q(**{f"{prefix}quote__icontains": self.criteria.text})
+        if self.criteria.within is not None:
+            found = Selection(self.project, self.criteria.within, self.tree).segments().values("pk")
+            q &= Q(**{f"{prefix}pk__in": found})
         return q
 
     def coding_q(self, prefix: str = "") -> Q:
@@ -610,6 +664,9 @@ def describe_criteria(*, facets: Facets, criteria: Criteria) -> str:
         parts.append(f"coded from {start} to {end}")
     if criteria.text:
         parts.append(f"text contains “{criteria.text}”")
+    if criteria.within is not None:
+        inner = describe_criteria(facets=facets, criteria=criteria.within)
+        parts.append(f"within the passages of the saved query “{criteria.within_name}” ({inner})")
     return "; ".join(parts) if parts else "every coding of the project"
 
 

@@ -4,7 +4,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLResolver, get_resolver, reverse
 
-from cases.models import Assignment, Attribute, Job, JobStatus, Role
+from cases.models import Assignment, Attribute, InterviewSet, Job, JobStatus, Role
+from coding.models import CodingBatch, SavedQuery
 from tests.cases.routes import ROUTES as CASES_ROUTES
 from tests.codebook.routes import ROUTES as CODEBOOK_ROUTES
 from tests.coding.routes import ROUTES as CODING_ROUTES
@@ -56,6 +57,11 @@ def url_for(project, owner, transcript):
         "invitation_id": InvitationFactory(project=project, invited_by=owner).pk,
         "job_id": job.pk,
         "assignment_id": Assignment.objects.create(transcript=transcript, coder=owner).pk,
+        "query_id": SavedQuery.objects.create(project=project, name="Everything", fields={}).pk,
+        "set_id": InterviewSet.objects.create(project=project, name="All of City X", kind="cases").pk,
+        "batch_id": CodingBatch.objects.create(
+            project=project, user=owner, code_name="A code", search="data", hits=0, record={}
+        ).pk,
     }
     routes = project_routes()
 

@@ -121,10 +121,10 @@ def test_drill_down_without_javascript_and_with_bad_input(client_for, analysis, 
 @pytest.mark.parametrize(
     ("name", "query", "queries"),
     [
-        # session, user, membership; 7 facets; the project's interviews, the grouped query
-        ("coding:cooccurrence", "?unit=transcripts", 12),
-        # session, user, membership; 7 facets; count, page of passages, their codings, texts, speaker labels
-        ("coding:cooccurrence_cell_hx", "?a={a}&b={b}", 15),
+        # session, user, membership; 8 facets; the project's interviews, the grouped query
+        ("coding:cooccurrence", "?unit=transcripts", 13),
+        # session, user, membership; 8 facets; count, page of passages, their codings, texts, speaker labels
+        ("coding:cooccurrence_cell_hx", "?a={a}&b={b}", 16),
     ],
 )
 def test_query_counts_are_fixed(

@@ -147,9 +147,9 @@ def test_bad_filters_show_the_form_instead_of_a_file(client_for, analysis, viewe
 
 def test_excerpt_export_query_count_is_fixed(client_for, analysis, viewer, django_assert_num_queries):
     client = client_for(viewer)
-    # session, user, membership; 7 facets; the access log's row; case and interview attribute values; codings;
+    # session, user, membership; 8 facets; the access log's row; case and interview attribute values; codings;
     # texts
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         export(client, analysis.project)
 
 
@@ -258,8 +258,8 @@ def test_report_with_a_bad_format_shows_the_form(client_for, analysis, viewer):
 
 def test_report_query_count_is_fixed(client_for, analysis, viewer, django_assert_num_queries):
     client = client_for(viewer)
-    # session, user, membership; 7 facets; the access log's row; codings; texts
-    with django_assert_num_queries(14):
+    # session, user, membership; 8 facets; the access log's row; codings; texts
+    with django_assert_num_queries(15):
         client.get(report_url(analysis.project, "?format=docx"))
 
 

@@ -416,14 +416,15 @@ def test_a_code_of_another_project_is_not_a_choice(client_for, analysis, viewer)
 
 def test_matrix_page_query_count_is_fixed(client_for, analysis, viewer, django_assert_num_queries):
     client = client_for(viewer)
-    # session, user, membership; codes, cases, members, attributes, roles, case and interview values;
+    # session, user, membership; codes, cases, members, attributes, roles, case and interview values, sets
+    # and saved queries;
     # interviews, the grouped coding query (in a transaction on PostgreSQL), interviews per column
     from django.db import connection
 
     extra = 4 if connection.vendor == "postgresql" else 0  # BEGIN, SET LOCAL ×2, COMMIT
-    with django_assert_num_queries(13 + extra + 1):  # respondents: one more, the interviews' respondents
+    with django_assert_num_queries(14 + extra + 1):  # respondents: one more, the interviews' respondents
         client.get(url(analysis.project) + "?view=valence&columns=role&measure=respondents")
-    with django_assert_num_queries(13 + extra):
+    with django_assert_num_queries(14 + extra):
         client.get(url(analysis.project) + "?measure=share")
 
 
@@ -504,8 +505,8 @@ def test_drill_down_with_a_bad_cell_says_so(client_for, analysis, viewer):
 def test_drill_down_query_count_is_fixed(client_for, analysis, viewer, django_assert_num_queries):
     client = client_for(viewer)
     query = f"?node={analysis.codes.determinants.pk}&col=*&view=valence&sign=negative"
-    # session, user, membership; 7 facets; count, page of passages, their codings, their transcripts' texts
-    with django_assert_num_queries(15):
+    # session, user, membership; 8 facets; count, page of passages, their codings, their transcripts' texts
+    with django_assert_num_queries(16):
         response = client.get(url(analysis.project, "coding:matrix_cell_hx") + query, headers=HX)
     assert response.context["page"].paginator.count == 4
 
@@ -625,7 +626,7 @@ def test_matrix_export_query_count_is_fixed(client_for, analysis, viewer, django
 
     extra = 4 if connection.vendor == "postgresql" else 0
     client = client_for(viewer)
-    with django_assert_num_queries(14 + extra):  # 14: with the access log's row
+    with django_assert_num_queries(15 + extra):  # 15: with the access log's row
         client.get(url(analysis.project, "coding:matrix_export") + "?format=xlsx")
 
 

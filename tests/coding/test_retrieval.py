@@ -192,8 +192,8 @@ def test_retrieval_query_count_is_fixed(client_for, analysis, viewer, django_ass
     client = client_for(viewer)
     codes = analysis.codes
     query = f"?any_codes={codes.determinants.pk}&not_codes={codes.political.pk}&where=role:leader"
-    # session, user, membership; 7 facets; count, page of passages, their codings, their transcripts' texts
-    with django_assert_num_queries(15):
+    # session, user, membership; 8 facets; count, page of passages, their codings, their transcripts' texts
+    with django_assert_num_queries(16):
         response = client.get(url(analysis.project) + query)
     assert response.context["page"].paginator.count == 2
 

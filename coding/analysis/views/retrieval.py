@@ -6,18 +6,40 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from cases.models import Project
 from coding.analysis.forms import RetrievalForm
-from coding.analysis.retrieval import describe_criteria, quotation_page, select
+from coding.analysis.retrieval import Facets, describe_criteria, quotation_page, select
 from coding.analysis.views.scope import bound_form
 
 PER_PAGE = 25
+
+
+def _saved_id(request: HttpRequest, facets) -> int | None:
+    """The saved query this retrieval was opened from, offered to be saved into again."""
+    try:
+        saved = int(request.GET.get("saved", ""))
+    except ValueError:
+        return None
+    return saved if saved in facets.saved_queries else None
 
 
 @require_safe
 @login_required
 def retrieval(request: HttpRequest, project_id) -> HttpResponse:
     project, facets, form = bound_form(request, project_id, RetrievalForm)
-    context = {"project": project, "form": form}
+    return render_retrieval(request, project, facets, form, saved_id=_saved_id(request, facets))
+
+
+def render_retrieval(
+    request: HttpRequest,
+    project: Project,
+    facets: Facets,
+    form: RetrievalForm,
+    *,
+    saved_id: int | None = None,
+) -> HttpResponse:
+    """The retrieval page for `form`; `saved_id` is the saved query it shows, offered to be saved into."""
+    context = {"project": project, "form": form, "saved_queries": facets.saved_queries}
     if form.is_valid():
         criteria = form.criteria()
         selection = select(project=project, criteria=criteria, tree=facets.tree)
@@ -30,5 +52,7 @@ def retrieval(request: HttpRequest, project_id) -> HttpResponse:
             scope=describe_criteria(facets=facets, criteria=criteria),
             params=form.query(page=None),
         )
+        if saved_id:
+            context.update(saved_id=saved_id, saved_name=facets.saved_queries[saved_id])
     template = "coding/retrieval.html#results" if request.htmx else "coding/retrieval.html"
     return render(request, template, context)
