@@ -54,6 +54,8 @@ from codebook.models import Code
 from codebook.seeding import seed_framework
 from coding import usage
 from coding.analysis.exports import export_filename
+from coding.memos import listing as memo_listing
+from coding.memos.writing import may_write
 
 
 @require_safe
@@ -423,6 +425,8 @@ def case_detail(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
         "case": case,
         "attribute_values": case.attribute_values.select_related("attribute").order_by("attribute__position"),
         "transcripts": usage.with_segment_counts(transcripts=case.transcripts.for_listing()),
+        "memos": memo_listing.about_case(case=case, membership=project.membership),
+        "can_write_memos": may_write(project.membership),
     }
     return render(request, "cases/case_detail.html", context)
 

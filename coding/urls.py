@@ -1,6 +1,7 @@
 from django.urls import path
 
 from coding.analysis.views import exports, matrix, retrieval
+from coding.memos import views as memos
 from coding.workspace import views as workspace
 
 app_name = "coding"
@@ -35,6 +36,10 @@ urlpatterns = [
         workspace.coding_delete_hx,
         name="coding_delete_hx",
     ),
+    path("memos/", memos.memo_list, name="memo_list"),
+    path("memos/new/", memos.memo_create, name="memo_create"),
+    path("memos/<int:memo_id>/edit/", memos.memo_edit, name="memo_edit"),
+    path("memos/<int:memo_id>/delete/", memos.memo_delete, name="memo_delete"),
     path("matrix/", matrix.matrix, name="matrix"),
     path("matrix/cell/", matrix.matrix_cell_hx, name="matrix_cell_hx"),
     path("matrix/export/", exports.matrix_export, name="matrix_export"),

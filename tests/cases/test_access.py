@@ -5,6 +5,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLResolver, get_resolver, reverse
 
 from cases.models import Attribute, Role
+from coding.models import Memo
 from tests.cases.routes import ROUTES as CASES_ROUTES
 from tests.codebook.routes import ROUTES as CODEBOOK_ROUTES
 from tests.coding.routes import ROUTES as CODING_ROUTES
@@ -52,6 +53,7 @@ def url_for(project, owner, transcript):
         "segment_id": segment.pk,
         "coding_id": coding.pk,
         "invitation_id": InvitationFactory(project=project, invited_by=owner).pk,
+        "memo_id": Memo.objects.create(project=project, author=owner, code=coding.code, text="About it").pk,
     }
     routes = project_routes()
 

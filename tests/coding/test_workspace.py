@@ -502,8 +502,8 @@ def test_workspace_page_query_count_is_fixed(
         CodingFactory(segment=segment, code=codes["ownership"], coder=others[index % 3], valence="negative")
         CodingFactory(segment=segment, code=codes["political"], coder=others[index % 3])
     # session, user, membership, transcript, codings, codes, counts here, recent codes, coders for the filter,
-    # the newest undo steps
-    with django_assert_num_queries(11):
+    # the newest undo steps, the transcript's memos (with their authors, for the memo panel)
+    with django_assert_num_queries(12):
         response = client.get(url("coding:workspace", transcript))
     assert response.status_code == 200
     assert response.text.count('class="chip ') == 80
