@@ -172,15 +172,26 @@ class Coding(models.Model):
 MEMO_TARGETS = ("case", "transcript", "code", "relation", "segment")  # none of them: a memo on the project
 
 
-class MemoTarget(models.TextChoices):
-    """What a memo is about; the labels are what the memo list's filter and its rows say."""
+class MemoTarget:
+    """What a memo is about: the name of its target field, or the project when none is set. No column holds
+    it (the target fields and their check constraint do), so it is no stored choice; the labels are what the
+    memo list's filter and its rows say."""
 
-    PROJECT = "project", "Project"
-    CASE = "case", "Case"
-    TRANSCRIPT = "transcript", "Transcript"
-    CODE = "code", "Code"
-    RELATION = "relation", "Relation"
-    SEGMENT = "segment", "Quotation"
+    PROJECT = "project"
+    CASE = "case"
+    TRANSCRIPT = "transcript"
+    CODE = "code"
+    RELATION = "relation"
+    SEGMENT = "segment"
+    LABELS = {
+        PROJECT: "Project",
+        CASE: "Case",
+        TRANSCRIPT: "Transcript",
+        CODE: "Code",
+        RELATION: "Relation",
+        SEGMENT: "Quotation",
+    }
+    choices = list(LABELS.items())
 
 
 def _one_target_at_most() -> Q:

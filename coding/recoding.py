@@ -192,7 +192,10 @@ def removal(*, code: Code, keep_children: bool) -> changes.Removal:
         children_kept=code.children.count() if keep_children else 0,
         codings=Coding.objects.filter(code_id__in=ids).count(),
         relations=CodeRelation.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids)).count(),
-        memos=Memo.objects.filter(code_id__in=ids).count(),
+        # Memos about the codes and about their relations go with them; memos only linked to them stay.
+        memos=Memo.objects.filter(
+            Q(code_id__in=ids) | Q(relation__source_id__in=ids) | Q(relation__target_id__in=ids)
+        ).count(),
     )
 
 

@@ -101,7 +101,7 @@ def target_label(memo: Memo) -> str:
         case MemoTarget.SEGMENT:
             return f"Quotation {target.citable_id} in {target.transcript.title}"
         case _:
-            return f"{MemoTarget(kind).label} {target.name}"
+            return f"{MemoTarget.LABELS[kind]} {target.name}"
 
 
 def target_url(memo: Memo) -> str:
