@@ -90,6 +90,12 @@ class MemoForm(forms.Form):
         self.fields["codes"].choices = tree_choices(codes)
         self.fields["codes"].widget.attrs["size"] = 8
 
+    def written(self) -> dict:
+        """The memo as `coding.memos.writing` takes it: target, title, text and links."""
+        data = self.cleaned_data
+        keys = ("title", "text", "quotations", "codes")
+        return {"target": data["about"], **{key: data[key] for key in keys}}
+
     def clean_about(self):
         return self.targets[self.cleaned_data["about"]]  # ChoiceField checked it is one of them
 
@@ -118,7 +124,7 @@ class MemoForm(forms.Form):
 class MemoFilterForm(forms.Form):
     """The memo list's filters: a GET form, so a filtered list is a link to send."""
 
-    q = forms.CharField(required=False, max_length=MAX_QUERY, label="Search")
+    q = forms.CharField(required=False, max_length=MAX_QUERY, label="Search memos")
     about = forms.ChoiceField(required=False, label="About", choices=[("", "Anything"), *MemoTarget.choices])
     author = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone", label="Author")
     code = forms.ModelChoiceField(queryset=Code.objects.none(), required=False, label="Code")

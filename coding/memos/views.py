@@ -62,16 +62,7 @@ def memo_create(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id, role=Role.CODER)
     form = MemoForm(request.POST or None, project=project, initial={"about": request.GET.get("about", "")})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        memo = writing.create_memo(
-            project=project,
-            author=request.user,
-            target=data["about"],
-            title=data["title"],
-            text=data["text"],
-            quotations=data["quotations"],
-            codes=data["codes"],
-        )
+        memo = writing.create_memo(project=project, author=request.user, **form.written())
         messages.success(request, "Memo saved.")
         return redirect(target_url(memo))
     context = {"project": project, "form": form, "memo": None}
@@ -85,15 +76,7 @@ def memo_edit(request: HttpRequest, project_id, memo_id: int) -> HttpResponse:
     memo = _changeable(project, memo_id)
     form = MemoForm(request.POST or None, project=project, memo=memo)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        writing.edit_memo(
-            memo=memo,
-            target=data["about"],
-            title=data["title"],
-            text=data["text"],
-            quotations=data["quotations"],
-            codes=data["codes"],
-        )
+        writing.edit_memo(memo=memo, **form.written())
         messages.success(request, "Memo saved.")
         return redirect(target_url(memo))
     context = {

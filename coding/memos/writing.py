@@ -37,12 +37,8 @@ def create_memo(
 ) -> Memo:
     """A new memo about `target` (the project, or one of its cases, transcripts, codes, relations or
     quotations), linked to `quotations` and `codes` of the same project."""
-    memo = Memo(project=project, author=author, title=title, text=text)
-    memo.set_target(target)
-    memo.save()
-    memo.quotations.set(quotations)
-    memo.codes.set(codes)
-    return memo
+    memo = Memo(project=project, author=author)
+    return _write(memo, target=target, title=title, text=text, quotations=quotations, codes=codes)
 
 
 @transaction.atomic
@@ -50,6 +46,10 @@ def edit_memo(
     *, memo: Memo, target, title: str, text: str, quotations: Iterable[Segment], codes: Iterable[Code]
 ) -> Memo:
     """Rewrites the memo's title and text, points it at `target` and replaces its links."""
+    return _write(memo, target=target, title=title, text=text, quotations=quotations, codes=codes)
+
+
+def _write(memo: Memo, *, target, title: str, text: str, quotations, codes) -> Memo:
     memo.title, memo.text = title, text
     memo.set_target(target)
     memo.save()

@@ -18,6 +18,7 @@ SHOTS = Path("/tmp/shots")
 def test_write_a_memo_on_a_code_and_find_it_on_the_code_page_and_in_the_list(page, log_in):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_default_timeout(30_000)  # a shared, busy machine: waiting longer proves the same
     case = CaseFactory(name="City Y")
     project = case.project
     member(project, "ra1", Role.CODER)
@@ -28,17 +29,17 @@ def test_write_a_memo_on_a_code_and_find_it_on_the_code_page_and_in_the_list(pag
     CodingFactory(segment=segment, code=code)
     log_in("ra1")
 
-    page.goto(f"/p/{project.pk}/codebook/{code.pk}/")
+    page.goto(f"/p/{project.pk}/codebook/codes/{code.pk}/")
     page.get_by_role("link", name="Write a memo").click()
     expect(page.get_by_label("About")).to_have_value(f"code:{code.pk}")
     page.get_by_label("Title").fill("Ownership is territorial")
-    page.get_by_label("Memo", exact=True).fill("In City Y the bureau <b>stamps</b> every table.\nSee Y1.")
+    page.locator("#id_text").fill("In City Y the bureau <b>stamps</b> every table.\nSee Y1.")
     page.get_by_label("Codes it discusses").select_option(str(other.pk))
     page.get_by_label("Quotations it discusses").fill(segment.citable_id)
     page.screenshot(path=str(SHOTS / "memos-form.png"), full_page=True)
     page.get_by_role("button", name="Save memo").click()
 
-    page.wait_for_url(f"**/codebook/{code.pk}/#memos")
+    page.wait_for_url(f"**/codebook/codes/{code.pk}/#memos")
     memo_item = page.locator(".memo-item").filter(has_text="Ownership is territorial")
     expect(memo_item).to_contain_text("In City Y the bureau <b>stamps</b> every table.")  # shown as typed
     expect(memo_item.locator(".memo-text br")).to_have_count(1)
@@ -50,11 +51,11 @@ def test_write_a_memo_on_a_code_and_find_it_on_the_code_page_and_in_the_list(pag
     page.get_by_role("navigation", name="Project").get_by_role("link", name="Memos").click()
     expect(page.locator(".memo-item")).to_have_count(1)
     expect(page.locator(".memo-about")).to_contain_text("About Code Data ownership")
-    page.get_by_label("Search").fill("STAMPS")
+    page.get_by_label("Search memos").fill("STAMPS")
     page.get_by_role("button", name="Show").click()
     expect(page.locator(".memo-item")).to_have_count(1)
     page.screenshot(path=str(SHOTS / "memos-list.png"), full_page=True)
-    page.get_by_label("Search").fill("nowhere")
+    page.get_by_label("Search memos").fill("nowhere")
     page.get_by_role("button", name="Show").click()
     expect(page.locator(".empty")).to_have_text("No memo matches these filters.")
 
