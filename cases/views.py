@@ -60,6 +60,8 @@ from codebook.models import Code
 from codebook.seeding import seed_framework
 from coding import usage
 from coding.analysis.exports import export_filename
+from coding.memos import listing as memo_listing
+from coding.memos.writing import may_write
 
 
 @require_safe
@@ -556,6 +558,8 @@ def case_detail(request: HttpRequest, project_id, case_id: int) -> HttpResponse:
         "transcripts": usage.with_segment_counts(
             transcripts=case.transcripts.for_listing(), membership=project.membership
         ),
+        "memos": memo_listing.about_case(case=case, membership=project.membership),
+        "can_write_memos": may_write(project.membership),
     }
     return render(request, "cases/case_detail.html", context)
 

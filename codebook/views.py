@@ -39,7 +39,8 @@ from codebook.network import KIND_STYLES, draw
 from codebook.seeding import available_frameworks, load_framework, seed_framework
 from coding import recoding, usage
 from coding.analysis.coverage import coverage as coverage_report
-from coding.models import Memo
+from coding.memos import listing as memo_listing
+from coding.memos.writing import may_write
 
 
 def _code(project: Project, code_id: int, queryset=None) -> Code:
@@ -99,7 +100,11 @@ def _detail_context(project: Project, code: Code, **forms) -> dict:
     )
     is_owner = project.membership.is_owner
     kinds = project_kinds(project) if is_owner else []
+    relation_memos = memo_listing.by_relation(
+        project=project, relations=relations, membership=project.membership
+    )
     for relation in relations:
+        relation.memo_notes = relation_memos.get(relation.pk, [])
         if is_owner:
             relation.edit_form = RelationEditForm(
                 initial={"relation": relation.pk, "kind": relation.kind, "memo": relation.memo},
@@ -112,7 +117,8 @@ def _detail_context(project: Project, code: Code, **forms) -> dict:
         "code": code,
         "children": code.children.all(),
         "relations": relations,
-        "memos": Memo.objects.filter(code=code).select_related("author__profile"),
+        "memos": memo_listing.about_code(code=code, membership=project.membership),
+        "can_write_memos": may_write(project.membership),
         "events": code.events.select_related("user__profile")[:20],
         "relation_form": forms.get("relation_form")
         or (RelationForm(code=code, custom_kinds=kinds) if is_owner else None),
@@ -479,7 +485,7 @@ def export_csv(request: HttpRequest, project_id) -> StreamingHttpResponse:
 @login_required
 def document(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
-    parts = outline(project=project)
+    parts = outline(project=project, notes=memo_listing.codebook_notes(project=project))
     context = {"project": project, "parts": parts, "count": sum(len(entries) for _, entries in parts)}
     return render(request, "codebook/document.html", context)
 
@@ -489,7 +495,7 @@ def document(request: HttpRequest, project_id) -> HttpResponse:
 def document_docx(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
     response = HttpResponse(
-        docx(project=project),
+        docx(project=project, notes=memo_listing.codebook_notes(project=project)),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
     return _attachment(request, response, project, ".docx")

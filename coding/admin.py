@@ -20,4 +20,5 @@ class SegmentAdmin(admin.ModelAdmin):
 @admin.register(Memo)
 class MemoAdmin(admin.ModelAdmin):
     list_display = ["__str__", "project", "author", "created_at"]
-    raw_id_fields = ["case", "transcript", "code", "segment"]
+    raw_id_fields = ["case", "transcript", "code", "relation", "segment", "quotations", "codes"]
+    readonly_fields = ["guid"]

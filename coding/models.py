@@ -1,3 +1,4 @@
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -8,7 +9,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 
 from cases.models import Case, Membership, Project, Transcript
-from codebook.models import Code
+from codebook.models import Code, CodeRelation
 
 
 def quotation_id(number: int) -> str:
@@ -222,10 +223,68 @@ class CodeMapping(models.Model):
         return f"{self.code_id} → {self.target_id}"
 
 
+MEMO_TARGETS = ("case", "transcript", "code", "relation", "segment")  # none of them: a memo on the project
+
+
+class MemoTarget:
+    """What a memo is about: the name of its target field, or the project when none is set. No column holds
+    it (the target fields and their check constraint do), so it is no stored choice; the labels are what the
+    memo list's filter and its rows say."""
+
+    PROJECT = "project"
+    CASE = "case"
+    TRANSCRIPT = "transcript"
+    CODE = "code"
+    RELATION = "relation"
+    SEGMENT = "segment"
+    LABELS = {
+        PROJECT: "Project",
+        CASE: "Case",
+        TRANSCRIPT: "Transcript",
+        CODE: "Code",
+        RELATION: "Relation",
+        SEGMENT: "Quotation",
+    }
+    choices = list(LABELS.items())
+
+
+def _one_target_at_most() -> Q:
+    unset = {f"{name}__isnull": True for name in MEMO_TARGETS}
+    condition = Q(**unset)
+    for name in MEMO_TARGETS:
+        condition |= Q(**{**unset, f"{name}__isnull": False})
+    return condition
+
+
+class MemoQuerySet(models.QuerySet):
+    def about(self, kind: str) -> "MemoQuerySet":
+        """Memos whose target is of `kind` (a `MemoTarget` value)."""
+        if kind == MemoTarget.PROJECT:
+            return self.filter(**{f"{name}__isnull": True for name in MEMO_TARGETS})
+        return self.filter(**{f"{kind}__isnull": False})
+
+    def with_targets(self) -> "MemoQuerySet":
+        """Joined with what the memo list and pages name: author, target and the target's own names."""
+        return self.select_related(
+            "author__profile",
+            "case",
+            "transcript__case",
+            "code",
+            "relation__source",
+            "relation__target",
+            "segment__transcript",
+        )
+
+
 class Memo(models.Model):
-    """Free text by a user, attached to the project or to exactly one of its objects."""
+    """Free text by a user about the project or about exactly one of its objects (a case, a transcript, a
+    code, a relation between codes or a quotation), linked to the quotations and codes it discusses.
+
+    `guid` is the memo's identity outside Crosscase, as REFI-QDA notes carry one.
+    """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memos")
+    guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="memos"
     )
@@ -236,30 +295,51 @@ class Memo(models.Model):
         Transcript, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
     )
     code = models.ForeignKey(Code, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
+    relation = models.ForeignKey(
+        CodeRelation, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
+    )
     segment = models.ForeignKey(
         Segment, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
     )
+    quotations = models.ManyToManyField(Segment, blank=True, related_name="linked_memos")
+    codes = models.ManyToManyField(Code, blank=True, related_name="linked_memos")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = MemoQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(case__isnull=True, transcript__isnull=True, code__isnull=True, segment__isnull=True)
-                    | Q(case__isnull=False, transcript__isnull=True, code__isnull=True, segment__isnull=True)
-                    | Q(case__isnull=True, transcript__isnull=False, code__isnull=True, segment__isnull=True)
-                    | Q(case__isnull=True, transcript__isnull=True, code__isnull=False, segment__isnull=True)
-                    | Q(case__isnull=True, transcript__isnull=True, code__isnull=True, segment__isnull=False)
-                ),
-                name="memo_at_most_one_target",
-            ),
+            models.CheckConstraint(condition=_one_target_at_most(), name="memo_at_most_one_target"),
             models.CheckConstraint(condition=~Q(text=""), name="memo_text_not_empty"),
         ]
+        indexes = [models.Index(fields=["project", "-created_at"], name="memo_project_recent_idx")]
 
     def __str__(self) -> str:
         return self.title or self.text[:60]
+
+    @property
+    def target_kind(self) -> str:
+        """The `MemoTarget` value of what the memo is about."""
+        for name in MEMO_TARGETS:
+            if getattr(self, f"{name}_id") is not None:
+                return name
+        return MemoTarget.PROJECT
+
+    @property
+    def target(self):
+        """The object the memo is about, or the project."""
+        kind = self.target_kind
+        return self.project if kind == MemoTarget.PROJECT else getattr(self, kind)
+
+    def set_target(self, target) -> None:
+        """Points the memo at `target` (an object of one of `MEMO_TARGETS`' models, or the project)."""
+        for name in MEMO_TARGETS:
+            setattr(self, name, None)
+        kind = MEMO_TARGET_MODELS.get(type(target))
+        if kind is not None:
+            setattr(self, kind, target)
 
 
 class UndoStep(models.Model):
@@ -415,3 +495,12 @@ class CodingBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code_name} on “{self.search}” ({self.codings_created})"
+
+
+MEMO_TARGET_MODELS = {
+    Case: MemoTarget.CASE,
+    Transcript: MemoTarget.TRANSCRIPT,
+    Code: MemoTarget.CODE,
+    CodeRelation: MemoTarget.RELATION,
+    Segment: MemoTarget.SEGMENT,
+}

@@ -85,6 +85,7 @@ def merge_codes(*, source: Code, target: Code, user) -> changes.MergeResult:
     result.codings_moved = codings.filter(code=source).update(code=target, updated_at=now)
 
     result.memos_moved = Memo.objects.filter(code=source).update(code=target)
+    _keep_memo_links(source, target)
     Memo.objects.create(
         project=project,
         code=target,
@@ -94,6 +95,28 @@ def merge_codes(*, source: Code, target: Code, user) -> changes.MergeResult:
     )
     follow_merge(source=source, target=target)
     return changes.merge_into(source=source, target=target, result=result, user=user)
+
+
+def _keep_memo_links(source: Code, target: Code) -> None:
+    """Memos that discuss A discuss B; memos about a relation of A that the merge drops (a repeat of one B
+    has, or one that would link B to itself) go to the relation B keeps, or to B itself."""
+    links = Memo.codes.through.objects
+    links.filter(code=source, memo__in=links.filter(code=target).values("memo_id")).delete()
+    links.filter(code=source).update(code=target)
+    kept = {
+        (relation.source_id, relation.target_id, relation.kind): relation.pk
+        for relation in CodeRelation.objects.filter(Q(source=target) | Q(target=target))
+    }
+    for relation in CodeRelation.objects.filter(Q(source=source) | Q(target=source)):
+        ends = tuple(
+            target.pk if end == source.pk else end for end in (relation.source_id, relation.target_id)
+        )
+        if ends[0] == ends[1]:
+            Memo.objects.filter(relation=relation).update(relation=None, code=target)
+        elif (*ends, relation.kind) in kept:
+            Memo.objects.filter(relation=relation).update(relation_id=kept[(*ends, relation.kind)])
+        else:  # moved by `merge_into`, in this order: a later relation of A may repeat it
+            kept[(*ends, relation.kind)] = relation.pk
 
 
 def _merged_memo(source: Code) -> str:
@@ -172,7 +195,10 @@ def removal(*, code: Code, keep_children: bool) -> changes.Removal:
         children_kept=code.children.count() if keep_children else 0,
         codings=Coding.objects.filter(code_id__in=ids).count(),
         relations=CodeRelation.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids)).count(),
-        memos=Memo.objects.filter(code_id__in=ids).count(),
+        # Memos about the codes and about their relations go with them; memos only linked to them stay.
+        memos=Memo.objects.filter(
+            Q(code_id__in=ids) | Q(relation__source_id__in=ids) | Q(relation__target_id__in=ids)
+        ).count(),
     )
 
 

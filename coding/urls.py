@@ -4,6 +4,7 @@ from coding.analysis.views import crosswalk, exports, matrix, retrieval, saved
 from coding.consensus import views as consensus
 from coding.exchange.qdpx import views as qdpx
 from coding.hits import views as hits
+from coding.memos import views as memos
 from coding.workspace import views as workspace
 
 app_name = "coding"
@@ -45,6 +46,10 @@ urlpatterns = [
     ),
     path("t/<int:transcript_id>/disagreements/", consensus.disagreements_page, name="disagreements"),
     path("t/<int:transcript_id>/disagreements/decide/", consensus.decide, name="decide"),
+    path("memos/", memos.memo_list, name="memo_list"),
+    path("memos/new/", memos.memo_create, name="memo_create"),
+    path("memos/<int:memo_id>/edit/", memos.memo_edit, name="memo_edit"),
+    path("memos/<int:memo_id>/delete/", memos.memo_delete, name="memo_delete"),
     path("matrix/", matrix.matrix, name="matrix"),
     path("matrix/cell/", matrix.matrix_cell_hx, name="matrix_cell_hx"),
     path("matrix/export/", exports.matrix_export, name="matrix_export"),

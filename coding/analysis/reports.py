@@ -20,8 +20,10 @@ from accounts.people import name_of
 from cases.models import Transcript
 from cases.speakers import labels_for
 from cases.turns import Locator
+from codebook.exchange.document import Note, xml_safe
 from codebook.models import Framework
 from coding.analysis.retrieval import Facets, Selection, citation, describe_criteria
+from coding.memos.listing import report_memos
 from coding.models import Valence, quotation_id
 
 REPORT_LIMIT = 1000
@@ -39,6 +41,7 @@ class Evidence:
     coder: str
     memo: str
     workspace_url: str
+    notes: list[Note] = field(default_factory=list)  # memos about the quotation or linked to it
 
     @property
     def sign(self) -> str:
@@ -55,6 +58,7 @@ class CaseEvidence:
 class CodeEvidence:
     code: object  # codebook.models.Code with .path
     cases: list[CaseEvidence] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)  # memos about the code or linked to it
 
     @property
     def count(self) -> int:
@@ -76,7 +80,8 @@ class Report:
 
 
 def build_report(*, selection: Selection, facets: Facets, limit: int | None = None) -> Report:
-    """Three queries: the codings (up to `limit`), their count if there are more, their transcripts' texts."""
+    """Three queries: the codings (up to `limit`), their count if there are more, their transcripts' texts;
+    and the memos about or linked to the reported codes and quotations (one query, three when there are)."""
     limit = REPORT_LIMIT if limit is None else limit
     tree = facets.tree
     in_tree_order = Case(
@@ -127,6 +132,9 @@ def build_report(*, selection: Selection, facets: Facets, limit: int | None = No
         for offset in offsets[pk]:
             located[(pk, offset)] = (locator.speaker(offset), locator.paragraph(offset))
 
+    memos = report_memos(
+        project=facets.project, code_ids={row[0] for row in codings}, segment_ids={row[1] for row in codings}
+    )
     by_code: dict[int, CodeEvidence] = {}
     for (
         code_id,
@@ -144,7 +152,9 @@ def build_report(*, selection: Selection, facets: Facets, limit: int | None = No
     ) in codings:
         valence = tree.valence_of(code_id, valence)
         code_id = tree.counted_as(code_id)  # a study's code reports under the code it is mapped to
-        evidence = by_code.setdefault(code_id, CodeEvidence(tree.by_id[code_id]))
+        if code_id not in by_code:
+            by_code[code_id] = CodeEvidence(tree.by_id[code_id], notes=memos.by_code.get(code_id, []))
+        evidence = by_code[code_id]
         if not evidence.cases or evidence.cases[-1].case != case:
             evidence.cases.append(CaseEvidence(case))
         speaker, paragraph = located[(transcript_id, start)]
@@ -160,6 +170,7 @@ def build_report(*, selection: Selection, facets: Facets, limit: int | None = No
                 coder=coder,
                 memo=memo,
                 workspace_url=f"{url}#s{segment_id}",
+                notes=memos.by_segment.get(segment_id, []),
             )
         )
     return Report(
@@ -194,6 +205,8 @@ def report_docx(report: Report) -> bytes:
         meta.runs[0].italic = True
         if code.definition:
             document.add_paragraph(code.definition)
+        for note in code_evidence.notes:
+            _add_note(document, note)
         for case in code_evidence.cases:
             count = len(case.items)
             document.add_heading(f"{case.case} ({count} quotation{'s' if count != 1 else ''})", level=2)
@@ -211,7 +224,18 @@ def report_docx(report: Report) -> bytes:
                 source.text = f"{where} · {item.quote_id}"
                 if item.memo:
                     source.add_paragraph(f"Memo: {item.memo}").runs[0].italic = True
+                for note in item.notes:
+                    _add_note(source, note)
                 effect.text = item.sign or "·"
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _add_note(container, note: Note) -> None:
+    """A memo under its code, or in its quotation's Source cell: title and byline, then its lines."""
+    heading = container.add_paragraph()
+    heading.add_run(xml_safe(f"Memo: {note.title}" if note.title else "Memo")).bold = True
+    heading.add_run(xml_safe(f" ({note.byline})")).italic = True
+    for line in xml_safe(note.text).split("\n"):
+        container.add_paragraph(line)

@@ -21,6 +21,7 @@ from cases.access import get_project
 from cases.forms import AssignmentStatusForm, error_sentence
 from cases.models import Assignment, AssignmentStatus, Project, Role, Transcript
 from cases.refusals import Conflict, Refused
+from coding.memos.listing import about_transcript
 from coding.models import Coding, Segment
 from coding.workspace import actions, undo
 from coding.workspace.forms import ApplyForm, MemoForm, SpanForm, ValenceForm, WorkspaceFilterForm
@@ -75,6 +76,8 @@ def workspace(request: HttpRequest, project_id, transcript_id: int) -> HttpRespo
         "can_undo": project.membership.can_code and undo.can_undo(user=request.user, transcript=transcript),
         "apply_url": reverse("coding:apply_hx", args=[project.pk, transcript.pk]),
         **code_panel(transcript=transcript, membership=project.membership),
+        "memos": about_transcript(transcript=transcript, membership=project.membership),
+        "memos_open": "memos" in request.GET,
     }
     template = "coding/workspace.html#refresh" if request.htmx else "coding/workspace.html"
     return render(request, template, context)

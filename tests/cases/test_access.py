@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLResolver, get_resolver, reverse
 
 from cases.models import Assignment, Attribute, InterviewSet, Job, JobStatus, Role
-from coding.models import CodingBatch, SavedQuery
+from coding.models import CodingBatch, Memo, SavedQuery
 from tests.cases.routes import ROUTES as CASES_ROUTES
 from tests.codebook.routes import ROUTES as CODEBOOK_ROUTES
 from tests.coding.routes import ROUTES as CODING_ROUTES
@@ -62,6 +62,7 @@ def url_for(project, owner, transcript):
         "batch_id": CodingBatch.objects.create(
             project=project, user=owner, code_name="A code", search="data", hits=0, record={}
         ).pk,
+        "memo_id": Memo.objects.create(project=project, author=owner, code=coding.code, text="About it").pk,
     }
     routes = project_routes()
 

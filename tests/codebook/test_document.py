@@ -27,7 +27,7 @@ def test_printable_page_holds_every_code_numbered_with_its_criteria(
     client_for, viewer, codebook, django_assert_max_num_queries
 ):
     client = client_for(viewer)
-    with django_assert_max_num_queries(5):  # session, user, membership, codes, relations
+    with django_assert_max_num_queries(6):  # session, user, membership, codes, relations, memos
         response = client.get(reverse("codebook:document", args=[codebook.pk]))
     text = response.text.replace("&#x27;", "'")
     assert response.status_code == 200
@@ -45,7 +45,7 @@ def test_docx_holds_every_code_and_survives_control_characters(
     client_for, viewer, codebook, django_assert_max_num_queries
 ):
     client = client_for(viewer)
-    with django_assert_max_num_queries(6):  # and the access log's row
+    with django_assert_max_num_queries(7):  # and the access log's row
         response = client.get(reverse("codebook:document_docx", args=[codebook.pk]))
     assert response.status_code == 200
     assert (

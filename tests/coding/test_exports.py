@@ -258,7 +258,8 @@ def test_report_with_a_bad_format_shows_the_form(client_for, analysis, viewer):
 
 def test_report_query_count_is_fixed(client_for, analysis, viewer, django_assert_num_queries):
     client = client_for(viewer)
-    # session, user, membership; 8 facets; the access log's row; codings; texts
+    # session, user, membership; 8 facets; the access log's row; codings; texts; memos (none here: their
+    # links are not asked for)
     with django_assert_num_queries(15):
         client.get(report_url(analysis.project, "?format=docx"))
 

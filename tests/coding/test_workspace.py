@@ -502,8 +502,8 @@ def test_workspace_page_query_count_is_fixed(
         CodingFactory(segment=segment, code=codes["ownership"], coder=others[index % 3], valence="negative")
         CodingFactory(segment=segment, code=codes["political"], coder=others[index % 3])
     # session, user, membership, transcript, codings, codes, counts here, recent codes, coders for the filter,
-    # the newest undo steps
-    with django_assert_num_queries(11):
+    # the newest undo steps, the transcript's memos (with their authors, for the memo panel)
+    with django_assert_num_queries(12):
         response = client.get(url("coding:workspace", transcript))
     assert response.status_code == 200
     assert response.text.count('class="chip ') == 80
@@ -516,7 +516,8 @@ def test_workspace_page_query_count_is_fixed(
 # undo costs the codebook, the recent codes and the coders for its filter. Each redraw reads the transcript's
 # speaker labels once. An apply locks the codes it applies, and a span change, a deletion or a removal locks
 # the quotation, each in a query of its own before what it reads (tests/coding/test_races.py says why); a
-# valence or a memo is one UPDATE, which locks the row by itself.
+# valence or a memo is one UPDATE, which locks the row by itself. Deleting a quotation also deletes the links
+# memos have to it (one query: Django deletes a many-to-many link's rows itself).
 @pytest.mark.parametrize(
     ("action", "queries"),
     [
@@ -526,8 +527,8 @@ def test_workspace_page_query_count_is_fixed(
         ("span", 15),
         ("valence", 12),
         ("memo", 12),
-        ("delete", 16),
-        ("remove the last code", 17),
+        ("delete", 17),
+        ("remove the last code", 18),
         ("remove a code", 15),
         ("undo", 22),
     ],
