@@ -82,6 +82,39 @@ class ScopeForm(forms.Form):
             "where": self.conditions(),
         }
 
+    def chosen(self) -> list[str]:
+        """What the form asks for, field by field in words: the one line that stands for the folded filters.
+        A field left at a choice that means "no filter" ("Everyone", "All levels") is left out."""
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return []
+        words = []
+        for bound in self:
+            field, value = bound.field, self.cleaned_data.get(bound.name)
+            if isinstance(field, forms.BooleanField):
+                if value:
+                    words.append(str(field.label))
+                continue
+            choices = getattr(field, "choices", None)
+            if choices is None:
+                if value not in (None, ""):
+                    words.append(f"{bound.label}: {value}")
+                continue
+            labels = {}
+            for key, label in choices:
+                if isinstance(label, list | tuple):  # a group of choices
+                    labels.update({str(k): f"{key} {inner}" for k, inner in label})
+                else:
+                    labels[str(key)] = str(label).strip()
+            values = value if isinstance(value, list) else [value]
+            values = [str(v) for v in values if v not in (None, "")]
+            if not values:
+                first = next(iter(labels), None)
+                if isinstance(field, forms.MultipleChoiceField) or first in (None, ""):
+                    continue  # the empty choice, which filters nothing
+                values = [first]
+            words.append(f"{bound.label}: {', '.join(labels.get(v, v) for v in values)}")
+        return words
+
     def query(self, **changes) -> str:
         """This form's submitted values as a query string, with `changes` applied (None removes a field)."""
         data = QueryDict(mutable=True)
