@@ -4,11 +4,13 @@ They count quotations and codings, which this app owns, so they are computed her
 for them; the apps below never reach codings through their reverse relations (the README's dependency rule).
 """
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from cases.models import Project, Transcript
 from codebook.models import Code
-from coding.models import Coding
+from coding.analysis.matrix import Spec, build_matrix
+from coding.analysis.retrieval import load_facets
+from coding.models import Coding, Segment
 
 
 def coding_count(*, transcripts: QuerySet[Transcript]) -> int:
@@ -53,3 +55,46 @@ def tree_with_usage(*, project: Project) -> list[Code]:
     for code in codes:
         code.coding_count, code.transcript_count = usage.get(code.pk, (0, 0))
     return codes
+
+
+def tree_with_quotations(*, project: Project) -> list[Code]:
+    """The project's codes in tree order (with `.depth`, `.path`, `.has_children`), each with `coding_count`,
+    `transcript_count`, `quotation_count` (distinct quotations coded with the code itself) and
+    `rolled_up_count` (distinct quotations coded with the code or any code beneath it: a quotation coded with a
+    parent and its child, or with two children, counts once). A fixed number of queries, whatever the size of
+    the codebook: the roll-up is the matrix's Total column, counted by its one grouped query.
+    """
+    facets = load_facets(project=project)
+    codes = facets.tree.codes
+    if not codes:
+        return codes
+    matrix = build_matrix(facets=facets, spec=Spec(dimension=facets.dimensions["case"]))
+    rolled = {row.code.pk: row.total.all for row in matrix.rows}
+    usage = {
+        code_id: counts
+        for code_id, *counts in Coding.objects.filter(segment__transcript__case__project_id=project.pk)
+        .order_by()
+        .values_list("code_id")
+        .annotate(
+            codings=Count("pk"),
+            transcripts=Count("segment__transcript", distinct=True),
+            quotations=Count("segment", distinct=True),
+        )
+        .values_list("code_id", "codings", "transcripts", "quotations")
+    }
+    for code in codes:
+        code.coding_count, code.transcript_count, code.quotation_count = usage.get(code.pk, (0, 0, 0))
+        code.rolled_up_count = rolled.get(code.pk, 0)
+    return codes
+
+
+def quotation_counts(*, code: Code) -> tuple[int, int]:
+    """The distinct quotations coded with `code` itself, and with it or any code beneath it; one query for
+    the tree, one for the counts."""
+    codes = code.project.codes.all()
+    subtree = {code.pk, *codes.descendant_ids(code.pk)}
+    counts = Segment.objects.filter(codings__code_id__in=subtree).aggregate(
+        own=Count("pk", distinct=True, filter=Q(codings__code_id=code.pk)),
+        rolled=Count("pk", distinct=True),
+    )
+    return counts["own"], counts["rolled"]

@@ -117,3 +117,125 @@ def test_cooccurrence_headers_are_whole_and_the_drawer_overlays(page, log_in, de
     drawer.get_by_role("link", name="Close").click()
     expect(drawer).to_be_hidden()
     assert codes
+
+
+def node(page, name):
+    return page.locator(f'#codebook-trees li.node[data-name="{name}"]')
+
+
+def sibling_names(parent):
+    return list(parent.children.order_by("position", "name").values_list("name", flat=True))
+
+
+def test_codebook_tree_folds_by_mouse_and_keyboard_and_shows_the_chosen_code(page, log_in, desk):
+    project = desk["project"]
+    open_page(page, log_in, f"/p/{project.pk}/codebook/")
+    constitution = node(page, "Constitution of interagency relationships")
+    tiao_ties = node(page, "TIAO vertical ties")
+    expect(tiao_ties).to_be_visible()
+    # Rolled-up counts: the parents carry their children's quotations (three TIAO codings, in three cases).
+    expect(constitution.locator(":scope > .row .count.own")).to_have_text("0")
+    expect(constitution.locator(":scope > .row .count.rolled")).to_have_text("3")
+    page.screenshot(path=SHOTS / "desk-codebook.png")
+
+    # Mouse: the fold at the row's left closes and opens the branch.
+    constitution.locator(":scope > details.branch > summary").click()
+    expect(tiao_ties).to_be_hidden()
+    constitution.locator(":scope > details.branch > summary").click()
+    expect(tiao_ties).to_be_visible()
+
+    # Keyboard: ← closes, → opens, ↓ goes into the branch, ← from a child goes back to its parent.
+    link = constitution.locator(":scope > .row .code-link")
+    link.focus()
+    page.keyboard.press("ArrowLeft")
+    expect(tiao_ties).to_be_hidden()
+    page.keyboard.press("ArrowRight")
+    expect(tiao_ties).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    relationships = page.locator("#codebook-trees li.node[data-name^='Interagency relationships in the TIAO']")
+    expect(relationships.locator(":scope > .row .code-link")).to_be_focused()
+    page.keyboard.press("ArrowLeft")  # closes its own branch
+    expect(tiao_ties).to_be_hidden()
+    page.keyboard.press("ArrowLeft")  # now to the parent
+    expect(link).to_be_focused()
+    # Enter or Space on the fold itself toggles it too.
+    summary = relationships.locator(":scope > details.branch > summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(tiao_ties).to_be_visible()
+    page.keyboard.press("Space")
+    expect(tiao_ties).to_be_hidden()
+
+    # Choosing a code shows it in the panel beside the tree, without leaving the page.
+    page.evaluate("window.stillHere = true")
+    ownership = node(page, "Data ownership").locator(":scope > .row .code-link")
+    ownership.click()
+    panel = page.locator("#code-panel")
+    expect(panel.get_by_role("heading", level=2)).to_have_text("Data ownership")
+    expect(panel).to_contain_text("6 with the code itself · 6 with it or a code beneath it")
+    assert page.evaluate("window.stillHere") is True
+    page.screenshot(path=SHOTS / "desk-codebook-panel.png")
+
+    # Compact: names and counts only.
+    page.get_by_role("link", name="Compact").click()
+    expect(page.locator("#codebook-trees.compact")).to_be_visible()
+    expect(page.locator("#codebook-trees .definition")).to_have_count(0)
+    page.screenshot(path=SHOTS / "desk-codebook-compact.png")
+
+
+def test_siblings_reorder_by_drag_and_by_buttons(page, log_in, desk):
+    project, codes = desk["project"], desk["codes"]
+    determinants = codes["Determinants of interagency relationships"]
+    open_page(page, log_in, f"/p/{project.pk}/codebook/?compact=1")
+    first = sibling_names(determinants)
+    assert first[:2] == ["Intention to help people", "Political determination"]
+
+    # Drag the third sibling onto the upper edge of the first: it goes before it.
+    dragged = node(page, first[2]).locator(":scope > .row")
+    target = node(page, first[0]).locator(":scope > .row")
+    dragged.drag_to(target, target_position={"x": 40, "y": box(target)["height"] * 0.1})
+    expect(page.locator("#codebook-status")).to_contain_text(f"“{first[2]}” moved before “{first[0]}”.")
+    expect(page.locator("#codebook-trees.compact")).to_be_visible()
+    assert sibling_names(determinants) == [first[2], first[0], first[1], *first[3:]]
+    # …and onto the lower edge of the last: after it.
+    target = node(page, first[-1]).locator(":scope > .row")
+    target.scroll_into_view_if_needed()
+    node(page, first[2]).locator(":scope > .row").drag_to(
+        target, target_position={"x": 40, "y": box(target)["height"] * 0.9}
+    )
+    expect(page.locator("#codebook-status")).to_contain_text(f"“{first[2]}” moved after “{first[-1]}”.")
+    assert sibling_names(determinants) == [first[0], first[1], *first[3:], first[2]]
+
+    # The buttons, by keyboard: the focus stays on the moved code's button.
+    up = page.get_by_role("button", name=f"Move {first[1]} up")
+    up.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#codebook-status")).to_contain_text(f"“{first[1]}” moved up.")
+    expect(page.get_by_role("button", name=f"Move {first[1]} down")).to_be_focused()
+    assert sibling_names(determinants)[:2] == [first[1], first[0]]
+    events = project.codebook_events.filter(action="move").count()
+    assert events == 3
+
+
+def test_reorder_buttons_work_without_javascript(new_context, live_server, desk, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    project, codes = desk["project"], desk["codes"]
+    determinants = codes["Determinants of interagency relationships"]
+    first = sibling_names(determinants)
+    page = new_context().new_page()
+    page.context.set_offline(False)
+    page.route("**/*.js", lambda route: route.abort())
+    page.goto("/accounts/login/")
+    page.get_by_label("Username or e-mail").fill("pi1")
+    page.get_by_label("Password").fill("s3cret-pass-word")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"/p/{project.pk}/codebook/")
+    page.get_by_role("button", name=f"Move {first[0]} down").click()
+    expect(page.locator(".messages")).to_contain_text(f"“{first[0]}” moved after “{first[1]}”.")
+    assert sibling_names(determinants)[:2] == [first[1], first[0]]
+    # Without scripts the tree still folds (<details>).
+    tiao_ties = node(page, "TIAO vertical ties")
+    expect(tiao_ties).to_be_visible()
+    node(page, "Constitution of interagency relationships").locator(":scope > details.branch > summary").click()
+    expect(tiao_ties).to_be_hidden()
+    assert Code.objects.filter(project=project).count() == len(desk["codes"])
