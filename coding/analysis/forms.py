@@ -27,6 +27,32 @@ def code_choices(facets: Facets) -> list[tuple[int, str]]:
     return [(code.pk, f"{'  ' * code.depth}{code.name}") for code in facets.tree.codes]
 
 
+class CodePicker(forms.SelectMultiple):
+    """A multiple select of the codebook's codes whose options carry each code's path and depth:
+    static/js/codepicker.js turns it into a searchable tree with chips; without JavaScript it stays a select."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"data-code-picker": "", **(attrs or {})})
+        self.tree = None
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        code = self.tree.by_id.get(int(value)) if self.tree is not None and str(value).isdigit() else None
+        if code is not None:
+            option["attrs"].update({"data-name": code.name, "data-path": code.path, "data-depth": str(code.depth)})
+        return option
+
+
+def use_code_picker(form: forms.Form, facets: Facets, *names: str) -> None:
+    """Gives the fields `names` the code picker, over the project's tree and with the codes as choices."""
+    choices = code_choices(facets)
+    for name in names:
+        field = form.fields[name]
+        field.widget = CodePicker()
+        field.widget.tree = facets.tree
+        field.choices = choices
+
+
 def where_choices(facets: Facets) -> list:
     groups = []
     for dimension in facets.dimensions.values():
@@ -290,9 +316,7 @@ class RetrievalForm(ScopeForm):
 
     def __init__(self, *args, facets: Facets, **kwargs):
         super().__init__(*args, facets=facets, **kwargs)
-        codes = code_choices(facets)
-        for name in ("all_codes", "any_codes", "not_codes"):
-            self.fields[name].choices = codes
+        use_code_picker(self, facets, "all_codes", "any_codes", "not_codes")
         cases = [(case.pk, case.name) for case in facets.cases]
         self.fields["case"].choices = cases
         self.fields["not_case"].choices = cases
@@ -360,7 +384,7 @@ class CooccurrenceForm(RowsMixin, ScopeForm):
 
     def __init__(self, *args, facets: Facets, **kwargs):
         super().__init__(*args, facets=facets, **kwargs)
-        self.fields["codes"].choices = code_choices(facets)
+        use_code_picker(self, facets, "codes")
         self.fields["depth"].choices = [
             ("", "Top two levels"),
             (1, "Top level"),

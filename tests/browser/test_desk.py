@@ -239,3 +239,40 @@ def test_reorder_buttons_work_without_javascript(new_context, live_server, desk,
     node(page, "Constitution of interagency relationships").locator(":scope > details.branch > summary").click()
     expect(tiao_ties).to_be_hidden()
     assert Code.objects.filter(project=project).count() == len(desk["codes"])
+
+
+def test_retrieval_picker_finds_codes_by_typing_and_the_result_is_right(page, log_in, desk):
+    project = desk["project"]
+    open_page(page, log_in, f"/p/{project.pk}/retrieval/")
+    # The selects stay in the form, hidden; their labels now name the pickers' boxes.
+    expect(page.locator("select[name=any_codes]")).to_be_hidden()
+    box_or = page.get_by_role("combobox", name="Any of these codes (OR)")
+    box_or.fill("owner")
+    options = page.get_by_role("listbox", name="Any of these codes (OR)").get_by_role("option")
+    expect(options).to_have_count(1)
+    expect(options.first).to_have_accessible_name("Determinants of interagency relationships › Data ownership")
+    page.keyboard.press("Enter")
+    chips = page.locator(".picker-chip")
+    expect(chips).to_have_text(["Data ownership×"])
+    # A second code by its path, chosen with the mouse; the list shows the path while searching.
+    box_or.fill("tiao vertical")
+    page.get_by_role("option", name="TIAO vertical ties").click()
+    expect(chips).to_have_count(2)
+    page.screenshot(path=SHOTS / "desk-retrieval-picker.png")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Find").click()
+    expect(page.locator("#results .results-head")).to_contain_text("9 quotations")
+
+    # NOT, in its own picker: without the TIAO passages, the six Data ownership ones remain.
+    box_not = page.get_by_role("combobox", name="None of these codes (NOT)")
+    box_not.fill("vertical")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    box_or.focus()
+    page.keyboard.press("Backspace")  # the last chip of OR (TIAO vertical ties) goes
+    expect(page.locator(".picker-chip")).to_have_text(["Data ownership×", "TIAO vertical ties×"])
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Find").click()
+    expect(page.locator("#results .results-head")).to_contain_text("6 quotations")
+    assert "not_codes=" in page.url and "any_codes=" in page.url
+    page.screenshot(path=SHOTS / "desk-retrieval-result.png")
