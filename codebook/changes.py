@@ -211,19 +211,26 @@ def move_code(*, code: Code, parent: Code | None, user) -> bool:
     code.parent = parent
     code.position = next_position(project, parent)
     code.save(update_fields=["parent", "position", "updated_at"])
+    summary = f"Moved “{code.name}” {where(parent)} (it was {where(old_parent)})"
+    record_move(code=code, summary=summary, old_parent=old_parent, user=user)
+    return True
+
+
+def record_move(*, code: Code, summary: str, old_parent: Code | None, user, **detail) -> None:
+    """The history event of a move: under a new parent, or to a new place among the same siblings."""
     record(
-        project=project,
+        project=code.project,
         user=user,
         action=CodebookAction.MOVE,
         code=code,
-        summary=f"Moved “{code.name}” {where(parent)} (it was {where(old_parent)})",
+        summary=summary,
         detail={
             "code": {"id": code.pk, "guid": str(code.guid), "name": code.name},
             "from": brief(old_parent),
-            "to": brief(parent),
+            "to": brief(code.parent),
+            **detail,
         },
     )
-    return True
 
 
 def sibling_order(project: Project, parent_id: int | None) -> list[Code]:
@@ -256,20 +263,9 @@ def reorder_code(*, code: Code, target: Code, after: bool, user) -> bool:
             sibling.position = position
             changed.append(sibling)
     Code.objects.bulk_update(changed, ["position"])
-    parent = code.parent
-    record(
-        project=project,
-        user=user,
-        action=CodebookAction.MOVE,
-        code=code,
-        summary=f"Moved “{code.name}” {'after' if after else 'before'} “{target.name}” {where(parent)}",
-        detail={
-            "code": {"id": code.pk, "guid": str(code.guid), "name": code.name},
-            "from": brief(parent),
-            "to": brief(parent),
-            "position": {"from": old_index, "to": index},
-        },
-    )
+    summary = f"Moved “{code.name}” {'after' if after else 'before'} “{target.name}” {where(code.parent)}"
+    position = {"from": old_index, "to": index}
+    record_move(code=code, summary=summary, old_parent=code.parent, user=user, position=position)
     return True
 
 

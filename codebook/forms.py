@@ -154,7 +154,8 @@ class ReorderForm(forms.Form):
         target = cleaned.get("before") or cleaned.get("after")
         if target.pk == code.pk or target.parent_id != code.parent_id:
             raise forms.ValidationError(
-                f"“{target.name}” is not a sibling of “{code.name}”: use Move to put a code under another parent."
+                f"“{target.name}” is not a sibling of “{code.name}”: "
+                "use Move to put a code under another parent."
             )
         cleaned["target"], cleaned["place_after"] = target, bool(cleaned.get("after"))
         return cleaned

@@ -146,7 +146,9 @@ def code_detail(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     code = _code(project, code_id, usage.with_usage(codes=project.codes).select_related("parent"))
     if request.htmx:  # the codebook page's detail panel
         code.quotation_count, code.rolled_up_count = usage.quotation_counts(code=code)
-        return render(request, "codebook/codebook.html#detail-panel", {"project": project, "panel_code": code})
+        return render(
+            request, "codebook/codebook.html#detail-panel", {"project": project, "panel_code": code}
+        )
     return render(request, "codebook/code_detail.html", _detail_context(project, code))
 
 
@@ -287,7 +289,9 @@ def code_reorder(request: HttpRequest, project_id, code_id: int) -> HttpResponse
         if not request.htmx:
             messages.error(request, error_sentence(form))
             return redirect(_codebook_url(project, code, compact))
-        return render(request, "codebook/codebook.html#refusal", {"message": error_sentence(form)}, status=400)
+        return render(
+            request, "codebook/codebook.html#refusal", {"message": error_sentence(form)}, status=400
+        )
     where = f"{'after' if after else 'before'} “{target.name}”"
     if not request.htmx:
         messages.success(request, f"“{code.name}” moved {where}.")

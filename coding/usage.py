@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from cases.models import Project, Transcript
 from codebook.models import Code
 from coding.analysis.matrix import Spec, build_matrix
-from coding.analysis.retrieval import load_facets
+from coding.analysis.retrieval import CodeTree, Dimension, Facets
 from coding.models import Coding, Segment
 
 
@@ -60,15 +60,18 @@ def tree_with_usage(*, project: Project) -> list[Code]:
 def tree_with_quotations(*, project: Project) -> list[Code]:
     """The project's codes in tree order (with `.depth`, `.path`, `.has_children`), each with `coding_count`,
     `transcript_count`, `quotation_count` (distinct quotations coded with the code itself) and
-    `rolled_up_count` (distinct quotations coded with the code or any code beneath it: a quotation coded with a
-    parent and its child, or with two children, counts once). A fixed number of queries, whatever the size of
-    the codebook: the roll-up is the matrix's Total column, counted by its one grouped query.
+    `rolled_up_count` (distinct quotations coded with the code or any code beneath it: a quotation coded with
+    a parent and its child, or with two children, counts once). A fixed number of queries, whatever the size
+    of the codebook: the roll-up is the matrix's Total column, counted by its one grouped query.
     """
-    facets = load_facets(project=project)
+    # Only the tree matters for a row's total: the matrix's other facets (members, attributes, their values)
+    # would be four queries for nothing, and its columns are not read.
+    case = Dimension("case", "Case")
+    facets = Facets(project, CodeTree.load(project), [], [], {case.key: case}, {})
     codes = facets.tree.codes
     if not codes:
         return codes
-    matrix = build_matrix(facets=facets, spec=Spec(dimension=facets.dimensions["case"]))
+    matrix = build_matrix(facets=facets, spec=Spec(dimension=case))
     rolled = {row.code.pk: row.total.all for row in matrix.rows}
     usage = {
         code_id: counts

@@ -29,7 +29,8 @@ def code_choices(facets: Facets) -> list[tuple[int, str]]:
 
 class CodePicker(forms.SelectMultiple):
     """A multiple select of the codebook's codes whose options carry each code's path and depth:
-    static/js/codepicker.js turns it into a searchable tree with chips; without JavaScript it stays a select."""
+    static/js/codepicker.js turns it into a searchable tree with chips; without JavaScript it stays a
+    select."""
 
     def __init__(self, attrs=None):
         super().__init__({"data-code-picker": "", **(attrs or {})})
@@ -39,7 +40,9 @@ class CodePicker(forms.SelectMultiple):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         code = self.tree.by_id.get(int(value)) if self.tree is not None and str(value).isdigit() else None
         if code is not None:
-            option["attrs"].update({"data-name": code.name, "data-path": code.path, "data-depth": str(code.depth)})
+            option["attrs"].update(
+                {"data-name": code.name, "data-path": code.path, "data-depth": str(code.depth)}
+            )
         return option
 
 

@@ -177,7 +177,8 @@ function dropAt(event) {
   const row = event.target.closest("#codebook-trees li.node > .row");
   if (!row) return null;
   const node = row.parentElement;
-  if (node === dragged || dragged.contains(node)) return null;
+  // Onto one of its own sub-codes it may be dropped: the server refuses it with the reason, which is shown.
+  if (node === dragged) return null;
   let place = "under";
   if (node.dataset.parent === dragged.dataset.parent) {
     const box = row.getBoundingClientRect();

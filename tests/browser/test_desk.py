@@ -1,6 +1,6 @@
-"""The review desk in a real browser at 1280 × 800: the matrix and co-occurrence tables keep the window's width
-with the drill-down drawer open, the codebook tree folds by mouse and keyboard and reorders by drag and by
-buttons, and the retrieval picker finds codes by typing. Screenshots go to /tmp/shots/desk-*.png."""
+"""The review desk in a real browser at 1280 × 800: the matrix and co-occurrence tables keep the window's
+width with the drill-down drawer open, the codebook tree folds by mouse and keyboard and reorders by drag and
+by buttons, and the retrieval picker finds codes by typing. Screenshots go to /tmp/shots/desk-*.png."""
 
 from pathlib import Path
 
@@ -35,7 +35,9 @@ def desk():
             f"R{index}: The province tells every bureau to share by spring.\n\n"
             f"R{index}: We met the other director at the party school."
         )
-        transcript = TranscriptFactory(case=case, title=f"Interview {index + 1}", respondent=f"R{index}", text=text)
+        transcript = TranscriptFactory(
+            case=case, title=f"Interview {index + 1}", respondent=f"R{index}", text=text
+        )
         code_passage(transcript, "will not copy them", ownership, owner, "negative")
         if index % 2 == 0:
             code_passage(transcript, "share by spring", tiao, owner)
@@ -138,33 +140,33 @@ def test_codebook_tree_folds_by_mouse_and_keyboard_and_shows_the_chosen_code(pag
     expect(constitution.locator(":scope > .row .count.rolled")).to_have_text("3")
     page.screenshot(path=SHOTS / "desk-codebook.png")
 
+    def folds(close, reopen, below):
+        close()
+        expect(below).to_be_hidden()
+        reopen()
+        expect(below).to_be_visible()
+
     # Mouse: the fold at the row's left closes and opens the branch.
-    constitution.locator(":scope > details.branch > summary").click()
-    expect(tiao_ties).to_be_hidden()
-    constitution.locator(":scope > details.branch > summary").click()
-    expect(tiao_ties).to_be_visible()
+    fold = constitution.locator(":scope > details.branch > summary")
+    folds(fold.click, fold.click, tiao_ties)
 
     # Keyboard: ← closes, → opens, ↓ goes into the branch, ← from a child goes back to its parent.
     link = constitution.locator(":scope > .row .code-link")
     link.focus()
-    page.keyboard.press("ArrowLeft")
-    expect(tiao_ties).to_be_hidden()
-    page.keyboard.press("ArrowRight")
-    expect(tiao_ties).to_be_visible()
+    folds(lambda: page.keyboard.press("ArrowLeft"), lambda: page.keyboard.press("ArrowRight"), tiao_ties)
     page.keyboard.press("ArrowDown")
-    relationships = page.locator("#codebook-trees li.node[data-name^='Interagency relationships in the TIAO']")
+    relationships = page.locator(
+        "#codebook-trees li.node[data-name^='Interagency relationships in the TIAO']"
+    )
     expect(relationships.locator(":scope > .row .code-link")).to_be_focused()
     page.keyboard.press("ArrowLeft")  # closes its own branch
     expect(tiao_ties).to_be_hidden()
     page.keyboard.press("ArrowLeft")  # now to the parent
     expect(link).to_be_focused()
     # Enter or Space on the fold itself toggles it too.
-    summary = relationships.locator(":scope > details.branch > summary")
-    summary.focus()
+    relationships.locator(":scope > details.branch > summary").focus()
     page.keyboard.press("Enter")
-    expect(tiao_ties).to_be_visible()
-    page.keyboard.press("Space")
-    expect(tiao_ties).to_be_hidden()
+    folds(lambda: page.keyboard.press("Space"), lambda: page.keyboard.press("Enter"), tiao_ties)
 
     # Choosing a code shows it in the panel beside the tree, without leaving the page.
     page.evaluate("window.stillHere = true")
@@ -236,7 +238,9 @@ def test_reorder_buttons_work_without_javascript(new_context, live_server, desk,
     # Without scripts the tree still folds (<details>).
     tiao_ties = node(page, "TIAO vertical ties")
     expect(tiao_ties).to_be_visible()
-    node(page, "Constitution of interagency relationships").locator(":scope > details.branch > summary").click()
+    node(page, "Constitution of interagency relationships").locator(
+        ":scope > details.branch > summary"
+    ).click()
     expect(tiao_ties).to_be_hidden()
     assert Code.objects.filter(project=project).count() == len(desk["codes"])
 
@@ -250,7 +254,9 @@ def test_retrieval_picker_finds_codes_by_typing_and_the_result_is_right(page, lo
     box_or.fill("owner")
     options = page.get_by_role("listbox", name="Any of these codes (OR)").get_by_role("option")
     expect(options).to_have_count(1)
-    expect(options.first).to_have_accessible_name("Determinants of interagency relationships › Data ownership")
+    expect(options.first).to_have_accessible_name(
+        "Determinants of interagency relationships › Data ownership"
+    )
     page.keyboard.press("Enter")
     chips = page.locator(".picker-chip")
     expect(chips).to_have_text(["Data ownership×"])
