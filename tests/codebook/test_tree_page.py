@@ -2,6 +2,7 @@
 reordering siblings (one step up or down, or before or after a sibling), recorded in the history."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from codebook.models import CodebookAction, CodebookEvent
@@ -193,8 +194,9 @@ def test_codebook_page_has_a_fixed_number_of_queries(
     client = client_for(viewer)
     page = reverse("codebook:codebook", args=[project.pk])
     # session, user, membership, codes, the project's interviews, the matrix's counting query, interviews per
-    # case, usage
-    with django_assert_num_queries(8):
+    # case, usage; on PostgreSQL the counting query runs in its own transaction with two SET LOCALs
+    expected = 8 + (4 if connection.vendor == "postgresql" else 0)
+    with django_assert_num_queries(expected):
         response = client.get(page)
     assert response.text.count('class="count rolled"') == 4
     more = CodeFactory(project=project, parent=coded_tree["D"], name="E")
@@ -205,7 +207,7 @@ def test_codebook_page_has_a_fixed_number_of_queries(
             ),
             code=more,
         )
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(expected):
         response = client.get(page + "?compact=1")
     assert response.text.count('class="count rolled"') == 5
     assert 'class="codebook-trees compact"' in response.text
