@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
 from django.db.models import F, Max, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from cases.models import Project
@@ -210,18 +211,61 @@ def move_code(*, code: Code, parent: Code | None, user) -> bool:
     code.parent = parent
     code.position = next_position(project, parent)
     code.save(update_fields=["parent", "position", "updated_at"])
+    summary = f"Moved “{code.name}” {where(parent)} (it was {where(old_parent)})"
+    record_move(code=code, summary=summary, old_parent=old_parent, user=user)
+    return True
+
+
+def record_move(*, code: Code, summary: str, old_parent: Code | None, user, **detail) -> None:
+    """The history event of a move: under a new parent, or to a new place among the same siblings."""
     record(
-        project=project,
+        project=code.project,
         user=user,
         action=CodebookAction.MOVE,
         code=code,
-        summary=f"Moved “{code.name}” {where(parent)} (it was {where(old_parent)})",
+        summary=summary,
         detail={
             "code": {"id": code.pk, "guid": str(code.guid), "name": code.name},
             "from": brief(old_parent),
-            "to": brief(parent),
+            "to": brief(code.parent),
+            **detail,
         },
     )
+
+
+def sibling_order(project: Project, parent_id: int | None) -> list[Code]:
+    """The codes under `parent_id` in the order the tree shows them (`in_tree_order`'s)."""
+    return list(project.codes.filter(parent_id=parent_id).order_by("position", Lower("name")))
+
+
+@transaction.atomic
+def reorder_code(*, code: Code, target: Code, after: bool, user) -> bool:
+    """Puts `code` just before (or `after`) its sibling `target`, renumbering the siblings' positions.
+
+    Returns False when the code is already there. Recorded as a move within the same parent.
+    """
+    project = code.project
+    lock_codebook(project)
+    code.refresh_from_db()
+    target.refresh_from_db()
+    if target.project_id != code.project_id or target.parent_id != code.parent_id or target.pk == code.pk:
+        raise Refused(f"“{code.name}” can only be put before or after another code under the same parent.")
+    order = sibling_order(project, code.parent_id)
+    old_index = [sibling.pk for sibling in order].index(code.pk)
+    rest = [sibling for sibling in order if sibling.pk != code.pk]
+    index = [sibling.pk for sibling in rest].index(target.pk) + (1 if after else 0)
+    rest.insert(index, code)
+    if index == old_index:
+        return False
+    changed = []
+    for position, sibling in enumerate(rest):
+        if sibling.position != position:
+            sibling.position = position
+            changed.append(sibling)
+    Code.objects.bulk_update(changed, ["position"])
+    summary = f"Moved “{code.name}” {'after' if after else 'before'} “{target.name}” {where(code.parent)}"
+    position = {"from": old_index, "to": index}
+    record_move(code=code, summary=summary, old_parent=code.parent, user=user, position=position)
     return True
 
 

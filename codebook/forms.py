@@ -111,6 +111,56 @@ class MoveForm(forms.Form):
         return parent
 
 
+class ReorderForm(forms.Form):
+    """Where among its siblings a code goes: one step up or down (the buttons), or just before or after a
+    sibling (a drop). `target` and `after` are what `changes.reorder_code` takes."""
+
+    direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")], required=False)
+    before = forms.ModelChoiceField(
+        queryset=Code.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "Choose a code of this codebook to put it before."},
+    )
+    after = forms.ModelChoiceField(
+        queryset=Code.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "Choose a code of this codebook to put it after."},
+    )
+
+    def __init__(self, *args, code: Code, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.code = code
+        self.fields["before"].queryset = code.project.codes.all()
+        self.fields["after"].queryset = code.project.codes.all()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        given = [name for name in ("direction", "before", "after") if cleaned.get(name)]
+        if len(given) != 1:
+            raise forms.ValidationError("Say where the code goes: up, down, or before or after one sibling.")
+        code = self.code
+        if given == ["direction"]:
+            order = changes.sibling_order(code.project, code.parent_id)
+            index = [sibling.pk for sibling in order].index(code.pk)
+            up = cleaned["direction"] == "up"
+            neighbour = index - 1 if up else index + 1
+            if not 0 <= neighbour < len(order):
+                first_or_last = "first" if up else "last"
+                raise forms.ValidationError(f"“{code.name}” is already the {first_or_last} of its siblings.")
+            cleaned["target"], cleaned["place_after"] = order[neighbour], not up
+            return cleaned
+        target = cleaned.get("before") or cleaned.get("after")
+        if target.pk == code.pk or target.parent_id != code.parent_id:
+            raise forms.ValidationError(
+                f"“{target.name}” is not a sibling of “{code.name}”: "
+                "use Move to put a code under another parent."
+            )
+        cleaned["target"], cleaned["place_after"] = target, bool(cleaned.get("after"))
+        return cleaned
+
+
 class MergeForm(forms.Form):
     target = forms.ModelChoiceField(queryset=Code.objects.none(), label="Merge into")
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("codes/<int:code_id>/delete/", views.code_delete, name="code_delete"),
     path("codes/<int:code_id>/move/", views.code_move, name="code_move"),
     path("codes/<int:code_id>/move/hx/", views.code_move_hx, name="code_move_hx"),
+    path("codes/<int:code_id>/reorder/", views.code_reorder, name="code_reorder"),
     path("codes/<int:code_id>/level/", views.code_level, name="code_level"),
     path("codes/<int:code_id>/merge/", views.code_merge, name="code_merge"),
     path("codes/<int:code_id>/split/", views.code_split, name="code_split"),

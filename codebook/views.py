@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -31,6 +32,7 @@ from codebook.forms import (
     RelationDeleteForm,
     RelationEditForm,
     RelationForm,
+    ReorderForm,
     SplitForm,
     project_kinds,
 )
@@ -60,22 +62,38 @@ def _attachment(request: HttpRequest, response: HttpResponse, project: Project, 
 # The tree
 
 
-def _tree_context(project: Project) -> dict:
-    codes = usage.tree_with_usage(project=project, membership=project.membership)
+def _tree_context(project: Project, *, compact: bool = False) -> dict:
+    codes = usage.tree_with_quotations(project=project, membership=project.membership)
+    children: dict[int | None, list[Code]] = {}
+    for code in codes:
+        children.setdefault(code.parent_id, []).append(code)
+    for siblings in children.values():
+        for index, code in enumerate(siblings):
+            code.is_first, code.is_last = index == 0, index == len(siblings) - 1
+    for code in codes:
+        code.kids = children.get(code.pk, [])
+    tree_sections = sections(codes)
+    for section in tree_sections:
+        section.roots = [code for code in section.codes if code.depth == 0]
     present = {code.framework for code in codes if code.depth == 0}
     return {
         "project": project,
-        "sections": sections(codes),
+        "sections": tree_sections,
         "code_count": len(codes),
+        "compact": compact,
         "unseeded": [key for key in available_frameworks() if key not in present],
     }
+
+
+def _compact(data) -> bool:
+    return data.get("compact") == "1"
 
 
 @require_safe
 @login_required
 def codebook(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
-    return render(request, "codebook/codebook.html", _tree_context(project))
+    return render(request, "codebook/codebook.html", _tree_context(project, compact=_compact(request.GET)))
 
 
 @require_POST
@@ -136,6 +154,13 @@ def code_detail(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
         code_id,
         usage.with_usage(codes=project.codes, membership=project.membership).select_related("parent"),
     )
+    if request.htmx:  # the codebook page's detail panel
+        code.quotation_count, code.rolled_up_count = usage.quotation_counts(
+            code=code, membership=project.membership
+        )
+        return render(
+            request, "codebook/codebook.html#detail-panel", {"project": project, "panel_code": code}
+        )
     return render(request, "codebook/code_detail.html", _detail_context(project, code))
 
 
@@ -252,9 +277,45 @@ def code_move_hx(request: HttpRequest, project_id, code_id: int) -> HttpResponse
     if form.errors:
         context = {"message": error_sentence(form)}
         return render(request, "codebook/codebook.html#refusal", context, status=400)
-    context = _tree_context(project)
+    context = _tree_context(project, compact=_compact(request.POST))
     context["moved"] = code.pk
     return render(request, "codebook/codebook.html#trees", context)
+
+
+@require_POST
+@login_required
+def code_reorder(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
+    """Puts a code one place up or down among its siblings, or before or after one (a drop on the codebook
+    page); answers htmx with the redrawn tree or the refusal, a plain form with the codebook page."""
+    project = get_project(request, project_id, role=Role.OWNER)
+    code = _code(project, code_id, project.codes.select_related("parent"))
+    form = ReorderForm(request.POST, code=code)
+    if form.is_valid():
+        target, after = form.cleaned_data["target"], form.cleaned_data["place_after"]
+        try:
+            changes.reorder_code(code=code, target=target, after=after, user=request.user)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+    compact = _compact(request.POST)
+    if form.errors:
+        if not request.htmx:
+            messages.error(request, error_sentence(form))
+            return redirect(_codebook_url(project, code, compact))
+        return render(
+            request, "codebook/codebook.html#refusal", {"message": error_sentence(form)}, status=400
+        )
+    where = f"{'after' if after else 'before'} “{target.name}”"
+    if not request.htmx:
+        messages.success(request, f"“{code.name}” moved {where}.")
+        return redirect(_codebook_url(project, code, compact))
+    context = _tree_context(project, compact=compact)
+    context["moved"] = code.pk
+    return render(request, "codebook/codebook.html#trees", context)
+
+
+def _codebook_url(project: Project, code: Code, compact: bool) -> str:
+    url = reverse("codebook:codebook", args=[project.pk])
+    return f"{url}{'?compact=1' if compact else ''}#code-{code.pk}"
 
 
 @require_POST

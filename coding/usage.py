@@ -10,7 +10,9 @@ from django.db.models import Count, Q, QuerySet
 
 from cases.models import Membership, Project, Transcript
 from codebook.models import Code
-from coding.models import Coding, hidden_by_blind_coding
+from coding.analysis.matrix import Spec, build_matrix
+from coding.analysis.retrieval import CodeTree, Criteria, Dimension, Facets
+from coding.models import Coding, Segment, hidden_by_blind_coding
 
 
 def coding_count(*, transcripts: QuerySet[Transcript], membership: Membership) -> int:
@@ -60,3 +62,55 @@ def tree_with_usage(*, project: Project, membership: Membership) -> list[Code]:
     for code in codes:
         code.coding_count, code.transcript_count = usage.get(code.pk, (0, 0))
     return codes
+
+
+def tree_with_quotations(*, project: Project, membership: Membership) -> list[Code]:
+    """The project's codes in tree order (with `.depth`, `.path`, `.has_children`), each with `coding_count`,
+    `transcript_count`, `quotation_count` (distinct quotations coded with the code itself) and
+    `rolled_up_count` (distinct quotations coded with the code or any code beneath it: a quotation coded with
+    a parent and its child, or with two children, counts once). A fixed number of queries, whatever the size
+    of the codebook: the roll-up is the matrix's Total column, counted by its one grouped query.
+    """
+    # Only the tree matters for a row's total: the matrix's other facets (members, attributes, their values)
+    # would be four queries for nothing, and its columns are not read.
+    case = Dimension("case", "Case")
+    facets = Facets(project, CodeTree.load(project), [], [], {case.key: case}, {})
+    codes = facets.tree.codes
+    if not codes:
+        return codes
+    mine = Criteria(coder_id=membership.user_id) if hidden_by_blind_coding(membership) else Criteria()
+    matrix = build_matrix(facets=facets, spec=Spec(dimension=case, criteria=mine))
+    rolled = {row.code.pk: row.total.all for row in matrix.rows}
+    usage = {
+        code_id: counts
+        for code_id, *counts in Coding.objects.visible_to(membership)
+        .filter(segment__transcript__case__project_id=project.pk)
+        .order_by()
+        .values_list("code_id")
+        .annotate(
+            codings=Count("pk"),
+            transcripts=Count("segment__transcript", distinct=True),
+            quotations=Count("segment", distinct=True),
+        )
+        .values_list("code_id", "codings", "transcripts", "quotations")
+    }
+    for code in codes:
+        code.coding_count, code.transcript_count, code.quotation_count = usage.get(code.pk, (0, 0, 0))
+        code.rolled_up_count = rolled.get(code.pk, 0)
+    return codes
+
+
+def quotation_counts(*, code: Code, membership: Membership) -> tuple[int, int]:
+    """The distinct quotations (that `membership` may see) coded with `code` itself, and with it or any code
+    beneath it; one query for the tree, one for the counts."""
+    codes = code.project.codes.all()
+    subtree = {code.pk, *codes.descendant_ids(code.pk)}
+    counts = (
+        Segment.objects.visible_to(membership)
+        .filter(codings__code_id__in=subtree)
+        .aggregate(
+            own=Count("pk", distinct=True, filter=Q(codings__code_id=code.pk)),
+            rolled=Count("pk", distinct=True),
+        )
+    )
+    return counts["own"], counts["rolled"]

@@ -27,6 +27,35 @@ def code_choices(facets: Facets) -> list[tuple[int, str]]:
     return [(code.pk, f"{'  ' * code.depth}{code.name}") for code in facets.tree.codes]
 
 
+class CodePicker(forms.SelectMultiple):
+    """A multiple select of the codebook's codes whose options carry each code's path and depth:
+    static/js/codepicker.js turns it into a searchable tree with chips; without JavaScript it stays a
+    select."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"data-code-picker": "", **(attrs or {})})
+        self.tree = None
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        code = self.tree.by_id.get(int(value)) if self.tree is not None and str(value).isdigit() else None
+        if code is not None:
+            option["attrs"].update(
+                {"data-name": code.name, "data-path": code.path, "data-depth": str(code.depth)}
+            )
+        return option
+
+
+def use_code_picker(form: forms.Form, facets: Facets, *names: str) -> None:
+    """Gives the fields `names` the code picker, over the project's tree and with the codes as choices."""
+    choices = code_choices(facets)
+    for name in names:
+        field = form.fields[name]
+        field.widget = CodePicker()
+        field.widget.tree = facets.tree
+        field.choices = choices
+
+
 def where_choices(facets: Facets) -> list:
     groups = []
     for dimension in facets.dimensions.values():
@@ -112,6 +141,39 @@ class ScopeForm(forms.Form):
                 else {}
             ),
         }
+
+    def chosen(self) -> list[str]:
+        """What the form asks for, field by field in words: the one line that stands for the folded filters.
+        A field left at a choice that means "no filter" ("Everyone", "All levels") is left out."""
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return []
+        words = []
+        for bound in self:
+            field, value = bound.field, self.cleaned_data.get(bound.name)
+            if isinstance(field, forms.BooleanField):
+                if value:
+                    words.append(str(field.label))
+                continue
+            choices = getattr(field, "choices", None)
+            if choices is None:
+                if value not in (None, ""):
+                    words.append(f"{bound.label}: {value}")
+                continue
+            labels = {}
+            for key, label in choices:
+                if isinstance(label, list | tuple):  # a group of choices
+                    labels.update({str(k): f"{key} {inner}" for k, inner in label})
+                else:
+                    labels[str(key)] = str(label).strip()
+            values = value if isinstance(value, list) else [value]
+            values = [str(v) for v in values if v not in (None, "")]
+            if not values:
+                first = next(iter(labels), None)
+                if isinstance(field, forms.MultipleChoiceField) or first in (None, ""):
+                    continue  # the empty choice, which filters nothing
+                values = [first]
+            words.append(f"{bound.label}: {', '.join(labels.get(v, v) for v in values)}")
+        return words
 
     def query(self, **changes) -> str:
         """This form's submitted values as a query string, with `changes` applied (None removes a field)."""
@@ -290,9 +352,7 @@ class RetrievalForm(ScopeForm):
 
     def __init__(self, *args, facets: Facets, **kwargs):
         super().__init__(*args, facets=facets, **kwargs)
-        codes = code_choices(facets)
-        for name in ("all_codes", "any_codes", "not_codes"):
-            self.fields[name].choices = codes
+        use_code_picker(self, facets, "all_codes", "any_codes", "not_codes")
         cases = [(case.pk, case.name) for case in facets.cases]
         self.fields["case"].choices = cases
         self.fields["not_case"].choices = cases
@@ -360,7 +420,7 @@ class CooccurrenceForm(RowsMixin, ScopeForm):
 
     def __init__(self, *args, facets: Facets, **kwargs):
         super().__init__(*args, facets=facets, **kwargs)
-        self.fields["codes"].choices = code_choices(facets)
+        use_code_picker(self, facets, "codes")
         self.fields["depth"].choices = [
             ("", "Top two levels"),
             (1, "Top level"),

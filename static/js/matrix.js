@@ -1,5 +1,7 @@
-// The analysis pages: collapsing the matrix's code tree, marking the cell being read.
-// Everything else (filters, drill-down) is htmx on plain links and forms, so the pages work without this file.
+// The analysis pages: collapsing the matrix's code tree, marking the cell being read, and the drill-down drawer
+// (the focus moves into it when a cell opens, Esc or Close shuts it and gives the focus back to the cell).
+// Everything else (filters, drill-down) is htmx on plain links and forms, so the pages work without this file:
+// there the drawer's Close is a link to the table without the cell.
 
 const COLLAPSED_KEY = "crosscase:matrix-collapsed";
 
@@ -72,10 +74,41 @@ document.addEventListener("click", (event) => {
     if (table) setAll(table, bulk.dataset.tree === "collapse");
     return;
   }
+  const close = event.target.closest("#drilldown [data-close-drawer]");
+  if (close) {
+    event.preventDefault();
+    closeDrawer();
+    return;
+  }
   const link = event.target.closest("td.cell a");
   if (link) {
+    opener = link;
     document.querySelectorAll("td.cell.selected").forEach((cell) => cell.classList.remove("selected"));
     link.closest("td").classList.add("selected");
+  }
+});
+
+// The cell link that opened the drawer, to give the focus back to when it closes.
+let opener = null;
+
+function closeDrawer() {
+  const drawer = document.getElementById("drilldown");
+  if (!drawer || drawer.hidden) return;
+  drawer.hidden = true;
+  drawer.replaceChildren();
+  document.querySelectorAll("td.cell.selected").forEach((cell) => cell.classList.remove("selected"));
+  // Opened without this script (the page loaded with the cell), the opener is the selected cell's link.
+  const back = opener && opener.isConnected ? opener : null;
+  if (back) back.focus();
+  opener = null;
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || event.defaultPrevented) return;
+  const drawer = document.getElementById("drilldown");
+  if (drawer && !drawer.hidden) {
+    event.preventDefault();
+    closeDrawer();
   }
 });
 
@@ -84,9 +117,8 @@ document.addEventListener("htmx:afterSwap", (event) => {
   const table = document.getElementById("matrix");
   if (table) applyCollapse(table);
   const drilldown = document.getElementById("drilldown");
-  if (event.detail.target && event.detail.target.id === "drilldown" && drilldown) {
+  if (event.detail.target && event.detail.target.id === "drilldown" && drilldown && !drilldown.hidden) {
     drilldown.focus({ preventScroll: true });
-    drilldown.scrollIntoView({ block: "nearest" });
   }
 });
 

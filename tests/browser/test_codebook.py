@@ -41,7 +41,7 @@ def setup():
 
 
 def row(page, name: str):
-    return page.locator(f'#codebook-trees tr[data-name="{name}"]')
+    return page.locator(f'#codebook-trees li.node[data-name="{name}"] > .row')
 
 
 def test_drag_a_code_under_a_new_parent_then_to_the_top_level(page, log_in, setup):
@@ -53,7 +53,8 @@ def test_drag_a_code_under_a_new_parent_then_to_the_top_level(page, log_in, setu
     expect(page.locator("#codebook-status")).to_contain_text(
         "“Territorial behaviour” moved under “Determinants”."
     )
-    expect(row(page, "Territorial behaviour")).to_have_class("depth-1 moved")
+    moved = page.locator('#codebook-trees li.node.moved[data-name="Territorial behaviour"]')
+    expect(moved).to_have_attribute("data-parent", str(codes["determinants"].pk))
     territory = Code.objects.get(pk=codes["territory"].pk)
     assert territory.parent_id == codes["determinants"].pk
     assert territory.codings.count() == 1
@@ -63,7 +64,7 @@ def test_drag_a_code_under_a_new_parent_then_to_the_top_level(page, log_in, setu
     expect(page.locator("#codebook-status")).to_contain_text(
         "“Territorial behaviour” moved to the top level."
     )
-    expect(row(page, "Territorial behaviour")).to_have_class("depth-0 moved")
+    expect(moved).to_have_attribute("data-parent", "")
     assert Code.objects.get(pk=codes["territory"].pk).parent_id is None
 
     # A category cannot go under its own sub-code: the refusal is shown and nothing moves.

@@ -95,12 +95,13 @@ def test_matrix_heat_and_the_codebook_trees_indentation(page, log_in, coloured):
     page.screenshot(path=str(SHOTS / "matrix.png"), caret="initial")
 
     page.goto(f"/p/{project.pk}/codebook/")
+    # The tree indents by nesting (no depth class): each level's swatch sits further right.
     indents = [
-        float(style(page.locator(f"tr[data-code-id='{code.pk}'] th"), "paddingLeft")[:-2])
+        page.locator(f"#code-{code.pk} > .row .swatch").bounding_box()["x"]
         for code in (codes.territory, codes.marking, codes.marking_data)
     ]
     assert indents[0] < indents[1] < indents[2]
-    swatch = page.locator(f"tr[data-code-id='{codes.marking_data.pk}'] .swatch")
+    swatch = page.locator(f"#code-{codes.marking_data.pk} > .row .swatch")
     assert style(swatch, "backgroundColor") == rgb(COLOURS["marking_data"])
     page.screenshot(path=str(SHOTS / "codebook.png"), caret="initial")
 

@@ -17,6 +17,7 @@ def test_valence_view_and_drill_down_without_leaving_the_page(page, log_in, anal
 
     # Switching the view redraws the table in place: + / − / net per cell.
     page.evaluate("window.stillHere = true")
+    page.locator("details.filters > summary").click()  # the filters fold into one line under a shown matrix
     page.get_by_label("View", exact=True).select_option("valence")
     expect(page.locator("#matrix")).to_have_class("matrix valence-view")
     expect(page).to_have_url(re.compile(r"/matrix/\?.*view=valence"))
@@ -26,7 +27,7 @@ def test_valence_view_and_drill_down_without_leaving_the_page(page, log_in, anal
     expect(city_x.locator(".net")).to_have_text("−2")
     expect(city_x).to_have_class(re.compile(r"\bneg\b"))
 
-    # The − of Data ownership × City X: its quotations appear beside the table.
+    # The − of Data ownership × City X: its quotations appear in the drawer over the table.
     city_x.locator("a.minus").click()
     drilldown = page.locator("#drilldown")
     expect(drilldown.get_by_role("heading")).to_have_text("Data ownership × City X · − pushes apart")
@@ -60,6 +61,7 @@ def test_collapsing_a_parent_hides_its_descendants(page, log_in, analysis, viewe
     expect(page.locator(f"#matrix tr[data-code='{codes.marking.pk}']")).to_be_hidden()
     expect(page.locator(f"#matrix tr[data-code='{codes.ownership.pk}']")).to_be_visible()
     # The tree stays as the reader left it when the filters redraw the table.
+    page.locator("details.filters > summary").click()
     page.get_by_label("Measure", exact=True).select_option("transcripts")
     expect(page).to_have_url(re.compile(r"/matrix/\?.*measure=transcripts"))
     expect(marking_data).to_be_hidden()

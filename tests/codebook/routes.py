@@ -11,6 +11,7 @@ ROUTES = {
     "codebook:code_delete": {"GET": Role.OWNER, "POST": Role.OWNER},
     "codebook:code_move": {"GET": Role.OWNER, "POST": Role.OWNER},
     "codebook:code_move_hx": {"POST": Role.OWNER},
+    "codebook:code_reorder": {"POST": Role.OWNER},
     "codebook:code_level": {"POST": Role.OWNER},
     "codebook:code_merge": {"GET": Role.OWNER, "POST": Role.OWNER},
     "codebook:code_split": {"GET": Role.OWNER, "POST": Role.OWNER},

@@ -130,7 +130,9 @@ def test_codebook_page_shows_tree_levels_definitions_and_counts(
     seed_framework(project=project, framework="ior")
     seed_framework(project=project, framework="icaf")
     client = client_for(viewer)
-    with django_assert_num_queries(5):  # session, user, membership, codes, their usage
+    # session, user, membership, codes, the project's interviews (none: nothing to roll up), interviews per
+    # case, usage; tests/codebook/test_tree_page.py pins the page with codings
+    with django_assert_num_queries(7):
         response = client.get(reverse("codebook:codebook", args=[project.pk]))
     text = response.text
     assert "Data ownership" in text and "Participation dilemma" in text
@@ -159,17 +161,15 @@ def test_each_framework_seeds_its_core_category(project):
     assert core == {("Tension", "selective"), ("Participation dilemma", "selective")}
 
 
-def test_codebook_page_counts_each_codes_codings_and_interviews(client_for, viewer, project, case):
+def test_codebook_page_counts_each_codes_quotations(client_for, viewer, project, case):
     code, unused = CodeFactory(project=project, name="Trust"), CodeFactory(project=project, name="Unused")
     first, second = TranscriptFactory(case=case), TranscriptFactory(case=case)
     for transcript, start in [(first, 0), (first, 20), (second, 0)]:
         CodingFactory(segment=SegmentFactory(transcript=transcript, start=start, end=start + 9), code=code)
     response = client_for(viewer).get(reverse("codebook:codebook", args=[project.pk]))
-    cells = r'data-name="([^"]+)".*?<td class="num">(\d+)</td>\s*<td class="num">(\d+)'
-    rows = {
-        name: (codings, interviews) for name, codings, interviews in re.findall(cells, response.text, re.S)
-    }
-    assert rows[code.name] == ("3", "2")
+    cells = r'data-name="([^"]+)".*?class="count own"[^>]*>(\d+)<.*?class="count rolled"[^>]*>(\d+)<'
+    rows = {name: (own, rolled) for name, own, rolled in re.findall(cells, response.text, re.S)}
+    assert rows[code.name] == ("3", "3")
     assert rows[unused.name] == ("0", "0")
 
 

@@ -1,7 +1,7 @@
 """The cross-case matrix and the co-occurrence table, each with a drill-down into the quotations of a cell.
 
 Both pages are GET forms whose htmx requests answer with the table alone. A cell is a link to the page with
-the cell chosen (which renders its quotations server-side) and, with htmx, loads them into the panel beside
+the cell chosen (which renders its quotations server-side) and, with htmx, loads them into a drawer over
 the table without leaving the page.
 """
 
@@ -30,23 +30,26 @@ def _quotation_page(request: HttpRequest, project: Project, facets: Facets, crit
     return {"page": page, "quotations": found}
 
 
-def _drilldown_hx(
-    request: HttpRequest, project_id, *, page: str, cell: str, opener, what: str
-) -> HttpResponse:
-    """A cell's quotations for the panel beside a table (the partial both tables share); without htmx, the
+def _drilldown_hx(request: HttpRequest, project_id, *, page: str, cell: str, opener) -> HttpResponse:
+    """A cell's quotations for the drawer over a table (the partial both tables share); without htmx, the
     table's page with the cell open."""
     project = get_project(request, project_id)
     if not request.htmx:
         url = reverse(page, args=[project.pk])
         return redirect(f"{url}?{request.GET.urlencode()}#drilldown")
     facets = load_facets(project=project)
-    context = {"project": project, "page_name": page, "cell_name": cell, "what": what}
+    context = {"project": project, "page_name": page, "cell_name": cell}
     return render(request, "coding/_drilldown.html", {**context, **opener(request, project, facets)})
 
 
 def _cell(request: HttpRequest, project: Project, facets: Facets) -> dict:
     form = CellForm(request.GET, facets=facets)
-    context = {"cell_form": form, "cell_opened": True}
+    # The drawer's Close link: the same matrix without the cell.
+    context = {
+        "cell_form": form,
+        "cell_opened": True,
+        "close_query": form.query(node=None, col=None, sign=None, page=None),
+    }
     if form.is_valid():
         context.update(_quotation_page(request, project, facets, form.criteria()))
         context.update(
@@ -95,7 +98,6 @@ def matrix_cell_hx(request: HttpRequest, project_id) -> HttpResponse:
         page="coding:matrix",
         cell="coding:matrix_cell_hx",
         opener=_cell,
-        what="quotations",
     )
 
 
@@ -128,7 +130,7 @@ def cooccurrence(request: HttpRequest, project_id) -> HttpResponse:
 
 def _pair(request: HttpRequest, project: Project, facets: Facets) -> dict:
     form = CooccurrenceCellForm(request.GET, facets=facets)
-    context = {"cell_form": form, "cell_opened": True}
+    context = {"cell_form": form, "cell_opened": True, "close_query": form.query(a=None, b=None, page=None)}
     if form.is_valid():
         context.update(_quotation_page(request, project, facets, form.cell_criteria()))
         context.update(
@@ -146,5 +148,4 @@ def cooccurrence_cell_hx(request: HttpRequest, project_id) -> HttpResponse:
         page="coding:cooccurrence",
         cell="coding:cooccurrence_cell_hx",
         opener=_pair,
-        what="passages",
     )
