@@ -1,3 +1,4 @@
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -82,6 +83,8 @@ class Segment(models.Model):
     end = models.PositiveIntegerField()
     quote = models.TextField(help_text="Snapshot of the quoted text.")
     memo = models.TextField(blank=True)
+    # The quotation's name in REFI-QDA exchange (a selection's GUID), kept so that re-imports recognise it.
+    guid = models.UUIDField("GUID", default=uuid.uuid4, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="segments"
     )
@@ -101,6 +104,7 @@ class Segment(models.Model):
                 fields=["transcript", "start", "end", "created_by"], name="segment_unique_span"
             ),
             models.UniqueConstraint(fields=["project", "number"], name="segment_unique_number"),
+            models.UniqueConstraint(fields=["project", "guid"], name="segment_unique_guid"),
         ]
         indexes = [models.Index(fields=["transcript", "start", "end"], name="segment_position_idx")]
 
@@ -177,6 +181,7 @@ class Memo(models.Model):
     )
     title = models.CharField(max_length=200, blank=True)
     text = models.TextField()
+    guid = models.UUIDField("GUID", default=uuid.uuid4, editable=False, help_text="Its REFI-QDA note's GUID.")
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
     transcript = models.ForeignKey(
         Transcript, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
@@ -202,6 +207,7 @@ class Memo(models.Model):
                 name="memo_at_most_one_target",
             ),
             models.CheckConstraint(condition=~Q(text=""), name="memo_text_not_empty"),
+            models.UniqueConstraint(fields=["project", "guid"], name="memo_unique_guid"),
         ]
 
     def __str__(self) -> str:

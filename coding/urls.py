@@ -43,4 +43,5 @@ urlpatterns = [
     path("retrieval/", retrieval.retrieval, name="retrieval"),
     path("exports/excerpts/", exports.excerpts_export, name="excerpts_export"),
     path("exports/report/", exports.report_export, name="report_export"),
+    path("exports/qdpx/", exports.qdpx_export, name="qdpx_export"),
 ]

@@ -20,4 +20,5 @@ ROUTES = {
     "coding:retrieval": {"GET": Role.VIEWER},
     "coding:excerpts_export": {"GET": Role.VIEWER},
     "coding:report_export": {"GET": Role.VIEWER},
+    "coding:qdpx_export": {"GET": Role.VIEWER},
 }
