@@ -58,7 +58,7 @@ def valid(root: etree._Element) -> bool:
 def source_text(archive: zipfile.ZipFile, source: etree._Element) -> str:
     path = source.get("plainTextPath")
     assert path.startswith("internal://")
-    return archive.read(f"Sources/{path.removeprefix('internal://')}").decode("utf-8")
+    return archive.read(f"sources/{path.removeprefix('internal://')}").decode("utf-8")
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ def test_every_source_is_its_transcripts_text_in_utf8(demo):
     for source in sources:
         transcript = transcripts[source.get("guid")]
         assert source.get("name") == transcript.title
-        raw = archive.read(f"Sources/{transcript.guid}.txt")
+        raw = archive.read(f"sources/{transcript.guid}.txt")
         assert not raw.startswith(b"\xef\xbb\xbf")
         assert raw.decode("utf-8") == transcript.text
         assert source.get("plainTextPath") == f"internal://{transcript.guid}.txt"
@@ -370,7 +370,7 @@ def test_member_downloads_the_archive_and_the_access_log_records_it(client_for, 
     assert ".qdpx" in response["Content-Disposition"] and "attachment" in response["Content-Disposition"]
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert valid(etree.fromstring(archive.read("project.qde")))
-    assert archive.read(f"Sources/{transcript.guid}.txt").decode() == transcript.text
+    assert archive.read(f"sources/{transcript.guid}.txt").decode() == transcript.text
     event = AccessEvent.objects.get(action=AccessAction.EXPORTED, project_ref=project.pk)
     assert event.detail == "project (qdpx)" and event.user_ref == viewer.pk
 

@@ -1,12 +1,13 @@
 """Exporting a whole project as a REFI-QDA project archive (`.qdpx`, QDA-XML project 1.0), which ATLAS.ti,
 NVivo, MAXQDA, QualCoder and qc read.
 
-The archive holds `project.qde` (the XML, valid against REFI's Project.xsd) and one UTF-8 file per transcript,
-`Sources/<guid>.txt`, holding exactly `Transcript.text` (no byte-order mark, `\\n` line breaks). Every
-`startPosition` / `endPosition` counts **Unicode code points** of that file, end exclusive: Crosscase's own
-offsets, unchanged (the standard's text positions are character positions). A character outside the BMP
-(𠮷, emoji) counts one, not two as in NVivo's UTF-16 units, so `text[start:end]` of the file read as UTF-8 is
-the quotation.
+The archive holds `project.qde` (the XML, valid against REFI's Project.xsd) and one UTF-8 file per
+transcript, `sources/<guid>.txt` (the folder in lower case, as NVivo for Mac, QualCoder and qc write it: qc
+reads no other, and readers of NVivo for Windows' `Sources/` take it too), holding exactly `Transcript.text`
+(no byte-order mark, `\\n` line breaks). Every `startPosition` / `endPosition` counts **Unicode code points**
+of that file, end exclusive: Crosscase's own offsets, unchanged (the standard's text positions are character
+positions). A character outside the BMP (𠮷, emoji) counts one, not two as in NVivo's UTF-16 units, so
+`text[start:end]` of the file read as UTF-8 is the quotation.
 
 What travels, and as what:
 - transcripts → `TextSource` (title as name, note as description), their case's `SourceRef`;
@@ -124,7 +125,7 @@ class Summary:
 
 
 def source_path(guid: uuid.UUID) -> str:
-    return f"Sources/{guid}.txt"
+    return f"sources/{guid}.txt"
 
 
 def coding_guid(*, segment: uuid.UUID, code: uuid.UUID, coder: uuid.UUID) -> uuid.UUID:
