@@ -152,6 +152,9 @@ def test_every_selection_spans_its_quotation_in_the_source_file(demo):
             assert text[start:end] == segment.quote
             assert selection.get("name") == segment.citable_id
             assert selection.get("creatingUser") == str(user_guid(segment.created_by))
+            assert selection.get("creationDateTime") == segment.created_at.isoformat(
+                timespec="seconds"
+            ).replace("+00:00", "Z")
             seen += 1
     assert seen == len(segments) > 0
 
@@ -237,6 +240,7 @@ def test_memos_are_notes_referenced_from_what_they_are_about(demo):
         note = notes[str(memo.guid)]
         assert note.findtext("q:PlainTextContent", namespaces=NS) == memo.text
         assert note.get("creatingUser") == str(user_guid(memo.author))
+        assert note.get("name") == (memo.title or None)
         guid = str(memo.guid)
         if memo.code_id:
             holder = root.find(f".//q:Code[@guid='{memo.code.guid}']", NS)

@@ -216,10 +216,21 @@ class _Project:
         segment_rows = (
             Segment.objects.filter(project=project)
             .order_by("transcript_id", "start", "end", "number")
-            .values_list("pk", "transcript_id", "guid", "number", "start", "end", "memo", "created_by_id")
+            .values_list(
+                "transcript_id",
+                "pk",
+                "guid",
+                "number",
+                "start",
+                "end",
+                "memo",
+                "created_by_id",
+                "created_at",
+                "updated_at",
+            )
         )
-        for pk, transcript_id, guid, number, start, end, memo, creator in segment_rows:
-            self.segments[transcript_id].append((pk, guid, number, start, end, memo, creator))
+        for transcript_id, *row in segment_rows:
+            self.segments[transcript_id].append(tuple(row))
         self.codings: dict[int, list[tuple]] = defaultdict(list)
         for segment_id, code_id, coder_id, valence, created_at in Coding.objects.filter(
             segment__project=project
@@ -353,7 +364,9 @@ def _source(
     )
     if transcript.note:
         _sub(source, "Description", text=_text(transcript.note))
-    for pk, guid, number, start, end, memo, creator in data.segments.get(transcript.pk, []):
+    for pk, guid, number, start, end, memo, creator, created, modified in data.segments.get(
+        transcript.pk, []
+    ):
         selection = _sub(
             source,
             "PlainTextSelection",
@@ -362,6 +375,8 @@ def _source(
             startPosition=start,
             endPosition=end,
             creatingUser=data.guid_of(creator),
+            creationDateTime=_time(created),
+            modifiedDateTime=_time(modified),
         )
         summary.selections += 1
         codings = sorted(
@@ -400,11 +415,11 @@ def _source(
     return source
 
 
-def _note(guid, name: str, text: str, *, author: str | None = None, created=None, modified=None):
+def _note(guid, name: str | None, text: str, *, author: str | None = None, created=None, modified=None):
     note = _element(
         "Note",
         guid=guid,
-        name=_text(name),
+        name=_text(name) if name else None,
         creatingUser=author,
         creationDateTime=_time(created) if created else None,
         modifiedDateTime=_time(modified) if modified else None,
@@ -417,7 +432,7 @@ def _notes(data: _Project) -> list[etree._Element]:
     notes = [
         _note(
             memo.guid,
-            memo.title or "Memo",
+            memo.title or None,  # untitled stays untitled
             memo.text,
             author=data.guid_of(memo.author_id),
             created=memo.created_at,
@@ -426,7 +441,7 @@ def _notes(data: _Project) -> list[etree._Element]:
         for memo in data.memos
     ]
     for transcript in data.transcripts:
-        for _, guid, number, _start, _end, memo, creator in data.segments.get(transcript.pk, []):
+        for _, guid, number, _start, _end, memo, creator, *_times in data.segments.get(transcript.pk, []):
             if memo:
                 notes.append(
                     _note(
