@@ -29,6 +29,13 @@ class ProjectQuerySet(models.QuerySet):
             return self.none()
         return self.filter(memberships__user=user)
 
+    def by_id_or_name(self, value: str) -> "Project | None":
+        """The project with this UUID, or else with exactly this name: how management commands name one."""
+        try:
+            return self.filter(pk=uuid.UUID(value)).first()
+        except ValueError:
+            return self.filter(name=value).first()
+
 
 class Project(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -478,3 +478,16 @@ def test_an_account_keeps_its_guid_when_it_gets_a_profile(db):
     user.refresh_from_db()
     assert user_guid(user) == before == user.profile.guid
     assert user_guid(UserFactory()) != before
+
+
+def test_the_command_writes_the_archive_and_says_what_it_holds(project, transcript, tmp_path, capsys):
+    from django.core.management import CommandError, call_command
+
+    target = tmp_path / "out.qdpx"
+    call_command("export_qdpx", project.name, str(target))
+    assert "1 sources" in capsys.readouterr().out
+    archive = zipfile.ZipFile(target)
+    assert valid(etree.fromstring(archive.read("project.qde")))
+    call_command("export_qdpx", str(project.pk), str(target))
+    with pytest.raises(CommandError, match="No project"):
+        call_command("export_qdpx", "No such project", str(tmp_path / "none.qdpx"))

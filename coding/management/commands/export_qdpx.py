@@ -1,6 +1,5 @@
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.models import Project
@@ -16,10 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path, help="the .qdpx file to write")
 
     def handle(self, *args, project, file, **options):
-        try:
-            target = Project.objects.filter(pk=project).first()
-        except ValidationError:  # not a UUID: look it up by name
-            target = Project.objects.filter(name=project).first()
+        target = Project.objects.by_id_or_name(project)
         if target is None:
             raise CommandError(f"No project with UUID or name “{project}”.")
         try:
