@@ -129,7 +129,8 @@ def source_path(guid: uuid.UUID) -> str:
     return f"sources/{guid}.txt"
 
 
-def coding_guid(*, segment: uuid.UUID, code: uuid.UUID, coder: uuid.UUID) -> uuid.UUID:
+def coding_guid(*, segment: uuid.UUID, code, coder) -> uuid.UUID:
+    """From the quotation's GUID and the code's and coder's (UUIDs or their lower-case text)."""
     return uuid.uuid5(segment, f"coding:{code}:{coder}")
 
 
@@ -167,18 +168,21 @@ def _value_text(kind: str, value) -> str:
     return _text(str(value))
 
 
+def _attributes(attributes: dict) -> dict[str, str]:
+    return {key: str(value) for key, value in attributes.items() if value is not None}
+
+
 def _element(tag: str, /, **attributes) -> etree._Element:
-    """An element of the project namespace; attributes that are None are left out."""
-    return etree.Element(
-        f"{{{NAMESPACE}}}{tag}", {key: str(value) for key, value in attributes.items() if value is not None}
-    )
+    """A top element of the project namespace (one per source, note…); attributes that are None left out."""
+    return etree.Element(f"{{{NAMESPACE}}}{tag}", _attributes(attributes))
 
 
 def _sub(parent: etree._Element, tag: str, /, text: str | None = None, **attributes) -> etree._Element:
-    child = _element(tag, **attributes)
+    # SubElement, not Element and append: a parentless element is a document of its own, which costs
+    # several times more to make and then to move (tens of thousands per export).
+    child = etree.SubElement(parent, f"{{{NAMESPACE}}}{tag}", _attributes(attributes))
     if text is not None:
         child.text = text
-    parent.append(child)
     return child
 
 
@@ -390,7 +394,7 @@ def _source(
             coding = _sub(
                 selection,
                 "Coding",
-                guid=coding_guid(segment=guid, code=uuid.UUID(code), coder=uuid.UUID(coder)),
+                guid=coding_guid(segment=guid, code=code, coder=coder),
                 creatingUser=coder,
                 creationDateTime=_time(created_at),
             )
