@@ -108,6 +108,7 @@ TRANSCRIPT_METADATA = (
     Metadata("language", "Language", AttributeKind.TEXT),
 )
 
+CODING, CODE_REF, NOTE_REF = (f"{{{NAMESPACE}}}{tag}" for tag in ("Coding", "CodeRef", "NoteRef"))
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -198,7 +199,7 @@ class _Project:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.codes = project.codes.in_tree_order()
-        self.code_guid = {code.pk: code.guid for code in self.codes}
+        self.code_guid = {code.pk: str(code.guid) for code in self.codes}
         self.attributes = list(Attribute.objects.filter(project=project))
         self.cases = list(project.cases.order_by("name", "pk"))
         self.transcripts = list(
@@ -385,22 +386,22 @@ def _source(
         summary.selections += 1
         codings = sorted(
             (
-                (str(data.code_guid[code_id]), data.guid_of(coder_id), valence, created_at)
+                (data.code_guid[code_id], data.guid_of(coder_id), valence, created_at)
                 for code_id, coder_id, valence, created_at in data.codings.get(pk, [])
             ),
             key=lambda row: (row[0], row[1]),
         )
         for code, coder, valence, created_at in codings:
-            coding = _sub(
+            # The most numerous elements: made without `_sub`'s generality (a coding has every attribute).
+            guid_text = str(coding_guid(segment=guid, code=code, coder=coder))
+            coding = etree.SubElement(
                 selection,
-                "Coding",
-                guid=coding_guid(segment=guid, code=code, coder=coder),
-                creatingUser=coder,
-                creationDateTime=_time(created_at),
+                CODING,
+                {"guid": guid_text, "creatingUser": coder, "creationDateTime": _time(created_at)},
             )
-            _sub(coding, "CodeRef", targetGUID=code)
+            etree.SubElement(coding, CODE_REF, {"targetGUID": code})
             if valence in VALENCE_NOTES:
-                _sub(coding, "NoteRef", targetGUID=VALENCE_NOTES[valence])
+                etree.SubElement(coding, NOTE_REF, {"targetGUID": str(VALENCE_NOTES[valence])})
             summary.codings += 1
         if memo:
             _sub(selection, "NoteRef", targetGUID=segment_memo_guid(guid))
