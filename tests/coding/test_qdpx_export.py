@@ -114,6 +114,8 @@ def test_demo_export_is_valid_against_the_schema(demo):
     assert valid(root)
     assert root.get("name") == demo.name and root.get("origin") == "Crosscase"
     assert root.findtext("q:Description", namespaces=NS) == demo.description
+    # Every element in the default namespace, none under an invented prefix.
+    assert {element.prefix for element in root.iter()} == {None}
 
 
 def test_empty_project_export_is_valid(db):

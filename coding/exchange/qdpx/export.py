@@ -174,8 +174,12 @@ def _attributes(attributes: dict) -> dict[str, str]:
 
 
 def _element(tag: str, /, **attributes) -> etree._Element:
-    """A top element of the project namespace (one per source, note…); attributes that are None left out."""
-    return etree.Element(f"{{{NAMESPACE}}}{tag}", _attributes(attributes))
+    """A top element of the project namespace (one per source, note…); attributes that are None left out.
+
+    The namespace is its default one, as on the root: written into the root one by one, each such element
+    repeats `xmlns="…"` rather than naming the namespace by an invented prefix that other readers trip on.
+    """
+    return etree.Element(f"{{{NAMESPACE}}}{tag}", _attributes(attributes), nsmap={None: NAMESPACE})
 
 
 def _sub(parent: etree._Element, tag: str, /, text: str | None = None, **attributes) -> etree._Element:
