@@ -22,6 +22,17 @@ def display_name(user: AbstractBaseUser | None) -> str:
         return user.get_username()
 
 
+def user_guid(user: AbstractBaseUser):
+    """How REFI-QDA exchange names the account (select `profile` along with it): the profile's GUID, or the
+    one it will get."""
+    from accounts.models import derived_user_guid
+
+    try:
+        return user.profile.guid
+    except ObjectDoesNotExist:
+        return derived_user_guid(user)
+
+
 def name_of(path: str = "") -> Func:
     """The display name of the user at `path` (e.g. "coder"; empty for a queryset of users) as an expression,
     for `.values()` and exports."""

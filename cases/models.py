@@ -31,6 +31,13 @@ class ProjectQuerySet(models.QuerySet):
             return self.none()
         return self.filter(memberships__user=user)
 
+    def by_id_or_name(self, value: str) -> "Project | None":
+        """The project with this UUID, or else with exactly this name: how management commands name one."""
+        try:
+            return self.filter(pk=uuid.UUID(value)).first()
+        except ValueError:
+            return self.filter(name=value).first()
+
 
 class Project(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -280,10 +287,13 @@ class Attribute(models.Model):
     kind = models.CharField(max_length=10, choices=AttributeKind.choices, default=AttributeKind.TEXT)
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
+    # REFI-QDA names every object by a GUID: kept with the row so that exports and re-imports recognise it.
+    guid = models.UUIDField("GUID", default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["applies_to", "position", "name"]
         constraints = [
+            models.UniqueConstraint(fields=["project", "guid"], name="attribute_unique_guid"),
             models.UniqueConstraint(fields=["project", "applies_to", "name"], name="attribute_unique_name"),
             models.CheckConstraint(
                 condition=Q(applies_to__in=AttributeTarget.values), name="attribute_target_valid"
@@ -355,13 +365,18 @@ class Case(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cases")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    # REFI-QDA names every object by a GUID: kept with the row so that exports and re-imports recognise it.
+    guid = models.UUIDField("GUID", default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["project", "name"], name="case_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="case_unique_name"),
+            models.UniqueConstraint(fields=["project", "guid"], name="case_unique_guid"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -446,6 +461,9 @@ class Transcript(models.Model):
     )
     # Off when the speakers were turned off for this transcript: its labels are gone and stay gone.
     speakers_recognised = models.BooleanField(default=True)
+    # Unique within its case only: the database cannot reach the project from here, and an export names the
+    # transcript's file after it, so `coding.exchange.qdpx.export` refuses a project holding one twice.
+    guid = models.UUIDField("GUID", default=uuid.uuid4, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -456,6 +474,7 @@ class Transcript(models.Model):
 
     class Meta:
         ordering = ["title"]
+        constraints = [models.UniqueConstraint(fields=["case", "guid"], name="transcript_unique_guid")]
         indexes = [models.Index(fields=["case", "title"], name="transcript_case_title_idx")]
 
     def __str__(self) -> str:

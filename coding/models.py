@@ -99,6 +99,8 @@ class Segment(models.Model):
     end = models.PositiveIntegerField()
     quote = models.TextField(help_text="Snapshot of the quoted text.")
     memo = models.TextField(blank=True)
+    # The quotation's name in REFI-QDA exchange (a selection's GUID), kept so that re-imports recognise it.
+    guid = models.UUIDField("GUID", default=uuid.uuid4, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="segments"
     )
@@ -118,6 +120,7 @@ class Segment(models.Model):
                 fields=["transcript", "start", "end", "created_by"], name="segment_unique_span"
             ),
             models.UniqueConstraint(fields=["project", "number"], name="segment_unique_number"),
+            models.UniqueConstraint(fields=["project", "guid"], name="segment_unique_guid"),
         ]
         indexes = [models.Index(fields=["transcript", "start", "end"], name="segment_position_idx")]
 

@@ -76,4 +76,5 @@ urlpatterns = [
     path("search/code/", hits.code_hits, name="code_hits"),
     path("search/code/apply/", hits.code_hits_apply, name="code_hits_apply"),
     path("search/code/batches/<int:batch_id>/undo/", hits.batch_undo, name="batch_undo"),
+    path("exports/qdpx/", exports.qdpx_export, name="qdpx_export"),
 ]

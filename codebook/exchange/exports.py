@@ -64,7 +64,6 @@ def qdc(*, project: Project) -> bytes | None:
     root = ET.Element("CodeBook", xmlns=QDC_NAMESPACE, origin="Crosscase")
     codes_element = ET.SubElement(root, "Codes")
     elements: dict[int, ET.Element] = {}
-    members: dict[str, list[Code]] = {}
     for code in codes:
         parent = elements[code.parent_id] if code.parent_id else codes_element
         element = ET.SubElement(
@@ -79,21 +78,29 @@ def qdc(*, project: Project) -> bytes | None:
         if text:
             ET.SubElement(element, "Description").text = text
         elements[code.pk] = element
+    sets = code_sets(project=project, codes=codes)
+    if sets:
+        sets_element = ET.SubElement(root, "Sets")
+        for name, guid, members in sets:
+            element = ET.SubElement(sets_element, "Set", guid=str(guid), name=name)
+            for code in members:
+                ET.SubElement(element, "MemberCode", guid=str(code.guid))
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def code_sets(*, project: Project, codes: list[Code]) -> list[tuple[str, uuid.UUID, list[Code]]]:
+    """(name, GUID, member codes) of each set that carries levels, frameworks and core categories, in a fixed
+    order and without empty sets; the codes in the order given."""
+    members: dict[str, list[Code]] = {}
+    for code in codes:
         members.setdefault(level_set(code.level), []).append(code)
         members.setdefault(framework_set(code.framework), []).append(code)
         if code.is_core:
             members.setdefault(CORE_SET, []).append(code)
     names = [level_set(level) for level in Level.values] + [framework_set(key) for key in Framework.values]
     names.append(CORE_SET)
-    present = [name for name in names if name in members]
-    if present:
-        sets = ET.SubElement(root, "Sets")
-        for name in present:
-            element = ET.SubElement(sets, "Set", guid=str(set_guid(project, name)), name=name)
-            for code in members[name]:
-                ET.SubElement(element, "MemberCode", guid=str(code.guid))
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    return [(name, set_guid(project, name), members[name]) for name in names if name in members]
 
 
 def set_guid(project: Project, name: str) -> uuid.UUID:

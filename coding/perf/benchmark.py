@@ -240,7 +240,22 @@ def analysis_operations(bench: Bench, *, repeat: int) -> list[Result]:
     results.append(
         stream_export(f"excerpts CSV, every coding ({size})", get(bench.url("coding:excerpts_export")))
     )
+    results.append(qdpx_export(bench, repeat=repeat, size=size))
     return results
+
+
+QDPX_RUNS = 3  # a whole-project archive takes seconds: a few runs give its median
+
+
+def qdpx_export(bench: Bench, *, repeat: int, size: str) -> Result:
+    """The whole project as a REFI-QDA archive through its download, read to the end; its size in MB."""
+    url = bench.url("coding:qdpx_export")
+    result = measure(
+        f"export the project as .qdpx ({size})", lambda: bench.client.get(url), repeat=min(repeat, QDPX_RUNS)
+    )
+    response = bench.client.get(url)
+    result.extra["archive_mb"] = round(sum(len(chunk) for chunk in response.streaming_content) / 2**20, 1)
+    return result
 
 
 def import_docx(bench: Bench, *, repeat: int) -> Result:

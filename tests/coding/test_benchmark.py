@@ -64,6 +64,8 @@ def synthetic_usernames() -> set[str]:
 def test_a_small_benchmark_run_leaves_no_project_and_no_user_behind():
     results = run(scales=[1], repeat=1, small=True, keep=False, report=lambda line: None)
     assert results and not Project.objects.exists()
+    qdpx = next(result for result in results if result.name.startswith("export the project as .qdpx"))
+    assert qdpx.extra["archive_mb"] > 0 and qdpx.queries > 0
     assert synthetic_usernames() == set()
 
 

@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.models import Project
@@ -13,10 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--framework", action="append", choices=available_frameworks(), required=True)
 
     def handle(self, *args, project, framework, **options):
-        try:
-            target = Project.objects.filter(pk=project).first()
-        except ValidationError:  # not a UUID: look it up by name
-            target = Project.objects.filter(name=project).first()
+        target = Project.objects.by_id_or_name(project)
         if target is None:
             raise CommandError(f"No project with UUID or name “{project}”.")
         for key in framework:

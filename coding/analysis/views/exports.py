@@ -1,17 +1,24 @@
-"""Downloads: coded excerpts (CSV, streamed), the matrix (CSV, XLSX) and the quotation report (page, DOCX).
+"""Downloads: coded excerpts (CSV, streamed), the matrix (CSV, XLSX), the quotation report (page, DOCX) and
+the whole project as a REFI-QDA archive (.qdpx).
 
 Each takes the query string of the page it is linked from, so it exports what that page shows. Invalid
 parameters render that page with the form's errors instead of a file.
 """
 
+import tempfile
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from cases import access_log
+from cases.access import get_project
 from cases.models import Project
+from cases.refusals import Refused
 from codebook.exchange.spreadsheets import csv_stream
 from coding.analysis.exports import excerpt_rows, export_filename, matrix_csv, matrix_xlsx
 from coding.analysis.forms import ExcerptExportForm, MatrixExportForm, ReportForm
@@ -19,10 +26,14 @@ from coding.analysis.matrix import build_matrix
 from coding.analysis.reports import build_report, report_docx
 from coding.analysis.retrieval import select
 from coding.analysis.views.scope import bound_form
+from coding.exchange.qdpx.export import write_qdpx
 
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+QDPX = "application/zip"
+# An archive this large stays in memory while written; a larger one goes to a temporary file.
+QDPX_IN_MEMORY = 8 * 2**20
 
 
 def _download(
@@ -76,3 +87,29 @@ def report_export(request: HttpRequest, project_id) -> HttpResponse:
     # `params`, not `query`: the page's header uses `query` for its search box.
     context = {"project": project, "report": report, "params": form.query(format=None)}
     return render(request, "coding/report.html", context)
+
+
+@require_safe
+@login_required
+def qdpx_export(request: HttpRequest, project_id) -> HttpResponse:
+    """Every transcript, code, quotation, coding, memo, case and attribute, for another QDA tool.
+
+    Members export it as they export anything else, except while blind coding is on: the archive holds every
+    coder's codings, so then only owners may.
+    """
+    project = get_project(request, project_id)
+    if project.blind_coding and not project.membership.is_owner:
+        raise PermissionDenied(
+            "While blind coding is on, only owners can export the whole project: it holds every coder's "
+            "codings."
+        )
+    # Not a `with` block: FileResponse closes the file once it has been sent.
+    file = tempfile.SpooledTemporaryFile(max_size=QDPX_IN_MEMORY)  # noqa: SIM115
+    try:
+        write_qdpx(project=project, file=file)
+    except Refused as refusal:
+        file.close()
+        messages.error(request, refusal.message)
+        return redirect(project)
+    file.seek(0)
+    return _download(request, FileResponse(file, content_type=QDPX), project, "project", "qdpx")
