@@ -1,5 +1,6 @@
 from django.urls import path
 
+from coding.agreement import views as agreement
 from coding.analysis.views import exports, matrix, retrieval
 from coding.workspace import views as workspace
 
@@ -40,6 +41,8 @@ urlpatterns = [
     path("matrix/export/", exports.matrix_export, name="matrix_export"),
     path("cooccurrence/", matrix.cooccurrence, name="cooccurrence"),
     path("cooccurrence/cell/", matrix.cooccurrence_cell_hx, name="cooccurrence_cell_hx"),
+    path("agreement/", agreement.agreement, name="agreement"),
+    path("agreement/export/", agreement.agreement_export, name="agreement_export"),
     path("retrieval/", retrieval.retrieval, name="retrieval"),
     path("exports/excerpts/", exports.excerpts_export, name="excerpts_export"),
     path("exports/report/", exports.report_export, name="report_export"),

@@ -18,6 +18,8 @@ ROUTES = {
     "coding:cooccurrence": {"GET": Role.VIEWER},
     "coding:cooccurrence_cell_hx": {"GET": Role.VIEWER},
     "coding:retrieval": {"GET": Role.VIEWER},
+    "coding:agreement": {"GET": Role.VIEWER},
+    "coding:agreement_export": {"GET": Role.VIEWER},
     "coding:excerpts_export": {"GET": Role.VIEWER},
     "coding:report_export": {"GET": Role.VIEWER},
 }
