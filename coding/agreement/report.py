@@ -120,7 +120,15 @@ class Comparison:
     by_code: list[Row]
     by_case: list[Row]
     overall: Row
-    by_transcript: list[Row] = field(default_factory=list)
+    # (code, "transcript · case", counts) for characters: the rows NVivo reports, computed only for exports
+    per_transcript: list[tuple[Code, str, dict]] = field(default_factory=list)
+
+    @property
+    def by_transcript(self) -> list[Row]:
+        return [
+            Row(code.name, _character_figures(counts), code.path, where)
+            for code, where, counts in self.per_transcript
+        ]
 
 
 @dataclass
@@ -279,14 +287,7 @@ def _characters(material: Material, pair, codes, cases, *, overlap: int) -> Comp
             for target in (per_code[code.pk], per_case[source.case_id], overall):
                 for key, value in counts.items():
                     target[key] += value
-            rows.append(
-                Row(
-                    code.name,
-                    _character_figures(counts),
-                    code.path,
-                    f"{source.title} · {case_names[source.case_id]}",
-                )
-            )
+            rows.append((code, f"{source.title} · {case_names[source.case_id]}", counts))
     return Comparison(
         title=_versus(pair),
         columns=[
@@ -305,7 +306,7 @@ def _characters(material: Material, pair, codes, cases, *, overlap: int) -> Comp
         by_code=[Row(code.name, _character_figures(per_code[code.pk]), code.path) for code in codes],
         by_case=[Row(case.name, _character_figures(per_case[case.pk])) for case in cases],
         overall=Row("All codes, all cases", _character_figures(overall)),
-        by_transcript=rows,
+        per_transcript=rows,
     )
 
 
