@@ -5,6 +5,7 @@ overall (pooled over codes and cases), with the number of units behind it. Codes
 too; a coefficient that is undefined for them is None, shown as "—" with the reason (`UNDEFINED`).
 """
 
+import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -260,19 +261,22 @@ def _characters(material: Material, pair, codes, cases, *, overlap: int) -> Comp
     overall = dict(zero)
     case_names = {case.pk: case.name for case in cases}
     rows = []
+    pk_a, pk_b = a.pk, b.pk
+    ids = [(code, code.pk) for code in codes]  # a model's pk is a property: read once, not per transcript
+    nothing: list = []
     for source in material.sources:
-        if not {a.pk, b.pk} <= source.assigned:
+        if not {pk_a, pk_b} <= source.assigned:
             continue
-        merged = {
-            (code.pk, coder): merge((m.start, m.end) for m in spans.get((source.pk, code.pk, coder), ()))
-            for code in codes
-            for coder in (a.pk, b.pk)
-        }
+        merged = {}
+        for _, code_id in ids:
+            for coder in (pk_a, pk_b):
+                found = spans.get((source.pk, code_id, coder))
+                merged[code_id, coder] = merge((m.start, m.end) for m in found) if found else nothing
         anything = merge(span for intervals in merged.values() for span in intervals)
         coded = covered(anything)
-        for code in codes:
-            mine, theirs = merged[code.pk, a.pk], merged[code.pk, b.pk]
-            both = common(mine, theirs)
+        for code, code_id in ids:
+            mine, theirs = merged[code_id, pk_a], merged[code_id, pk_b]
+            both = common(mine, theirs) if mine and theirs else 0
             only_a, only_b = covered(mine) - both, covered(theirs) - both
             union = both + only_a + only_b
             counts = {
@@ -284,7 +288,7 @@ def _characters(material: Material, pair, codes, cases, *, overlap: int) -> Comp
                 "coded": coded,
                 "coded_neither": coded - union,
             }
-            for target in (per_code[code.pk], per_case[source.case_id], overall):
+            for target in (per_code[code_id], per_case[source.case_id], overall):
                 for key, value in counts.items():
                     target[key] += value
             rows.append((code, f"{source.title} · {case_names[source.case_id]}", counts))
@@ -336,79 +340,98 @@ def unit_tables(material: Material, unit: Unit, codes) -> tuple[np.ndarray, np.n
         case_of[base : base + size] = source.case_id
         for coder_id in source.assigned:
             assigned[coder_index[coder_id], base : base + size] = True
-        starts = np.array([start for start, _ in units], dtype=np.int64)
-        ends = np.array([end for _, end in units], dtype=np.int64)
+        starts = [start for start, _ in units]
+        ends = [end for _, end in units]
         for mark in by_source.get(source.pk, ()):
             code = code_index.get(mark.code_id)
             if code is None:
                 continue
-            first = np.searchsorted(ends, mark.start, side="right")
-            last = np.searchsorted(starts, mark.end, side="left")
+            # bisect on lists: for one offset at a time it is several times faster than numpy's searchsorted
+            first = bisect.bisect_right(ends, mark.start)  # the first unit ending after the coding starts
+            last = bisect.bisect_left(starts, mark.end)  # units starting before it ends
             if last > first:
                 present[code, coder_index[mark.coder_id], base + first : base + last] = True
         base += size
     return present, assigned, case_of
 
 
-def nominal_figures(present: np.ndarray, assigned: np.ndarray) -> dict:
-    """Figures over items (code × unit pairs): present[code, coder, unit], assigned[coder, unit]."""
-    coders = present.shape[1]
-    rated = assigned.sum(axis=0)  # coders who rated each unit
-    ones = (present & assigned[None]).sum(axis=1)  # [code, unit]: coders who marked it present
-    raters = np.broadcast_to(rated, ones.shape)
+def nominal_figures(ones: np.ndarray, raters: np.ndarray, *, coders: int, table=None) -> dict:
+    """Figures over items (code × unit pairs): ones[code, unit] is how many coders marked the item present,
+    raters[unit] how many coders rated the unit (were assigned it); `table` the 2 × 2 table of two coders
+    over the units both rated, summed over the codes."""
+    raters = np.broadcast_to(raters, ones.shape)  # a view: items of one unit share its raters
     pairable = raters >= 2
-    agreeing = pairable & ((ones == 0) | (ones == raters))
+    unanimous = (ones == 0) | (ones == raters)
     complete = raters == coders
-    fleiss_counts = np.stack([coders - ones[complete], ones[complete]], axis=1)
-    alpha_counts = np.stack([raters[pairable] - ones[pairable], ones[pairable]], axis=1)
+    agreeing = np.count_nonzero(pairable & unanimous)
+    pairs = np.count_nonzero(pairable)
     figures = {
-        "units": int(pairable.sum()),
-        "complete": int(complete.sum()),
-        "present": int((ones > 0).sum()),
-        "percent": statistics.share(int(agreeing.sum()), int(pairable.sum())),
-        "fleiss": statistics.fleiss(fleiss_counts),
-        "alpha": statistics.alpha(alpha_counts),
+        "units": int(pairs),
+        "complete": int(np.count_nonzero(complete)),
+        "present": int(np.count_nonzero(ones)),
+        "percent": statistics.share(int(agreeing), int(pairs)),
+        "fleiss": statistics.fleiss(np.column_stack([coders - ones[complete], ones[complete]])),
+        "alpha": statistics.alpha_present_absent(raters=raters.ravel(), present=ones.ravel()),
     }
-    if coders == 2:
-        both = np.broadcast_to(assigned[0] & assigned[1], ones.shape)
-        a, b = present[:, 0][both], present[:, 1][both]
-        table = [
-            [int((a & b).sum()), int((a & ~b).sum())],
-            [int((~a & b).sum()), int((~a & ~b).sum())],
-        ]
+    if table is not None:
         figures["cohen"] = statistics.cohen(table)
     return figures
 
 
+def _pair_tables(present: np.ndarray, assigned: np.ndarray, columns=slice(None)) -> np.ndarray:
+    """tables[code] = [[both, only A], [only B, neither]] over the units both coders rated."""
+    both = (assigned[0] & assigned[1])[columns]
+    a = present[:, 0, columns] & both
+    b = present[:, 1, columns] & both
+    n11 = np.count_nonzero(a & b, axis=1)
+    na, nb = np.count_nonzero(a, axis=1), np.count_nonzero(b, axis=1)
+    neither = np.count_nonzero(both) - na - nb + n11
+    return np.stack([np.stack([n11, na - n11], axis=1), np.stack([nb - n11, neither], axis=1)], axis=1)
+
+
 def _nominal(material: Material, unit: Unit, codes, cases) -> Comparison:
     present, assigned, case_of = unit_tables(material, unit, codes)
+    coders = len(material.coders)
+    ones = (present & assigned[None]).sum(axis=1, dtype=np.int16)  # [code, unit]
+    raters = assigned.sum(axis=0, dtype=np.int16)
+    two = coders == 2
     columns = [
         Column("units", "Units"),
         Column("complete", "Rated by all"),
         Column("present", "Coded by any"),
         Column("percent", "Agreement", "percent"),
     ]
-    if len(material.coders) == 2:
+    if two:
         columns.append(Column("cohen", "Cohen's κ", "coefficient"))
     columns += [
         Column("fleiss", "Fleiss' κ", "coefficient"),
         Column("alpha", "Krippendorff's α", "coefficient"),
     ]
+    tables = _pair_tables(present, assigned) if two else None
     by_code = [
-        Row(code.name, nominal_figures(present[index : index + 1], assigned), code.path)
+        Row(
+            code.name,
+            nominal_figures(
+                ones[index : index + 1], raters, coders=coders, table=tables[index] if two else None
+            ),
+            code.path,
+        )
         for index, code in enumerate(codes)
     ]
     by_case = []
     for case in cases:
         inside = case_of == case.pk
-        by_case.append(Row(case.name, nominal_figures(present[:, :, inside], assigned[:, inside])))
-    names = ", ".join(coder.name for coder in material.coders)
+        table = _pair_tables(present, assigned, inside).sum(axis=0) if two else None
+        by_case.append(
+            Row(case.name, nominal_figures(ones[:, inside], raters[inside], coders=coders, table=table))
+        )
+    overall = nominal_figures(ones, raters, coders=coders, table=tables.sum(axis=0) if two else None)
     return Comparison(
-        title=names,
+        title=", ".join(coder.name for coder in material.coders),
         columns=columns,
         by_code=by_code,
         by_case=by_case,
-        overall=Row("All codes, all cases", nominal_figures(present, assigned)),
+        overall=Row("All codes, all cases", overall),
     )
 
 

@@ -45,11 +45,47 @@ def fleiss(counts) -> float | None:
         return _defined(fleiss_kappa(counts, method="fleiss"))
 
 
+def unanimous_merged(value_counts: np.ndarray) -> np.ndarray:
+    """The same table with all units on which every coder chose one category merged into one row for that
+    category: α is unchanged, and a table of a million mostly "nobody coded it" units becomes the few units
+    where coders differ.
+
+    Exact, because α depends on the table only through its coincidences: a unit of n_u ratings, all in
+    category c, adds n_u (n_u − 1) / (n_u − 1) = n_u to o_cc and nothing else, so such units together add
+    what one unit holding all their ratings adds. `tests/coding/test_agreement.py` checks it against the
+    package on the unmerged table.
+    """
+    rated = value_counts.sum(axis=1)
+    unanimous = (value_counts == rated[:, None]).any(axis=1) & (rated >= 2)
+    merged = np.diag(value_counts[unanimous].sum(axis=0))
+    return np.concatenate([value_counts[~unanimous & (rated >= 2)], merged[merged.sum(axis=1) > 0]])
+
+
+def alpha_present_absent(*, raters: np.ndarray, present: np.ndarray) -> float | None:
+    """Krippendorff's α (nominal) of present/absent items: `raters[i]` coders rated item i, `present[i]` of
+    them marked it present. Items rated by fewer than two coders are not pairable and left out; unanimous
+    items go to the package merged, as `unanimous_merged` explains, without building the full table."""
+    pairable = raters >= 2
+    none = pairable & (present == 0)
+    every = pairable & (present == raters)
+    differ = pairable & ~none & ~every
+    rows = [np.column_stack([raters[differ] - present[differ], present[differ]])]
+    absent_total, present_total = int(raters[none].sum()), int(present[every].sum())
+    if absent_total:
+        rows.append([[absent_total, 0]])
+    if present_total:
+        rows.append([[0, present_total]])
+    return alpha(np.concatenate(rows).astype(float))
+
+
 def alpha(value_counts) -> float | None:
     """Krippendorff's α (nominal) of a units × categories table of counts; a unit's missing coders are simply
     not counted in its row."""
     value_counts = np.asarray(value_counts, dtype=float)
     if value_counts.ndim != 2 or value_counts.shape[0] == 0:
+        return None
+    value_counts = unanimous_merged(value_counts)
+    if value_counts.shape[0] == 0:
         return None
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):

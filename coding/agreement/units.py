@@ -10,7 +10,6 @@ A transcript with no assignment at all counts as assigned to every compared code
 assignments counts only for the coders assigned to it. For the others its units are missing, not absent.
 """
 
-import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -59,14 +58,6 @@ def common(a: Sequence[Interval], b: Sequence[Interval]) -> int:
         else:
             j += 1
     return total
-
-
-def overlap_ratio(a: Interval, b: Interval) -> float:
-    """Shared code points of two spans over the code points either covers (1.0 for the same span)."""
-    shared = min(a[1], b[1]) - max(a[0], b[0])
-    if shared <= 0:
-        return 0.0
-    return shared / (max(a[1], b[1]) - min(a[0], b[0]))
 
 
 # What is loaded -------------------------------------------------------------------------------------------
@@ -191,10 +182,3 @@ def turn_units(source: Source, labels: list) -> list[Interval]:
 
 def transcript_units(source: Source, labels: list) -> list[Interval]:
     return [(0, source.length)] if source.length else []
-
-
-def touched(units: Sequence[Interval], starts: Sequence[int], ends: Sequence[int], span: Interval) -> range:
-    """The indices of the sorted, disjoint `units` that share at least one code point with `span`."""
-    first = bisect.bisect_right(ends, span[0])  # the first unit ending after the span starts
-    last = bisect.bisect_left(starts, span[1])  # units starting before the span ends
-    return range(first, max(first, last))

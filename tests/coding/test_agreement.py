@@ -172,3 +172,24 @@ def test_turns_are_units_cut_at_speaker_labels(project, owner, coder):
     (comparison,) = report_for(team, "turns").comparisons
     row = by_code(comparison)["T"]
     assert (row["units"], row["present"], row["percent"], row["cohen"]) == (4, 1, 1.0, pytest.approx(1.0))
+
+
+def test_merging_unanimous_units_leaves_krippendorffs_alpha_as_the_package_computes_it():
+    import krippendorff
+    import numpy as np
+
+    from coding.agreement import statistics
+
+    rng = np.random.default_rng(3)
+    for _ in range(100):
+        raters = rng.integers(0, 5, rng.integers(1, 60))
+        present = np.array([rng.integers(0, r + 1) if rng.random() < 0.4 else 0 for r in raters])
+        table = np.column_stack([raters - present, present]).astype(float)
+        try:
+            with np.errstate(all="ignore"):
+                expected = krippendorff.alpha(value_counts=table, level_of_measurement="nominal")
+        except ValueError:
+            expected = float("nan")
+        got = statistics.alpha_present_absent(raters=raters, present=present)
+        assert got == (None if np.isnan(expected) else pytest.approx(expected))
+        assert statistics.alpha(table) == got
