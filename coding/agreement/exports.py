@@ -4,10 +4,9 @@ per comparison, with the same rows the page shows (and, for characters, every co
 import io
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from codebook.exchange.spreadsheets import csv_stream, is_formula_like
+from codebook.exchange.spreadsheets import csv_stream, xlsx_cell
 from coding.agreement.report import Comparison, Report
 
 
@@ -73,10 +72,7 @@ def report_xlsx(report: Report) -> bytes:
         heading = line[:1] in (["Scope"], ["Comparison"]) and len(line) > 1
         cells = []
         for index, value in enumerate(line):
-            cell = WriteOnlyCell(sheet, value=value)
-            if is_formula_like(value):
-                cell.data_type = "s"
-                cell.quotePrefix = True  # text, never a formula, as Excel marks typed "'=…"
+            cell = xlsx_cell(sheet, value)
             if heading or (index == 0 and len(line) <= 2):
                 cell.font = bold
             if index in percent_columns and isinstance(value, float) and line[:1] != ["Scope"]:

@@ -5,11 +5,10 @@ and transcripts, loaded once per request), so an id from another project is a cl
 """
 
 from django import forms
-from django.http import QueryDict
 
 from coding.agreement.report import Unit
 from coding.agreement.units import Coder
-from coding.analysis.forms import code_choices
+from coding.analysis.forms import ScopeForm, code_choices
 from coding.analysis.retrieval import Facets
 
 MAX_CODERS = 8
@@ -104,14 +103,5 @@ class AgreementForm(forms.Form):
             "overlap": data.get("overlap") or 50,
         }
 
-    def query(self, **changes) -> str:
-        data = QueryDict(mutable=True)
-        for name in self.fields:
-            values = [value for value in self.data.getlist(name) if value != ""]
-            if values:
-                data.setlist(name, values)
-        for name, value in changes.items():
-            data.pop(name, None)
-            if value is not None:
-                data.setlist(name, [value])
-        return data.urlencode()
+    # The submitted values as a query string with `changes` applied, as every analysis form makes it.
+    query = ScopeForm.query

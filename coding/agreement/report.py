@@ -223,6 +223,20 @@ def build_report(
     )
 
 
+def _comparison(
+    title: str, columns: list[Column], figures, codes, cases, per_code, per_case, overall, **extra
+):
+    """A comparison whose rows are `figures` of the counts gathered per code, per case and overall."""
+    return Comparison(
+        title=title,
+        columns=columns,
+        by_code=[Row(code.name, figures(per_code[code.pk]), code.path) for code in codes],
+        by_case=[Row(case.name, figures(per_case[case.pk])) for case in cases],
+        overall=Row("All codes, all cases", figures(overall)),
+        **extra,
+    )
+
+
 def _versus(pair: tuple[Coder, Coder]) -> str:
     return f"{pair[0].name} (A) and {pair[1].name} (B)"
 
@@ -292,24 +306,28 @@ def _characters(material: Material, pair, codes, cases, *, overlap: int) -> Comp
                 for key, value in counts.items():
                     target[key] += value
             rows.append((code, f"{source.title} · {case_names[source.case_id]}", counts))
-    return Comparison(
-        title=_versus(pair),
-        columns=[
-            Column("total", "Characters"),
-            Column("both", "Both"),
-            Column("only_a", "Only A"),
-            Column("only_b", "Only B"),
-            Column("neither", "Neither"),
-            Column("percent", "Agreement", "percent"),
-            Column("kappa", "Cohen's κ", "coefficient"),
-            Column("coded", "Coded text: characters"),
-            Column("coded_neither", "Coded text: neither"),
-            Column("coded_percent", "Coded text: agreement", "percent"),
-            Column("coded_kappa", "Coded text: Cohen's κ", "coefficient"),
-        ],
-        by_code=[Row(code.name, _character_figures(per_code[code.pk]), code.path) for code in codes],
-        by_case=[Row(case.name, _character_figures(per_case[case.pk])) for case in cases],
-        overall=Row("All codes, all cases", _character_figures(overall)),
+    columns = [
+        Column("total", "Characters"),
+        Column("both", "Both"),
+        Column("only_a", "Only A"),
+        Column("only_b", "Only B"),
+        Column("neither", "Neither"),
+        Column("percent", "Agreement", "percent"),
+        Column("kappa", "Cohen's κ", "coefficient"),
+        Column("coded", "Coded text: characters"),
+        Column("coded_neither", "Coded text: neither"),
+        Column("coded_percent", "Coded text: agreement", "percent"),
+        Column("coded_kappa", "Coded text: Cohen's κ", "coefficient"),
+    ]
+    return _comparison(
+        _versus(pair),
+        columns,
+        _character_figures,
+        codes,
+        cases,
+        per_code,
+        per_case,
+        overall,
         per_transcript=rows,
     )
 
@@ -471,19 +489,14 @@ def _segments(material: Material, pair, codes, cases, *, overlap: int) -> Compar
             for target in (per_code[code.pk], per_case[source.case_id], overall):
                 for key, value in counts.items():
                     target[key] += value
-    return Comparison(
-        title=_versus(pair),
-        columns=[
-            Column("a_quotations", "A's quotations"),
-            Column("a_matched", "found in B"),
-            Column("b_quotations", "B's quotations"),
-            Column("b_matched", "found in A"),
-            Column("percent", "Agreement", "percent"),
-        ],
-        by_code=[Row(code.name, _segment_figures(per_code[code.pk]), code.path) for code in codes],
-        by_case=[Row(case.name, _segment_figures(per_case[case.pk])) for case in cases],
-        overall=Row("All codes, all cases", _segment_figures(overall)),
-    )
+    columns = [
+        Column("a_quotations", "A's quotations"),
+        Column("a_matched", "found in B"),
+        Column("b_quotations", "B's quotations"),
+        Column("b_matched", "found in A"),
+        Column("percent", "Agreement", "percent"),
+    ]
+    return _comparison(_versus(pair), columns, _segment_figures, codes, cases, per_code, per_case, overall)
 
 
 # Valence ----------------------------------------------------------------------------------------------------
@@ -518,15 +531,10 @@ def _valence(material: Material, pair, codes, cases, *, overlap: int) -> Compari
                         cell = index[mine.valence], index[other.valence]
                         for table in (per_code[code.pk], per_case[source.case_id], overall):
                             table[cell] += 1
-    return Comparison(
-        title=_versus(pair),
-        columns=[
-            Column("pairs", "Overlapping pairs"),
-            Column("agree", "Same valence"),
-            Column("percent", "Agreement", "percent"),
-            Column("kappa", "Cohen's κ", "coefficient"),
-        ],
-        by_code=[Row(code.name, _valence_figures(per_code[code.pk]), code.path) for code in codes],
-        by_case=[Row(case.name, _valence_figures(per_case[case.pk])) for case in cases],
-        overall=Row("All codes, all cases", _valence_figures(overall)),
-    )
+    columns = [
+        Column("pairs", "Overlapping pairs"),
+        Column("agree", "Same valence"),
+        Column("percent", "Agreement", "percent"),
+        Column("kappa", "Cohen's κ", "coefficient"),
+    ]
+    return _comparison(_versus(pair), columns, _valence_figures, codes, cases, per_code, per_case, overall)
