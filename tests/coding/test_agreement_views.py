@@ -83,6 +83,10 @@ def test_members_open_it_but_while_blind_only_owners(client_for, project, owner,
         )
         assert client_for(user).get(url(project, "coding:agreement_export")).status_code == 403
     assert client_for(owner).get(url(project)).status_code == 200
+    # the project's navigation offers the report only to those who may open it
+    nav_link = f'href="{url(project)}"'
+    assert nav_link in client_for(owner).get(project.get_absolute_url()).content.decode()
+    assert nav_link not in client_for(coder).get(project.get_absolute_url()).content.decode()
 
 
 def test_ids_from_another_project_are_a_clear_error(client_for, project, owner, coder, coded):
