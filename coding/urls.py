@@ -1,5 +1,6 @@
 from django.urls import path
 
+from coding.agreement import views as agreement
 from coding.analysis.views import crosswalk, exports, matrix, retrieval, saved
 from coding.consensus import views as consensus
 from coding.exchange.qdpx import views as qdpx
@@ -55,6 +56,8 @@ urlpatterns = [
     path("matrix/export/", exports.matrix_export, name="matrix_export"),
     path("cooccurrence/", matrix.cooccurrence, name="cooccurrence"),
     path("cooccurrence/cell/", matrix.cooccurrence_cell_hx, name="cooccurrence_cell_hx"),
+    path("agreement/", agreement.agreement, name="agreement"),
+    path("agreement/export/", agreement.agreement_export, name="agreement_export"),
     path("retrieval/", retrieval.retrieval, name="retrieval"),
     path("crosswalk/", crosswalk.crosswalk_page, name="crosswalk"),
     path("exports/excerpts/", exports.excerpts_export, name="excerpts_export"),

@@ -19,14 +19,13 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.text import slugify
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from accounts.people import name_of
 from cases.models import AttributeTarget, CaseAttributeValue, Project, Transcript, TranscriptAttributeValue
 from cases.speakers import labels_for
 from cases.turns import Locator
-from codebook.exchange.spreadsheets import csv_stream, is_formula_like
+from codebook.exchange.spreadsheets import csv_stream, xlsx_cell
 from codebook.models import Framework
 from coding.analysis.matrix import Cell, Matrix, describe
 from coding.analysis.retrieval import Facets, Selection, citation, describe_criteria
@@ -307,11 +306,7 @@ def matrix_xlsx(*, matrix: Matrix, facets: Facets) -> bytes:
     for number, line in enumerate(lines):
         cells = []
         for index, value in enumerate(line):
-            cell = WriteOnlyCell(sheet, value=value)
-            if is_formula_like(value):
-                # Text, never a formula (openpyxl takes "=…" for one), marked as Excel marks typed "'=…".
-                cell.data_type = "s"
-                cell.quotePrefix = True
+            cell = xlsx_cell(sheet, value)
             if (number < table_start and index == 0) or number == table_start:
                 cell.font = bold
             if matrix.share and isinstance(value, float):

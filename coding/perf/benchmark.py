@@ -26,6 +26,7 @@ from cases.speakers import store_recognised
 from coding.models import Coding, Segment, Valence
 from coding.perf.corpus import (
     CorpusSummary,
+    double_code,
     interview_docx,
     interview_text,
     make_corpus,
@@ -258,6 +259,28 @@ def qdpx_export(bench: Bench, *, repeat: int, size: str) -> Result:
     return result
 
 
+def agreement_operations(bench: Bench, *, repeat: int) -> list[Result]:
+    """The agreement report on the corpus once the second coder has coded every interview again (after the
+    other analysis figures, which stay comparable with earlier runs)."""
+    added = double_code(project=bench.project)
+    coders = get_user_model().objects.filter(username__in=["bench-coder-1", "bench-coder-2"])
+    query = "&".join(f"coders={pk}" for pk in coders.values_list("pk", flat=True))
+    size = f"{bench.corpus.transcripts} interviews, {bench.corpus.codings + added:,} codings"
+    url = bench.url("coding:agreement")
+    return [
+        measure(
+            f"agreement report, all codes, paragraph unit, two coders ({size})",
+            lambda: bench.client.get(f"{url}?unit=paragraphs&{query}"),
+            repeat=repeat,
+        ),
+        measure(
+            f"agreement report, all codes, character unit, two coders ({size})",
+            lambda: bench.client.get(f"{url}?unit=characters&{query}"),
+            repeat=repeat,
+        ),
+    ]
+
+
 def import_docx(bench: Bench, *, repeat: int) -> Result:
     """One file through the upload endpoint: extraction, normalisation, original stored, row written."""
     words = IMPORT_WORDS // 10 if bench.small else IMPORT_WORDS
@@ -304,6 +327,7 @@ def _run(
             if scale == scales[0]:
                 results.extend(workspace_operations(bench, repeat=repeat))
             results.extend(analysis_operations(bench, repeat=repeat))
+            results.extend(agreement_operations(bench, repeat=repeat))
         finally:
             if not keep:
                 remove_corpus(bench.project)

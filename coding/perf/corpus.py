@@ -208,6 +208,67 @@ def make_corpus(
     return summary
 
 
+def double_code(*, project: Project, seed: int = 2) -> int:
+    """A second, independent coding of every interview, for the agreement report: the second coder codes
+    again each passage the first coder coded, as a second reader would, with boundaries up to a few words
+    off, the same code seven times in ten and the same valence eight times in ten. Returns the codings made.
+    """
+    rng = random.Random(seed)
+    first, second = (
+        get_user_model().objects.get(username=f"bench-coder-{n}", memberships__project=project)
+        for n in (1, 2)
+    )
+    codable = list(project.codes.filter(is_codable=True).values_list("pk", flat=True))
+    texts = dict(project.transcripts.values_list("pk", "text"))
+    taken = set(
+        Segment.objects.filter(project=project, created_by=second).values_list(
+            "transcript_id", "start", "end"
+        )
+    )
+    originals: dict = {}
+    for segment_id, transcript_id, start, end, code_id, valence in (
+        Coding.objects.filter(segment__project=project, coder=first)
+        .order_by("segment_id", "code_id")
+        .values_list(
+            "segment_id", "segment__transcript_id", "segment__start", "segment__end", "code_id", "valence"
+        )
+    ):
+        originals.setdefault(segment_id, (transcript_id, start, end, []))[3].append((code_id, valence))
+    segments, choices = [], []
+    with transaction.atomic():
+        for transcript_id, start, end, codings in originals.values():
+            start = max(0, start + rng.randint(-30, 30))
+            text = texts[transcript_id]
+            end = min(len(text), max(start + 5, end + rng.randint(-30, 30)))
+            if start >= end or (transcript_id, start, end) in taken:
+                continue
+            taken.add((transcript_id, start, end))
+            segments.append(
+                Segment(
+                    transcript_id=transcript_id,
+                    project=project,
+                    start=start,
+                    end=end,
+                    quote=text[start:end],
+                    created_by=second,
+                )
+            )
+            choices.append(codings)
+        created = Segment.objects.bulk_create(segments, batch_size=1000)
+        codings = []
+        for segment, originals_of in zip(created, choices, strict=True):
+            codes = {code if rng.random() < 0.7 else rng.choice(codable) for code, _ in originals_of}
+            valences = dict(originals_of)
+            for code in codes:
+                valence = valences.get(code, Valence.NONE)
+                if rng.random() >= 0.8:
+                    valence = rng.choice((Valence.POSITIVE, Valence.NEGATIVE, Valence.NONE))
+                codings.append(Coding(segment=segment, code_id=code, coder=second, valence=valence))
+        Coding.objects.bulk_create(codings, batch_size=2000)
+    _refresh_statistics()
+    return len(codings)
+
+
 BULK_TABLES = (Transcript, Segment, Coding, Code)
 
 

@@ -26,6 +26,8 @@ ROUTES = {
     "coding:cooccurrence_cell_hx": {"GET": Role.VIEWER},
     "coding:retrieval": {"GET": Role.VIEWER},
     "coding:crosswalk": {"GET": Role.VIEWER, "POST": Role.OWNER},
+    "coding:agreement": {"GET": Role.VIEWER},
+    "coding:agreement_export": {"GET": Role.VIEWER},
     "coding:excerpts_export": {"GET": Role.VIEWER},
     "coding:report_export": {"GET": Role.VIEWER},
     "coding:qdpx_import": {"GET": Role.OWNER, "POST": Role.OWNER},

@@ -92,3 +92,31 @@ def test_removing_a_corpus_keeps_the_coders_a_kept_run_still_uses():
     remove_corpus(gone.project)
     assert synthetic_usernames() == {"bench-coder-1", "bench-coder-2"}
     assert Project.objects.get() == kept.project
+
+
+@pytest.mark.django_db
+def test_the_agreement_report_on_the_double_coded_corpus_costs_fixed_queries(
+    client, django_assert_num_queries
+):
+    """The bench's agreement report: a second coder's codings on every interview, and the same number of
+    queries for a corpus twice the size."""
+    from coding.perf.corpus import double_code
+
+    for transcripts in (2, 4):
+        corpus = make_corpus(
+            name=f"Agreement {transcripts}",
+            transcripts_per_scale=transcripts,
+            words=300,
+            segments_per_transcript=6,
+        )
+        assert double_code(project=corpus.project) > 0
+        users = get_user_model().objects.filter(username__in=["bench-coder-1", "bench-coder-2"])
+        client.force_login(users.get(username="bench-coder-1"))
+        url = reverse("coding:agreement", args=[corpus.project.pk])
+        query = {"unit": "paragraphs", "coders": list(users.values_list("pk", flat=True))}
+        client.get(url, query)
+        with django_assert_num_queries(15):
+            response = client.get(url, query)
+        overall = response.context["report"].comparisons[0].overall.values
+        assert overall["units"] > 0 and overall["cohen"] is not None  # the coders overlap
+        remove_corpus(corpus.project)
