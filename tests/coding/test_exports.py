@@ -260,7 +260,7 @@ def test_report_query_count_is_fixed(client_for, analysis, viewer, django_assert
     client = client_for(viewer)
     # session, user, membership; 8 facets; the access log's row; codings; texts; memos (none here: their
     # links are not asked for)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         client.get(report_url(analysis.project, "?format=docx"))
 
 
