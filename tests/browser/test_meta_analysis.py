@@ -148,7 +148,10 @@ def test_two_studies_mapped_onto_ior_then_remapped(page, log_in, settings, tmp_p
     accept_suggestion(page, "Data ownership disputes", ownership)
     expect(page.locator(".filters")).to_contain_text("1 study code unmapped")  # "Drivers", a grouping
     page.screenshot(path=str(SHOTS / "meta-crosswalk.png"), full_page=True)
-    page.screenshot(path=str(SHOTS / "meta-crosswalk-viewport.png"))
+    page.mouse.wheel(0, 2000)  # down the long tables: the bulk bar stays at the top of the window
+    page.wait_for_function("window.scrollY > 200")
+    assert page.locator("fieldset.bulk").bounding_box()["y"] <= 1
+    page.screenshot(path=str(SHOTS / "meta-crosswalk-scrolled.png"))
 
     columns = list(cases.values())
     before = matrix_cells(page, project, determinants)
