@@ -399,7 +399,7 @@ class CaseAttributeValue(AttributeValue):
 
 class TranscriptQuerySet(models.QuerySet):
     def for_listing(self) -> "TranscriptQuerySet":
-        return self.select_related("case").defer("text").order_by("case__name", "title")
+        return self.select_related("case", "study").defer("text").order_by("case__name", "title")
 
 
 def project_originals_folder(project_id) -> str:

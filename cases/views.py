@@ -699,7 +699,7 @@ def transcript_list(request: HttpRequest, project_id) -> HttpResponse:
 @login_required
 def transcript_detail(request: HttpRequest, project_id, transcript_id: int) -> HttpResponse:
     project = get_project(request, project_id)
-    transcript = get_object_or_404(project.transcripts.select_related("case"), pk=transcript_id)
+    transcript = get_object_or_404(project.transcripts.select_related("case", "study"), pk=transcript_id)
     context = {
         "project": project,
         "transcript": transcript,

@@ -67,7 +67,8 @@ def suggest(code: Code, candidates: list[Code]) -> Code | None:
 
 def load(*, project: Project, framework_codes: list[Code]) -> list[StudyCrosswalk]:
     """Every study of the project with its codes in tree order, their mapping and a suggestion; two queries
-    besides `framework_codes` (the project's own codes, with `.path`)."""
+    besides `framework_codes` (the project's own codes, with `.path`). A study's top code that only holds
+    its codes (not codable) is left out, and the depth of the codes beneath it counts from below it."""
     studies = list(project.studies.order_by("name"))
     codes = tree_order(
         list(
@@ -84,6 +85,9 @@ def load(*, project: Project, framework_codes: list[Code]) -> list[StudyCrosswal
     for code in codes:
         parent = by_id.get(code.parent_id)
         code.path = f"{parent.path} › {code.name}" if parent else code.name
+        if parent is None and not code.is_codable:
+            continue  # the study's own top code ("<study> (study)") holds its codes: nothing to map
+        code.depth -= sum(1 for _ in _containers(code, by_id))
         mapping = getattr(code, "mapping", None)
         target = targets.get(mapping.target_id) if mapping else None
         rows[code.study_id].append(
@@ -95,6 +99,15 @@ def load(*, project: Project, framework_codes: list[Code]) -> list[StudyCrosswal
             )
         )
     return [StudyCrosswalk(study, rows[study.pk]) for study in studies]
+
+
+def _containers(code: Code, by_id: dict[int, Code]):
+    """The study's top code above `code`, when it is one the crosswalk leaves out (not codable)."""
+    top = code
+    while top.parent_id in by_id:
+        top = by_id[top.parent_id]
+    if top is not code and not top.is_codable:
+        yield top
 
 
 @transaction.atomic

@@ -277,3 +277,60 @@ def test_co_occurrence_and_the_report_count_study_codes_as_their_targets(meta, o
         ("Resources", 1),
         ("Trust", 3),
     ]
+
+
+def excerpt_rows(client, project, **query) -> list[tuple[str, str, str]]:
+    response = client.get(reverse("coding:excerpts_export", args=[project.pk]), query)
+    rows = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    return [(row["quote id"], row["code"], row["original code"]) for row in rows if row["study"]]
+
+
+def test_remapping_changes_the_excerpt_exports_code_column(meta, owner, client_for):
+    project, codes, client = meta["project"], meta["codes"], client_for(owner)
+    crosswalk.map_codes(project=project, user=owner, codes=[codes["Money"]], target=meta["trust"])
+    assert excerpt_rows(client, project) == [("Q4", "Trust", "Oltas 2017 (study) › Money")]
+    crosswalk.map_codes(project=project, user=owner, codes=[codes["Money"]], target=meta["resources"])
+    assert excerpt_rows(client, project) == [("Q4", "Resources", "Oltas 2017 (study) › Money")]
+    crosswalk.map_codes(project=project, user=owner, codes=[codes["Money"]], target=None)
+    assert excerpt_rows(client, project) == []  # an unmapped study code is exported nowhere
+
+
+def test_the_unmapped_list_leaves_out_the_study_top_code_and_indents_from_below_it(meta, owner, client_for):
+    project, codes = meta["project"], meta["codes"]
+    root = codes["Money"].parent
+    root.is_codable = False  # as the .qdpx import makes it: "<study> (study)" only holds the study's codes
+    root.save()
+    CodeFactory(project=project, name="Grants", parent=codes["Money"], study=root.study)
+    crosswalk.map_codes(project=project, user=owner, codes=[codes["Mutual trust"]], target=meta["trust"])
+    response = client_for(owner).get(reverse("coding:crosswalk", args=[project.pk]), {"show": "unmapped"})
+    body = response.content.decode()
+    assert "3 study codes unmapped" in body
+    listed = [row.code.name for study in response.context["studies"] for row in study.codes]
+    assert listed == ["Lack of trust", "Money", "Grants", "Mutual trust"]
+    depths = {row.code.name: row.code.depth for row in response.context["studies"][0].codes}
+    assert depths == {"Lack of trust": 0, "Money": 0, "Grants": 1, "Mutual trust": 0}
+    assert 'value="' + str(codes["Mutual trust"].pk) + '"' not in body  # mapped: not in the unmapped list
+    assert f'value="{root.pk}"' not in body and 'class="code depth-1"' in body
+
+
+def test_transcripts_name_their_study_in_the_list_and_on_their_page(
+    meta, owner, client_for, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    project, client = meta["project"], client_for(owner)
+    interview = project.transcripts.get()
+    detail = client.get(reverse("cases:transcript_detail", args=[project.pk, interview.pk])).content.decode()
+    assert "<dt>Study</dt>" in detail and "Oltas 2017" in detail
+    url = reverse("cases:transcript_list", args=[project.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        body = client.get(url).content.decode()
+    assert "from the study Oltas 2017" in body
+    other = Study.objects.create(project=project, name="Harbin 2019")
+    for number in range(5):
+        TranscriptFactory(case=meta["city"], study=other, title=f"Bureau {number}")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        body = client.get(url).content.decode()
+    assert body.count("from the study Harbin 2019") == 5
