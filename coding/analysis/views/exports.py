@@ -1,5 +1,5 @@
 """Downloads: coded excerpts (CSV, streamed), the matrix (CSV, XLSX), the quotation report (page, DOCX) and
-the whole project as a REFI-QDA archive (.qdpx).
+the whole project as a REFI-QDA archive (.qdpx), which a background job writes.
 
 Each takes the query string of the page it is linked from, so it exports what that page shows. Invalid
 parameters render that page with the form's errors instead of a file.
