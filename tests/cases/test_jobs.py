@@ -4,6 +4,7 @@ member who started one."""
 import logging
 from datetime import timedelta
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.core.files.base import ContentFile
@@ -55,7 +56,10 @@ def start(project, owner, text: str) -> Job:
 
 
 def work() -> None:
-    call_command("db_worker", batch=True, no_startup_delay=True, stdout=StringIO(), stderr=StringIO())
+    # The worker closes "old" connections between tasks; inside the test's transaction (on PostgreSQL) that
+    # would close the test's own connection.
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", batch=True, no_startup_delay=True, stdout=StringIO(), stderr=StringIO())
 
 
 def test_a_job_is_queued_once_committed_and_the_worker_runs_it(

@@ -6,6 +6,7 @@ import zipfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -373,7 +374,10 @@ def test_characters_xml_cannot_hold_are_left_out_of_names(db):
 
 
 def work() -> None:
-    call_command("db_worker", batch=True, no_startup_delay=True, stdout=io.StringIO(), stderr=io.StringIO())
+    # As in tests/cases/test_jobs.py: the worker must not close the test transaction's connection.
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+        call_command("db_worker", batch=True, no_startup_delay=True, **quiet)
 
 
 def start_export(client, project, capture):
