@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,11 +10,22 @@ from django.views.decorators.http import require_POST, require_safe
 
 from cases import access_log, jobs
 from cases.access import get_project
-from cases.models import AccessAction, Role
+from cases.models import AccessAction, Job, Project, Role
 
-# Jobs read or write whole projects (every transcript in one archive), so they are the owners'.
+# Jobs read or write whole projects (every transcript in one archive): the list of them is the owners', and
+# each job is its owners' and its starter's (a coder may export the project, and must see that export).
 JOB_ROLE = Role.OWNER
 PER_PAGE = 25
+
+
+def _job(request: HttpRequest, project_id, job_id, *related: str) -> tuple[Project, Job]:
+    """The project and its job, for an owner or the member who started the job; 404 for anyone else, as for
+    a job that does not exist."""
+    project = get_project(request, project_id)
+    visible = project.jobs.all()
+    if not project.membership.is_owner:
+        visible = visible.filter(created_by=request.user)
+    return project, get_object_or_404(visible.select_related(*related), pk=job_id)
 
 
 @require_safe
@@ -33,8 +45,7 @@ def job_list(request: HttpRequest, project_id) -> HttpResponse:
 def job_detail(request: HttpRequest, project_id, job_id) -> HttpResponse:
     """The job's progress while it runs (htmx polls the `progress` partial, which stops polling once the job
     has finished; without JavaScript the page refreshes itself), then its result."""
-    project = get_project(request, project_id, role=JOB_ROLE)
-    job = get_object_or_404(project.jobs.select_related("created_by__profile"), pk=job_id)
+    project, job = _job(request, project_id, job_id, "created_by__profile")
     template = "cases/job_detail.html#progress" if request.htmx else "cases/job_detail.html"
     return render(request, template, {"project": project, "job": job})
 
@@ -42,10 +53,16 @@ def job_detail(request: HttpRequest, project_id, job_id) -> HttpResponse:
 @require_safe
 @login_required
 def job_output(request: HttpRequest, project_id, job_id) -> FileResponse:
-    project = get_project(request, project_id, role=JOB_ROLE)
-    job = get_object_or_404(project.jobs, pk=job_id)
+    """A job's file: a whole project's archive, so while blind coding is on, only owners may take it (even one
+    a coder exported before blind coding was switched on)."""
+    project, job = _job(request, project_id, job_id)
     if not job.output:
         raise Http404("This job has no file to download.")
+    if project.blind_coding and not project.membership.is_owner:
+        raise PermissionDenied(
+            "While blind coding is on, only owners can download a whole project's archive: it holds every "
+            "coder's codings."
+        )
     access_log.record(AccessAction.EXPORTED, request=request, project=project, detail=job.output_name)
     return FileResponse(job.output.open("rb"), as_attachment=True, filename=job.output_name or None)
 
@@ -53,8 +70,7 @@ def job_output(request: HttpRequest, project_id, job_id) -> FileResponse:
 @require_POST
 @login_required
 def job_delete(request: HttpRequest, project_id, job_id) -> HttpResponse:
-    project = get_project(request, project_id, role=JOB_ROLE)
-    job = get_object_or_404(project.jobs, pk=job_id)
+    project, job = _job(request, project_id, job_id)
     if not job.is_finished:
         messages.error(
             request,
@@ -63,4 +79,4 @@ def job_delete(request: HttpRequest, project_id, job_id) -> HttpResponse:
         return redirect(job)
     jobs.remove(job=job)
     messages.success(request, f"Removed “{job.title}” and its files.")
-    return redirect("cases:job_list", project.pk)
+    return redirect("cases:job_list", project.pk) if project.membership.is_owner else redirect(project)

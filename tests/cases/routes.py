@@ -36,7 +36,7 @@ ROUTES = {
     "cases:transcript_original": {"GET": Role.VIEWER},
     "cases:transcript_speakers": {"GET": Role.CODER, "POST": Role.CODER},
     "cases:job_list": {"GET": Role.OWNER},
-    "cases:job_detail": {"GET": Role.OWNER},
-    "cases:job_output": {"GET": Role.OWNER},
-    "cases:job_delete": {"POST": Role.OWNER},
+    "cases:job_detail": {"GET": Role.VIEWER},
+    "cases:job_output": {"GET": Role.VIEWER},
+    "cases:job_delete": {"POST": Role.VIEWER},
 }

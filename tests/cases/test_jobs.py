@@ -1,8 +1,10 @@
-"""Background jobs: queued on commit, run by the database worker, watched and downloaded by owners."""
+"""Background jobs: queued on commit, run by the database worker, watched and downloaded by owners and by the
+member who started one."""
 
 import logging
 from datetime import timedelta
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.core.files.base import ContentFile
@@ -54,7 +56,10 @@ def start(project, owner, text: str) -> Job:
 
 
 def work() -> None:
-    call_command("db_worker", batch=True, no_startup_delay=True, stdout=StringIO(), stderr=StringIO())
+    # The worker closes "old" connections between tasks; inside the test's transaction (on PostgreSQL) that
+    # would close the test's own connection.
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", batch=True, no_startup_delay=True, stdout=StringIO(), stderr=StringIO())
 
 
 def test_a_job_is_queued_once_committed_and_the_worker_runs_it(
@@ -187,6 +192,42 @@ def test_another_projects_job_is_not_found(project, owner, client_for):
         assert client.get(reverse(name, args=[project.pk, other.pk])).status_code == 404
     assert client.post(reverse("cases:job_delete", args=[project.pk, other.pk])).status_code == 404
     assert Job.objects.filter(pk=other.pk).exists()
+
+
+def finished(project, user) -> Job:
+    job = Job.objects.create(
+        project=project, kind="count", title="Counting", status=JobStatus.DONE, created_by=user
+    )
+    job.output.save("count.txt", ContentFile(b"3"))
+    return job
+
+
+def test_the_member_who_started_a_job_sees_downloads_and_removes_it(project, coder, client_for):
+    job = finished(project, coder)
+    client = client_for(coder)
+    page = client.get(job.get_absolute_url())
+    assert page.status_code == 200
+    assert f'href="{reverse("cases:job_list", args=[project.pk])}"'.encode() not in page.content  # owners'
+
+    assert (
+        b"".join(client.get(reverse("cases:job_output", args=[project.pk, job.pk])).streaming_content) == b"3"
+    )
+    response = client.post(reverse("cases:job_delete", args=[project.pk, job.pk]))
+    assert response["Location"] == project.get_absolute_url() and not Job.objects.exists()
+    assert client.get(reverse("cases:job_list", args=[project.pk])).status_code == 403
+
+
+def test_another_members_job_is_not_found_by_a_member_but_open_to_owners(
+    project, owner, coder, viewer, client_for
+):
+    job = finished(project, coder)
+    names = ("cases:job_detail", "cases:job_output")
+    for name in names:
+        assert client_for(viewer).get(reverse(name, args=[project.pk, job.pk])).status_code == 404
+    response = client_for(viewer).post(reverse("cases:job_delete", args=[project.pk, job.pk]))
+    assert response.status_code == 404 and Job.objects.filter(pk=job.pk).exists()
+    for name in names:
+        assert client_for(owner).get(reverse(name, args=[project.pk, job.pk])).status_code == 200
 
 
 def test_removing_a_finished_job_removes_its_file(

@@ -47,5 +47,5 @@ ROUTES = {
     "coding:code_hits": {"GET": Role.CODER},
     "coding:code_hits_apply": {"POST": Role.CODER},
     "coding:batch_undo": {"POST": Role.CODER},
-    "coding:qdpx_export": {"GET": Role.VIEWER},
+    "coding:qdpx_export": {"POST": Role.VIEWER},
 }

@@ -6,8 +6,10 @@ import zipfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from lxml import etree
 
@@ -17,6 +19,8 @@ from cases.models import (
     AccessEvent,
     Attribute,
     CaseAttributeValue,
+    Job,
+    JobStatus,
     Role,
     Transcript,
     TranscriptAttributeValue,
@@ -366,61 +370,127 @@ def test_characters_xml_cannot_hold_are_left_out_of_names(db):
     assert root.find("q:Sources/q:TextSource", NS).get("name") == "Interview one"
 
 
-# The download ----------------------------------------------------------------------------------------------
+# The export job -------------------------------------------------------------------------------------------
 
 
-def test_member_downloads_the_archive_and_the_access_log_records_it(client_for, project, viewer, transcript):
-    response = client_for(viewer).get(reverse("coding:qdpx_export", args=[project.pk]))
+def work() -> None:
+    # As in tests/cases/test_jobs.py: the worker must not close the test transaction's connection.
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+        call_command("db_worker", batch=True, no_startup_delay=True, **quiet)
+
+
+def start_export(client, project, capture):
+    with capture(execute=True):
+        response = client.post(reverse("coding:qdpx_export", args=[project.pk]))
+    job = Job.objects.get(project=project)
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    return job
+
+
+def test_a_member_starts_the_export_sees_it_run_and_downloads_the_archive(
+    client_for, project, viewer, transcript, django_capture_on_commit_callbacks
+):
+    client = client_for(viewer)
+    job = start_export(client, project, django_capture_on_commit_callbacks)
+    assert job.kind == "qdpx-export" and job.created_by == viewer and job.status == JobStatus.QUEUED
+    assert b"Waiting to start" in client.get(job.get_absolute_url()).content
+
+    work()
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and (job.done, job.total) == (1, 1)
+    assert ["Sources", 1] in job.result["summary"]
+    page = client.get(job.get_absolute_url())
+    download = reverse("cases:job_output", args=[project.pk, job.pk])
+    assert download.encode() in page.content and job.output_name.encode() in page.content
+    assert job.output_name.endswith(".qdpx")
+    response = client.get(download)
     assert response.status_code == 200
-    assert response["Content-Type"] == "application/zip"
     assert ".qdpx" in response["Content-Disposition"] and "attachment" in response["Content-Disposition"]
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert valid(etree.fromstring(archive.read("project.qde")))
     assert archive.read(f"sources/{transcript.guid}.txt").decode() == transcript.text
     event = AccessEvent.objects.get(action=AccessAction.EXPORTED, project_ref=project.pk)
-    assert event.detail == "project (qdpx)" and event.user_ref == viewer.pk
+    assert event.detail == job.output_name and event.user_ref == viewer.pk
+
+
+def test_the_export_reports_each_source_as_it_is_written(project, transcript):
+    for _ in range(2):
+        TranscriptFactory(case=transcript.case)
+    steps = []
+    write_qdpx(
+        project=project,
+        file=io.BytesIO(),
+        progress=lambda stage, *, done=0, total=0: steps.append((stage, done, total)),
+    )
+    sources = [(done, total) for stage, done, total in steps if stage.startswith("Writing the sources")]
+    texts = [(done, total) for stage, done, total in steps if stage.startswith("Adding")]
+    assert sources == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert texts == [(1, 3), (2, 3), (3, 3)]
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.CODER])
-def test_while_blind_coding_only_owners_download_the_whole_project(client_for, project, role):
+def test_while_blind_coding_only_owners_export_the_whole_project(client_for, project, role):
     project.blind_coding = True
     project.save()
     member = MembershipFactory(project=project, role=role).user
-    response = client_for(member).get(reverse("coding:qdpx_export", args=[project.pk]))
+    response = client_for(member).post(reverse("coding:qdpx_export", args=[project.pk]))
     assert response.status_code == 403
-    assert not AccessEvent.objects.filter(action=AccessAction.EXPORTED).exists()
+    assert not Job.objects.exists()
 
 
-def test_while_blind_coding_the_owner_still_downloads(client_for, project, owner):
+def test_while_blind_coding_the_owner_still_exports(
+    client_for, project, owner, django_capture_on_commit_callbacks
+):
     project.blind_coding = True
     project.save()
-    response = client_for(owner).get(reverse("coding:qdpx_export", args=[project.pk]))
-    assert response.status_code == 200
+    start_export(client_for(owner), project, django_capture_on_commit_callbacks)
 
 
-def test_download_query_count_is_fixed(client_for, project, viewer, transcript, django_assert_num_queries):
+def test_an_archive_exported_before_blind_coding_is_not_a_members_to_download_during_it(
+    client_for, project, viewer, owner, transcript, django_capture_on_commit_callbacks
+):
+    job = start_export(client_for(viewer), project, django_capture_on_commit_callbacks)
+    work()
+    project.blind_coding = True
+    project.save()
+    download = reverse("cases:job_output", args=[project.pk, job.pk])
+    assert client_for(viewer).get(download).status_code == 403
+    assert client_for(owner).get(download).status_code == 200
+
+
+def test_starting_the_export_takes_a_fixed_number_of_queries(
+    client_for, project, viewer, transcript, django_assert_num_queries
+):
     client = client_for(viewer)
     url = reverse("coding:qdpx_export", args=[project.pk])
-    # session, user, membership, the export's 13, the access log's row
-    with django_assert_num_queries(17):
-        client.get(url)
+    # session, user, membership; the job's savepoint, row and release
+    with django_assert_num_queries(6):
+        client.post(url)
     for _ in range(3):
         TranscriptFactory(case=transcript.case)
-    with django_assert_num_queries(17):
-        client.get(url)
+    with django_assert_num_queries(6):
+        client.post(url)
 
 
-def test_project_page_links_the_download(client_for, project, viewer):
+def test_project_page_offers_the_export(client_for, project, viewer):
     response = client_for(viewer).get(project.get_absolute_url())
     assert reverse("coding:qdpx_export", args=[project.pk]).encode() in response.content
 
 
-def test_transcripts_sharing_a_guid_are_refused_with_a_sentence(client_for, project, owner):
+def test_transcripts_sharing_a_guid_fail_the_job_with_a_sentence(
+    client_for, project, owner, django_capture_on_commit_callbacks
+):
     shared = uuid.uuid4()
     TranscriptFactory(case=CaseFactory(project=project, name="A"), guid=shared)
     TranscriptFactory(case=CaseFactory(project=project, name="B"), guid=shared)
-    response = client_for(owner).get(reverse("coding:qdpx_export", args=[project.pk]), follow=True)
-    assert b"same GUID" in response.content
+    client = client_for(owner)
+    job = start_export(client, project, django_capture_on_commit_callbacks)
+    work()
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "same GUID" in job.message and not job.output
+    assert b"same GUID" in client.get(job.get_absolute_url()).content
     assert not AccessEvent.objects.filter(action=AccessAction.EXPORTED).exists()
 
 

@@ -1,24 +1,20 @@
 """Downloads: coded excerpts (CSV, streamed), the matrix (CSV, XLSX), the quotation report (page, DOCX) and
-the whole project as a REFI-QDA archive (.qdpx).
+the whole project as a REFI-QDA archive (.qdpx), which a background job writes.
 
 Each takes the query string of the page it is linked from, so it exports what that page shows. Invalid
 parameters render that page with the form's errors instead of a file.
 """
 
-import tempfile
-
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from cases import access_log
 from cases.access import get_project
 from cases.models import Project
-from cases.refusals import Refused
 from codebook.exchange.spreadsheets import csv_stream
 from coding.analysis.exports import excerpt_rows, export_filename, matrix_csv, matrix_xlsx
 from coding.analysis.forms import ExcerptExportForm, MatrixExportForm, ReportForm
@@ -26,14 +22,14 @@ from coding.analysis.matrix import build_matrix
 from coding.analysis.reports import build_report, report_docx
 from coding.analysis.retrieval import select
 from coding.analysis.views.scope import bound_form
-from coding.exchange.qdpx.export import write_qdpx
+from coding.exchange.qdpx.tasks import start_export
 
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-QDPX = "application/zip"
-# An archive this large stays in memory while written; a larger one goes to a temporary file.
-QDPX_IN_MEMORY = 8 * 2**20
+BLIND_CODING = (
+    "While blind coding is on, only owners can export the whole project: it holds every coder's codings."
+)
 
 
 def _download(
@@ -89,27 +85,16 @@ def report_export(request: HttpRequest, project_id) -> HttpResponse:
     return render(request, "coding/report.html", context)
 
 
-@require_safe
+@require_POST
 @login_required
 def qdpx_export(request: HttpRequest, project_id) -> HttpResponse:
-    """Every transcript, code, quotation, coding, memo, case and attribute, for another QDA tool.
+    """Starts the export of every transcript, code, quotation, coding, memo, case and attribute, for another
+    QDA tool, as a background job, and leads to its page, which offers the archive once it is written.
 
     Members export it as they export anything else, except while blind coding is on: the archive holds every
     coder's codings, so then only owners may.
     """
     project = get_project(request, project_id)
     if project.blind_coding and not project.membership.is_owner:
-        raise PermissionDenied(
-            "While blind coding is on, only owners can export the whole project: it holds every coder's "
-            "codings."
-        )
-    # Not a `with` block: FileResponse closes the file once it has been sent.
-    file = tempfile.SpooledTemporaryFile(max_size=QDPX_IN_MEMORY)  # noqa: SIM115
-    try:
-        write_qdpx(project=project, file=file)
-    except Refused as refusal:
-        file.close()
-        messages.error(request, refusal.message)
-        return redirect(project)
-    file.seek(0)
-    return _download(request, FileResponse(file, content_type=QDPX), project, "project", "qdpx")
+        raise PermissionDenied(BLIND_CODING)
+    return redirect(start_export(project=project, user=request.user))

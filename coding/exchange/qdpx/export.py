@@ -41,6 +41,7 @@ import re
 import uuid
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -110,6 +111,14 @@ TRANSCRIPT_METADATA = (
 
 CODING, CODE_REF, NOTE_REF = (f"{{{NAMESPACE}}}{tag}" for tag in ("Coding", "CodeRef", "NoteRef"))
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+# Told how far an export has come: `progress(stage, done=…, total=…)`, as `cases.jobs.Progress.step` takes it.
+ProgressCallback = Callable[..., None]
+
+
+def _silent(stage: str, *, done: int = 0, total: int = 0) -> None:
+    pass
 
 
 @dataclass
@@ -521,7 +530,7 @@ def _sets(data: _Project) -> etree._Element | None:
     return element
 
 
-def _write_xml(data: _Project, stream: IO[bytes], summary: Summary) -> None:
+def _write_xml(data: _Project, stream: IO[bytes], summary: Summary, progress: ProgressCallback) -> None:
     project = data.project
     notes_by_code: dict[int, list[uuid.UUID]] = defaultdict(list)
     notes_by_transcript: dict[int, list[uuid.UUID]] = defaultdict(list)
@@ -568,6 +577,8 @@ def _write_xml(data: _Project, stream: IO[bytes], summary: Summary) -> None:
                 xml.write(cases, pretty_print=True)
                 summary.cases = len(cases)
             if data.transcripts:
+                total, stage = len(data.transcripts), "Writing the sources, their quotations and codings"
+                progress(stage, done=0, total=total)
                 with xml.element(f"{{{NAMESPACE}}}Sources"):
                     for transcript in data.transcripts:
                         element = _source(
@@ -580,6 +591,7 @@ def _write_xml(data: _Project, stream: IO[bytes], summary: Summary) -> None:
                         )
                         xml.write(element, pretty_print=True)
                         summary.sources += 1
+                        progress(stage, done=summary.sources, total=total)
             notes = _notes(data)
             if notes:
                 with xml.element(f"{{{NAMESPACE}}}Notes"):
@@ -604,21 +616,25 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def write_qdpx(*, project: Project, file: IO[bytes]) -> Summary:
-    """Writes the project's `.qdpx` archive into `file` (binary, open for writing) and says what it holds.
+def write_qdpx(*, project: Project, file: IO[bytes], progress: ProgressCallback | None = None) -> Summary:
+    """Writes the project's `.qdpx` archive into `file` (binary, open for writing) and says what it holds;
+    `progress` is told the sources done out of all, once while writing the project file and once while adding
+    their texts.
 
     Refuses (`Refused`) a project two of whose transcripts share a GUID.
     """
+    progress = progress or _silent
     data = _Project(project)
     summary = Summary()
     with zipfile.ZipFile(file, "w") as archive:
         with archive.open(_entry(QDE), "w") as stream:
-            _write_xml(data, stream, summary)
+            _write_xml(data, stream, summary, progress)
         texts = (
             project.transcripts.order_by("case__name", "case_id", "title", "pk")
             .values_list("guid", "text")
             .iterator(chunk_size=TEXTS_PER_FETCH)
         )
-        for guid, text in texts:
+        for done, (guid, text) in enumerate(texts, 1):
             archive.writestr(_entry(source_path(guid)), text.encode("utf-8"))
+            progress("Adding the transcripts' text", done=done, total=summary.sources)
     return summary
