@@ -23,6 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from lxml import etree
 
 from accounts.people import display_name
@@ -33,6 +35,7 @@ from coding.exchange.qdpx.archive import read_archive
 from coding.exchange.qdpx.export import write_qdpx
 from coding.exchange.qdpx.importing import import_package
 from coding.models import Coding, Memo, Segment
+from coding.perf.corpus import make_corpus
 from tests.factories import UserFactory
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "fixtures" / "refi" / "Project.xsd")))
@@ -265,3 +268,28 @@ def test_export_validate_import_export_gives_the_same_project(project):
             assert set(part_one[3]) == set(part_two[3])
             continue
         assert part_one == part_two, part_one[0]
+
+
+def test_importing_costs_the_same_queries_for_twice_the_interviews(db):
+    """The transcripts, cases, values, quotations, codings and memos are written in bulk: the queries grow
+    with the codebook and the variables (each new code is written on its own by the codebook's import), not
+    with the interviews."""
+    user = UserFactory()
+    counts = []
+    for transcripts in (2, 4):
+        corpus = make_corpus(
+            name=f"Import {transcripts}",
+            transcripts_per_scale=transcripts,
+            words=300,
+            segments_per_transcript=6,
+        )
+        data = export(corpus.project)
+        fresh = Project.objects.create(name=f"Fresh {transcripts}", created_by=user)
+        with CaptureQueriesContext(connection) as captured:
+            result = import_package(
+                package=read_archive(io.BytesIO(data), filename="x.qdpx"), project=fresh, user=user
+            )
+        assert result.transcripts == corpus.project.transcripts.count()
+        assert result.codings == Coding.objects.filter(segment__project=corpus.project).count() > 0
+        counts.append(len(captured))
+    assert counts[0] == counts[1]

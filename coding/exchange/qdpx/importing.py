@@ -22,7 +22,6 @@ from django.db import transaction
 
 from accounts.models import Identity, Profile
 from accounts.people import display_name
-from cases.importing.recognise import recognise
 from cases.models import (
     Attribute,
     AttributeKind,
@@ -35,7 +34,7 @@ from cases.models import (
     TranscriptAttributeValue,
 )
 from cases.refusals import Refused
-from cases.speakers import store
+from cases.speakers import store_recognised
 from codebook.exchange.imports import apply_import, plan_import
 from codebook.history import record
 from codebook.models import Code, CodebookAction, CodeRelation, Framework, RelationKind
@@ -156,7 +155,7 @@ def import_package(
                 fallback, made = Case.objects.get_or_create(project=project, name=name or "Imported")
                 result.cases += made
             target = fallback
-        transcript = Transcript.objects.create(
+        transcripts[text.source.guid] = Transcript(
             case=target,
             title=text.title[: Transcript._meta.get_field("title").max_length],
             text=text.text,
@@ -167,8 +166,8 @@ def import_package(
             study=study,
             created_by=user,
         )
-        store(transcript=transcript, labels=recognise(text.text))
-        transcripts[text.source.guid] = transcript
+    Transcript.objects.bulk_create(transcripts.values(), batch_size=100)
+    store_recognised(transcripts=transcripts.values())
     result.transcripts = len(transcripts)
     _attributes(package, project, case_rows, transcripts, result)
 
@@ -391,13 +390,14 @@ def _cases(package: Package, project: Project, result: ImportResult):
     rows: dict[str, Case] = {}
     existing = {case.name.lower(): case for case in project.cases.all()}
     length = Case._meta.get_field("name").max_length
+    new: list[Case] = []
     for number, entry in enumerate(package.project.cases, start=1):
         name = (entry.name or f"Case {number}")[:length]
         case = existing.get(name.lower())
         if case is None:
-            case = Case.objects.create(project=project, name=name, description=entry.description)
+            case = Case(project=project, name=name, description=entry.description)
             existing[name.lower()] = case
-            result.cases += 1
+            new.append(case)
         rows[entry.guid] = case
         for source in entry.sources:
             if source in cases_by_source and cases_by_source[source] != case:
@@ -407,6 +407,8 @@ def _cases(package: Package, project: Project, result: ImportResult):
                 )
                 continue
             cases_by_source[source] = case
+    Case.objects.bulk_create(new, batch_size=500)
+    result.cases += len(new)
     return cases_by_source, rows
 
 
@@ -448,6 +450,7 @@ def _attributes(package, project, case_rows, transcripts, result: ImportResult) 
                     metadata.add(transcript)
     Transcript.objects.bulk_update(metadata, [field.field for field in TRANSCRIPT_METADATA], batch_size=500)
     attributes: dict[tuple, Attribute | None] = {}
+    values: dict[type, dict[tuple, object]] = defaultdict(dict)  # model → (attribute, owner) → value row
     existing = {(a.applies_to, a.name.lower()): a for a in project.attributes.all()}
     skipped = 0
     for target, row, guid, raw in wanted:
@@ -476,24 +479,37 @@ def _attributes(package, project, case_rows, transcripts, result: ImportResult) 
         if value is None:
             skipped += bool(raw.strip())
             continue
-        model, owner = (
-            (CaseAttributeValue, "case")
-            if target == AttributeTarget.CASE
-            else (TranscriptAttributeValue, "transcript")
-        )
+        model, owner = VALUE_MODELS[target]
         stored = model(attribute=attribute, **{owner: row})
         stored.set_value(value)
-        model.objects.update_or_create(
-            attribute=attribute,
-            **{owner: row},
-            defaults={
-                field: getattr(stored, field)
-                for field in ("value_text", "value_number", "value_date", "value_boolean")
-            },
-        )
+        values[model][(attribute.pk, row.pk)] = stored
         result.values += 1
+    _store_values(values)
     if skipped:
         result.not_kept["variable values Crosscase cannot read as their attribute's kind"] += skipped
+
+
+VALUE_MODELS = {
+    AttributeTarget.CASE: (CaseAttributeValue, "case"),
+    AttributeTarget.TRANSCRIPT: (TranscriptAttributeValue, "transcript"),
+}
+VALUE_FIELDS = ["value_text", "value_number", "value_date", "value_boolean"]
+
+
+def _store_values(values: dict[type, dict[tuple, object]]) -> None:
+    """Writes the values read, replacing those the owners already hold for the same attributes."""
+    for model, rows in values.items():
+        owner = "case_id" if model is CaseAttributeValue else "transcript_id"
+        held = model.objects.filter(attribute_id__in={attribute for attribute, _ in rows})
+        replaced = []
+        for stored in held:
+            row = rows.pop((stored.attribute_id, getattr(stored, owner)), None)
+            if row is not None:
+                for name in VALUE_FIELDS:
+                    setattr(stored, name, getattr(row, name))
+                replaced.append(stored)
+        model.objects.bulk_update(replaced, VALUE_FIELDS, batch_size=500)
+        model.objects.bulk_create(rows.values(), batch_size=500)
 
 
 def _memos(
