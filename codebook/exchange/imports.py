@@ -341,16 +341,26 @@ def read_qdc(data: bytes) -> ParsedCodebook:
         ) from error
     parsed = ParsedCodebook(format="REFI-QDA codebook (.qdc)", entries=reader.entries)
     parsed.remapped_guids = reader.remapped
-    _apply_sets(parsed, reader)
+    ignored = apply_sets(parsed, reader.sets, reader.raw_guids)
+    if ignored:
+        parsed.notes.append(
+            "Code sets other than levels, frameworks and core categories are not imported: "
+            + ", ".join(f"“{name}”" for name in ignored)
+            + "."
+        )
     return parsed
 
 
-def _apply_sets(parsed: ParsedCodebook, reader: _QdcReader) -> None:
-    """Levels, frameworks and core categories from the code sets Crosscase exports (see `exports`)."""
+def apply_sets(
+    parsed: ParsedCodebook, sets: list[tuple[str, int, list[str]]], guids: dict[str, int]
+) -> list[str]:
+    """Levels, frameworks and core categories from the code sets Crosscase exports (see `exports`): `sets`
+    as (name, line, member GUIDs as written), `guids` each code's GUID as written → its entry's index.
+    Returns the names of the other sets, which are not read."""
     levels = {f"level: {label.lower()}": key for key, label in Level.choices}
     frameworks = {f"framework: {label.lower()}": key for key, label in Framework.choices}
     ignored = []
-    for name, line, members in reader.sets:
+    for name, line, members in sets:
         key = " ".join(name.split()).lower()
         if key in levels:
             setting = ("level", levels[key])
@@ -362,15 +372,10 @@ def _apply_sets(parsed: ParsedCodebook, reader: _QdcReader) -> None:
             ignored.append(name)
             continue
         for guid in members:
-            if guid.strip() not in reader.raw_guids:
+            if guid.strip() not in guids:
                 raise Refused(f"Line {line}: the set “{name}” names a code ({guid}) the file does not hold.")
-            parsed.entries[reader.raw_guids[guid.strip()]].values[setting[0]] = setting[1]
-    if ignored:
-        parsed.notes.append(
-            "Code sets other than levels, frameworks and core categories are not imported: "
-            + ", ".join(f"“{name}”" for name in ignored)
-            + "."
-        )
+            parsed.entries[guids[guid.strip()]].values[setting[0]] = setting[1]
+    return ignored
 
 
 def _csv_records(text: str):

@@ -4,6 +4,7 @@ Every operation goes through Django's test client (URL routing, middleware, temp
 figures are what a user's request costs on the server, without the network.
 """
 
+import io
 import os
 import random
 import statistics
@@ -24,6 +25,9 @@ from django.urls import reverse
 from cases import jobs
 from cases.models import Job, JobStatus, Membership, Project, Role, Transcript
 from cases.speakers import store_recognised
+from coding.exchange.qdpx.archive import read_archive
+from coding.exchange.qdpx.export import write_qdpx
+from coding.exchange.qdpx.importing import import_package, imported_coders
 from coding.exchange.qdpx.tasks import EXPORT, export_project
 from coding.models import Coding, Segment, Valence
 from coding.perf.corpus import (
@@ -139,6 +143,9 @@ class Bench:
     rng: random.Random
     small: bool
 
+    def project_codings(self) -> int:
+        return Coding.objects.filter(segment__project=self.project).count()
+
     def url(self, name: str, **kwargs) -> str:
         return reverse(name, kwargs={"project_id": self.project.pk, **kwargs})
 
@@ -244,6 +251,7 @@ def analysis_operations(bench: Bench, *, repeat: int) -> list[Result]:
         stream_export(f"excerpts CSV, every coding ({size})", get(bench.url("coding:excerpts_export")))
     )
     results.append(qdpx_export(bench, repeat=repeat, size=size))
+    results.append(qdpx_import(bench, repeat=repeat, size=size))
     return results
 
 
@@ -272,6 +280,45 @@ def qdpx_export(bench: Bench, *, repeat: int, size: str) -> Result:
     for job in finished:
         jobs.remove(job=job)
     return result
+
+
+def qdpx_import(bench: Bench, *, repeat: int, size: str) -> Result:
+    """The project's own archive, exported once, read (`read_archive`) and imported (`import_package`) into a
+    fresh project per run, which is deleted after it with the coder identities the import made.
+
+    The domain functions rather than the upload and confirmation pages, which add only the temporary file
+    that waits between preview and confirmation.
+    """
+    buffer = io.BytesIO()
+    write_qdpx(project=bench.project, file=buffer)
+    data = buffer.getvalue()
+    timings, queries = [], 0
+    for run_number in range(min(repeat, QDPX_RUNS) + 1):
+        fresh = Project.objects.create(
+            name=f"{bench.project.name} (import {run_number})", created_by=bench.user
+        )
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as captured:
+            package = read_archive(io.BytesIO(data), filename="bench.qdpx")
+            imported = import_package(package=package, project=fresh, user=bench.user)
+        elapsed = (time.perf_counter() - started) * 1000
+        identities = list(imported_coders(fresh).values_list("pk", flat=True))
+        remove_corpus(fresh)
+        get_user_model().objects.filter(pk__in=identities).delete()
+        if run_number == 0:  # counted (its queries logged), not timed, as in `measure`
+            queries = len(captured)
+            if imported.unplaced or imported.codings != bench.project_codings():
+                raise AssertionError(f"import the project as .qdpx: {imported.codings} codings came back")
+        else:
+            timings.append(elapsed)
+    return Result(
+        f"import the project as .qdpx ({size})",
+        len(timings),
+        statistics.median(timings),
+        percentile(timings, 0.95),
+        queries,
+        {"archive_mb": round(len(data) / 2**20, 1)},
+    )
 
 
 def agreement_operations(bench: Bench, *, repeat: int) -> list[Result]:

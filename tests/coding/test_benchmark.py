@@ -66,7 +66,10 @@ def test_a_small_benchmark_run_leaves_no_project_and_no_user_behind():
     assert results and not Project.objects.exists()
     qdpx = next(result for result in results if result.name.startswith("export the project as .qdpx"))
     assert qdpx.extra["archive_mb"] > 0 and qdpx.queries > 0
+    back = next(result for result in results if result.name.startswith("import the project as .qdpx"))
+    assert back.runs == 1 and back.queries > 0 and back.extra["archive_mb"] == qdpx.extra["archive_mb"]
     assert synthetic_usernames() == set()
+    assert not get_user_model().objects.filter(username__startswith="~qdpx-").exists()
 
 
 @pytest.mark.django_db

@@ -22,7 +22,6 @@ from django.db import transaction
 
 from accounts.models import Identity, Profile
 from accounts.people import display_name
-from cases.importing.recognise import recognise
 from cases.models import (
     Attribute,
     AttributeKind,
@@ -35,12 +34,13 @@ from cases.models import (
     TranscriptAttributeValue,
 )
 from cases.refusals import Refused
-from cases.speakers import store
+from cases.speakers import store_recognised
 from codebook.exchange.imports import apply_import, plan_import
 from codebook.history import record
-from codebook.models import Code, CodebookAction, Framework
+from codebook.models import Code, CodebookAction, CodeRelation, Framework, RelationKind
 from coding.exchange.qdpx.archive import Package, Unplaced
-from coding.models import Coding, Memo, Segment
+from coding.exchange.qdpx.export import TRANSCRIPT_METADATA, VALENCE_NOTES, segment_memo_guid
+from coding.models import Coding, Memo, Segment, Valence
 
 KINDS = {
     "text": AttributeKind.TEXT,
@@ -51,6 +51,9 @@ KINDS = {
     "datetime": AttributeKind.DATE,
 }
 UNKNOWN_CODER = "unknown"
+VALENCE_OF_NOTE = {str(guid): valence for valence, guid in VALENCE_NOTES.items()}
+METADATA_OF_VARIABLE = {str(field.guid): field for field in TRANSCRIPT_METADATA}
+RELATION_KINDS = {label.casefold(): key for key, label in RelationKind.choices}
 _USERNAME_PREFIX = "~qdpx-"  # "~" is refused in usernames people choose
 
 
@@ -152,7 +155,7 @@ def import_package(
                 fallback, made = Case.objects.get_or_create(project=project, name=name or "Imported")
                 result.cases += made
             target = fallback
-        transcript = Transcript.objects.create(
+        transcripts[text.source.guid] = Transcript(
             case=target,
             title=text.title[: Transcript._meta.get_field("title").max_length],
             text=text.text,
@@ -163,15 +166,17 @@ def import_package(
             study=study,
             created_by=user,
         )
-        store(transcript=transcript, labels=recognise(text.text))
-        transcripts[text.source.guid] = transcript
+    Transcript.objects.bulk_create(transcripts.values(), batch_size=100)
+    store_recognised(transcripts=transcripts.values())
     result.transcripts = len(transcripts)
     _attributes(package, project, case_rows, transcripts, result)
 
     # One quotation per transcript, span and coder, holding that coder's codings.
     segments: dict[tuple, Segment] = {}
-    codings: dict[tuple, set] = defaultdict(set)
+    codings: dict[tuple, dict] = defaultdict(dict)  # (code, coder) → valence
     of_selection: dict[str, tuple] = {}
+    notes = {note.guid: note for note in parsed.notes}
+    used_notes: set[str] = set(VALENCE_OF_NOTE)  # valences and quotation memos: no memos of their own
     missing_codes = 0
     for text in package.texts:
         transcript = transcripts[text.source.guid]
@@ -191,8 +196,12 @@ def import_package(
                         created_by=coder,
                     )
                 segment = segments[key]
-                if selection.description and selection.description not in segment.memo:
-                    segment.memo = "\n\n".join(filter(None, [segment.memo, selection.description]))
+                own = notes.get(_own_memo(selection.guid))
+                if own is not None and ("selection", selection.guid) in own.targets:
+                    used_notes.add(own.guid)
+                for memo in (selection.description, own.text if own else ""):
+                    if memo and memo not in segment.memo:
+                        segment.memo = "\n\n".join(filter(None, [segment.memo, memo]))
                 of_selection.setdefault(selection.guid, key)
                 if ref is None:
                     continue
@@ -200,20 +209,33 @@ def import_package(
                 if code is None:
                     missing_codes += 1
                     continue
-                codings[key].add((code.pk, coder.pk))
+                valences = {VALENCE_OF_NOTE[guid] for guid in ref.notes if guid in VALENCE_OF_NOTE}
+                valence = valences.pop() if len(valences) == 1 else Valence.NONE
+                codings[key][(code.pk, coder.pk)] = valence
     Segment.objects.bulk_create(segments.values(), batch_size=500)
     rows = [
-        Coding(segment=segments[key], code_id=code_id, coder_id=coder_id)
+        Coding(segment=segments[key], code_id=code_id, coder_id=coder_id, valence=valence)
         for key, pairs in codings.items()
-        for code_id, coder_id in sorted(pairs)
+        for (code_id, coder_id), valence in sorted(pairs.items())
     ]
     Coding.objects.bulk_create(rows, batch_size=1000)
     result.quotations, result.codings = len(segments), len(rows)
     if missing_codes:
         result.not_kept["codings of a code the archive does not hold"] += missing_codes
 
+    used_notes |= _relations(package, project, coder_for, codes, notes, result)
     result.memos = _memos(
-        package, project, user, coder_for, transcripts, segments, of_selection, codes, case_rows, result
+        package,
+        project,
+        user,
+        coder_for,
+        transcripts,
+        segments,
+        of_selection,
+        codes,
+        case_rows,
+        result,
+        used_notes,
     )
     result.coders = sorted(display_name(coder) for coder in coders.values())
     record(
@@ -235,6 +257,51 @@ def import_package(
         },
     )
     return result
+
+
+def _own_memo(selection_guid: str) -> str:
+    """The GUID of the note Crosscase exports a quotation's own memo as."""
+    try:
+        return str(segment_memo_guid(uuid.UUID(selection_guid)))
+    except ValueError:
+        return ""
+
+
+def _relations(package, project, coder_for, codes, notes, result: ImportResult) -> set[str]:
+    """Links from code to code become code relations (named by their kind, a note as their memo), links named
+    "memo" from a case to a note make the note the case's memo; other links are counted as not kept. Returns
+    the GUIDs of the notes taken as relation memos. A relation's creator is its memo's author, if any (a
+    link names none)."""
+    case_guids = {entry.guid for entry in package.project.cases}
+    taken: set[str] = set()
+    relations: dict[tuple, CodeRelation] = {}
+    for link in package.project.links:
+        if link.name.casefold() == "memo" and link.origin in case_guids and link.target in notes:
+            notes[link.target].targets.insert(0, ("case", link.origin))
+            continue
+        source, target = codes.get(link.origin), codes.get(link.target)
+        if source is None or target is None or source == target or not link.name:
+            result.not_kept["links other than between two codes or from a case to its memo"] += 1
+            continue
+        kind = RELATION_KINDS.get(
+            link.name.casefold(), link.name[: CodeRelation._meta.get_field("kind").max_length]
+        )
+        memos = [notes[guid] for guid in link.notes if guid in notes]
+        taken.update(note.guid for note in memos)
+        relations.setdefault(
+            (source.pk, target.pk, kind),
+            CodeRelation(
+                project=project,
+                source=source,
+                target=target,
+                kind=kind,
+                memo="\n\n".join(note.text for note in memos if note.text),
+                created_by=next((coder_for(note.author) for note in memos if note.author), None),
+            ),
+        )
+    held = set(CodeRelation.objects.filter(project=project).values_list("source_id", "target_id", "kind"))
+    CodeRelation.objects.bulk_create([row for key, row in relations.items() if key not in held])
+    return taken
 
 
 def _study(package: Package, project: Project, user, name: str) -> Study:
@@ -323,13 +390,14 @@ def _cases(package: Package, project: Project, result: ImportResult):
     rows: dict[str, Case] = {}
     existing = {case.name.lower(): case for case in project.cases.all()}
     length = Case._meta.get_field("name").max_length
+    new: list[Case] = []
     for number, entry in enumerate(package.project.cases, start=1):
         name = (entry.name or f"Case {number}")[:length]
         case = existing.get(name.lower())
         if case is None:
-            case = Case.objects.create(project=project, name=name, description=entry.description)
+            case = Case(project=project, name=name, description=entry.description)
             existing[name.lower()] = case
-            result.cases += 1
+            new.append(case)
         rows[entry.guid] = case
         for source in entry.sources:
             if source in cases_by_source and cases_by_source[source] != case:
@@ -339,6 +407,8 @@ def _cases(package: Package, project: Project, result: ImportResult):
                 )
                 continue
             cases_by_source[source] = case
+    Case.objects.bulk_create(new, batch_size=500)
+    result.cases += len(new)
     return cases_by_source, rows
 
 
@@ -364,12 +434,23 @@ def _attributes(package, project, case_rows, transcripts, result: ImportResult) 
     wanted: list[tuple[str, object, str, str]] = []  # (target kind, row, variable GUID, raw value)
     for entry in package.project.cases:
         wanted += [(AttributeTarget.CASE, case_rows[entry.guid], guid, raw) for guid, _, raw in entry.values]
+    metadata: set[Transcript] = set()
     for source in package.project.sources:
         if source.guid in transcripts:
-            wanted += [
-                (AttributeTarget.TRANSCRIPT, transcripts[source.guid], g, raw) for g, _, raw in source.values
-            ]
+            transcript = transcripts[source.guid]
+            for guid, _, raw in source.values:
+                field = METADATA_OF_VARIABLE.get(guid)
+                value = _value(field.kind, raw) if field else None
+                if field is None:
+                    wanted.append((AttributeTarget.TRANSCRIPT, transcript, guid, raw))
+                elif value is not None:
+                    if isinstance(value, str):
+                        value = value[: Transcript._meta.get_field(field.field).max_length]
+                    setattr(transcript, field.field, value)
+                    metadata.add(transcript)
+    Transcript.objects.bulk_update(metadata, [field.field for field in TRANSCRIPT_METADATA], batch_size=500)
     attributes: dict[tuple, Attribute | None] = {}
+    values: dict[type, dict[tuple, object]] = defaultdict(dict)  # model → (attribute, owner) → value row
     existing = {(a.applies_to, a.name.lower()): a for a in project.attributes.all()}
     skipped = 0
     for target, row, guid, raw in wanted:
@@ -398,31 +479,46 @@ def _attributes(package, project, case_rows, transcripts, result: ImportResult) 
         if value is None:
             skipped += bool(raw.strip())
             continue
-        model, owner = (
-            (CaseAttributeValue, "case")
-            if target == AttributeTarget.CASE
-            else (TranscriptAttributeValue, "transcript")
-        )
+        model, owner = VALUE_MODELS[target]
         stored = model(attribute=attribute, **{owner: row})
         stored.set_value(value)
-        model.objects.update_or_create(
-            attribute=attribute,
-            **{owner: row},
-            defaults={
-                field: getattr(stored, field)
-                for field in ("value_text", "value_number", "value_date", "value_boolean")
-            },
-        )
+        values[model][(attribute.pk, row.pk)] = stored
         result.values += 1
+    _store_values(values)
     if skipped:
         result.not_kept["variable values Crosscase cannot read as their attribute's kind"] += skipped
 
 
+VALUE_MODELS = {
+    AttributeTarget.CASE: (CaseAttributeValue, "case"),
+    AttributeTarget.TRANSCRIPT: (TranscriptAttributeValue, "transcript"),
+}
+VALUE_FIELDS = ["value_text", "value_number", "value_date", "value_boolean"]
+
+
+def _store_values(values: dict[type, dict[tuple, object]]) -> None:
+    """Writes the values read, replacing those the owners already hold for the same attributes."""
+    for model, rows in values.items():
+        owner = "case_id" if model is CaseAttributeValue else "transcript_id"
+        held = model.objects.filter(attribute_id__in={attribute for attribute, _ in rows})
+        replaced = []
+        for stored in held:
+            row = rows.pop((stored.attribute_id, getattr(stored, owner)), None)
+            if row is not None:
+                for name in VALUE_FIELDS:
+                    setattr(stored, name, getattr(row, name))
+                replaced.append(stored)
+        model.objects.bulk_update(replaced, VALUE_FIELDS, batch_size=500)
+        model.objects.bulk_create(rows.values(), batch_size=500)
+
+
 def _memos(
-    package, project, user, coder_for, transcripts, segments, of_selection, codes, case_rows, result
+    package, project, user, coder_for, transcripts, segments, of_selection, codes, case_rows, result, used
 ) -> int:
     memos = []
     for note in package.project.notes:
+        if note.guid in used:
+            continue
         if not note.text:
             result.not_kept["empty notes"] += 1
             continue

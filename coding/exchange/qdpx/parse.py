@@ -21,6 +21,7 @@ from cases.refusals import Refused
 from codebook.exchange.imports import (
     Entry,
     ParsedCodebook,
+    apply_sets,
     clean_name,
     clean_text,
     colour,
@@ -42,6 +43,7 @@ class User:
 class CodingRef:
     code: str  # the code's GUID as written
     coder: str | None  # the creating user's GUID
+    notes: list[str] = field(default_factory=list)  # GUIDs of the notes the coding references
 
 
 @dataclass
@@ -97,6 +99,15 @@ class Note:
 
 
 @dataclass
+class Link:
+    guid: str
+    name: str
+    origin: str
+    target: str
+    notes: list[str]
+
+
+@dataclass
 class Project:
     origin: str
     name: str
@@ -108,6 +119,7 @@ class Project:
     cases: list[CaseEntry]
     notes: list[Note]
     sets: int
+    links: list[Link]
     not_kept: Counter
     creating_user: str | None
 
@@ -229,13 +241,21 @@ def read_project(data: bytes) -> Project:
             ]
     note_targets += [("project", "", ref.get("targetGUID", "")) for ref in _children(root, "NoteRef")]
     notes = _notes(root, note_targets)
-    sets = sum(len(_children(group, "Set")) for group in _children(root, "Sets"))
-    if sets:
-        not_kept["sets (of documents or codes)"] += sets
-    for name, label in (("Graphs", "graphs"), ("Links", "links")):
-        count = sum(len(_children(group)) for group in _children(root, name))
-        if count:
-            not_kept[label] += count
+    sets = _sets(root, codebook, code_guids, not_kept)
+    links = [
+        Link(
+            guid=_guid_key(link.get("guid", "")),
+            name=(link.get("name") or "").strip(),
+            origin=_guid_key(link.get("originGUID", "")),
+            target=_guid_key(link.get("targetGUID", "")),
+            notes=[_guid_key(ref.get("targetGUID", "")) for ref in _children(link, "NoteRef")],
+        )
+        for group in _children(root, "Links")
+        for link in _children(group, "Link")
+    ]
+    graphs = sum(len(_children(group)) for group in _children(root, "Graphs"))
+    if graphs:
+        not_kept["graphs"] += graphs
     return Project(
         origin=(root.get("origin") or "").strip(),
         name=(root.get("name") or "").strip(),
@@ -247,6 +267,7 @@ def read_project(data: bytes) -> Project:
         cases=cases,
         notes=notes,
         sets=sets,
+        links=links,
         not_kept=not_kept,
         creating_user=_guid_key(root.get("creatingUserGUID", "")) or None,
     )
@@ -293,6 +314,23 @@ def _codebook(root: Element) -> tuple[ParsedCodebook, dict[str, int], list[tuple
     return parsed, guids, notes
 
 
+def _sets(root: Element, codebook: ParsedCodebook, code_guids: dict[str, int], not_kept: Counter) -> int:
+    """Reads the code sets that carry levels, frameworks and core categories (as Crosscase exports them) into
+    the codebook; counts the others, and document sets, as not kept. Returns how many sets there are."""
+    found = [element for group in _children(root, "Sets") for element in _children(group, "Set")]
+    code_sets = []
+    for element in found:
+        members = [_guid_key(ref.get("targetGUID", "")) for ref in _children(element, "MemberCode")]
+        if members and not _children(element, "MemberSource") and all(guid in code_guids for guid in members):
+            code_sets.append(((element.get("name") or "").strip(), 0, members))
+        else:
+            not_kept["sets (of documents or codes)"] += 1
+    ignored = apply_sets(codebook, code_sets, code_guids)
+    if ignored:
+        not_kept["sets (of documents or codes)"] += len(ignored)
+    return len(found)
+
+
 def _values(element: Element) -> list[tuple[str, str, str]]:
     values = []
     for value in _children(element, "VariableValue"):
@@ -337,6 +375,9 @@ def _source(element: Element, not_kept: Counter, note_targets: list) -> Source:
                     CodingRef(
                         code=_guid_key(ref.get("targetGUID", "")),
                         coder=_guid_key(coding.get("creatingUser", "")) or coder,
+                        notes=[
+                            _guid_key(note.get("targetGUID", "")) for note in _children(coding, "NoteRef")
+                        ],
                     )
                     for coding in _children(selection, "Coding")
                     for ref in _children(coding, "CodeRef")
