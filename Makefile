@@ -21,7 +21,7 @@ demo: migrate
 	$(BIN)/python manage.py clean_storage
 	$(BIN)/python manage.py seed_demo
 
-# The task worker (imports and exports of whole projects) runs beside the server; Ctrl-C stops both.
+# The task worker (the export of a whole project) runs beside the server; Ctrl-C stops both.
 run: demo
 	@echo "Serving on http://127.0.0.1:8000 with a task worker (Ctrl-C stops both)"
 	$(BIN)/python manage.py db_worker --no-startup-delay & worker=$$!; \
