@@ -38,7 +38,7 @@ format: install
 
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Benchmarks and load test on the configured database (DATABASE_URL for PostgreSQL). Both stop by themselves.
 bench: migrate

@@ -23,8 +23,6 @@ def age(path, seconds: int = HOUR_AND_A_BIT) -> None:
 
 
 def test_a_killed_uploads_file_and_spool_are_removed_and_everything_else_kept(settings, tmp_path, project):
-    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "spool"
-    settings.FILE_UPLOAD_TEMP_DIR.mkdir()
     kept = TranscriptFactory(case__project=project)
     kept.original.save("kept.txt", ContentFile(b"R01: kept"))
     age(default_storage.path(kept.original.name))
