@@ -56,20 +56,24 @@ def consensus_layer():
     return get_user_model().objects.filter(username=CONSENSUS_USERNAME).values("pk")
 
 
-def consensus_coder():
-    """The one coder identity that adjudication writes into: the consensus layer of every project.
-
-    A user without a usable password, made on first use; who adjudicated is in the history, not in the coder.
-    """
+def coder_identity(*, username: str, display_name: str, kind: str):
+    """The coder who is not a person signing in (`accounts.models.Identity`): an inactive user without a
+    usable password, named `display_name`, made on first use and found again by `username`."""
     from django.contrib.auth import get_user_model
 
-    from accounts.models import Identity, Profile
+    from accounts.models import Profile
 
-    user, created = get_user_model().objects.get_or_create(
-        username=CONSENSUS_USERNAME, defaults={"is_active": False}
-    )
+    user, created = get_user_model().objects.get_or_create(username=username, defaults={"is_active": False})
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
-        Profile.objects.create(user=user, display_name="Consensus", kind=Identity.CONSENSUS)
+        Profile.objects.create(user=user, display_name=display_name[:100], kind=kind)
     return user
+
+
+def consensus_coder():
+    """The one coder identity that adjudication writes into: the consensus layer of every project; who
+    adjudicated is in the history, not in the coder."""
+    from accounts.models import Identity
+
+    return coder_identity(username=CONSENSUS_USERNAME, display_name="Consensus", kind=Identity.CONSENSUS)

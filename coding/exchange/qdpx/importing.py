@@ -20,8 +20,8 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from accounts.models import Identity, Profile
-from accounts.people import display_name
+from accounts.models import Identity
+from accounts.people import coder_identity, display_name
 from cases.models import (
     Attribute,
     AttributeKind,
@@ -96,14 +96,11 @@ def imported_coders(project: Project):
 
 
 def _coder(project: Project, refi_guid: str, name: str):
-    user, created = get_user_model().objects.get_or_create(
-        username=coder_username(project, refi_guid), defaults={"is_active": False}
+    return coder_identity(
+        username=coder_username(project, refi_guid),
+        display_name=name or "Imported coder",
+        kind=Identity.IMPORTED,
     )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        Profile.objects.create(user=user, display_name=name[:100] or "Imported coder", kind=Identity.IMPORTED)
-    return user
 
 
 @transaction.atomic
