@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
 from cases import access_log, jobs
 from cases.access import get_project
@@ -40,14 +41,34 @@ def job_list(request: HttpRequest, project_id) -> HttpResponse:
     )
 
 
+def _own_job(request: HttpRequest, job_id, *related: str) -> Job:
+    """A job started for a project not made yet (a new project's import), which only its starter sees; once
+    its import has made the project, the job is that project's."""
+    return get_object_or_404(Job.objects.filter(created_by=request.user).select_related(*related), pk=job_id)
+
+
+def _detail(request: HttpRequest, project: Project | None, job: Job) -> HttpResponse:
+    """The job's progress while it runs (htmx polls the `progress` partial, which stops polling once the job
+    has finished; without JavaScript the page refreshes itself), then its result. A job whose result is a
+    page of its own (`result.next`, the preview of an archive read) sends the browser there once done."""
+    if job.is_finished and (page := job.result.get("next")):
+        return HttpResponseClientRedirect(page) if request.htmx else redirect(page)
+    template = "cases/job_detail.html#progress" if request.htmx else "cases/job_detail.html"
+    return render(request, template, {"project": project, "job": job})
+
+
 @require_safe
 @login_required
 def job_detail(request: HttpRequest, project_id, job_id) -> HttpResponse:
-    """The job's progress while it runs (htmx polls the `progress` partial, which stops polling once the job
-    has finished; without JavaScript the page refreshes itself), then its result."""
     project, job = _job(request, project_id, job_id, "created_by__profile")
-    template = "cases/job_detail.html#progress" if request.htmx else "cases/job_detail.html"
-    return render(request, template, {"project": project, "job": job})
+    return _detail(request, project, job)
+
+
+@require_safe
+@login_required
+def own_job_detail(request: HttpRequest, job_id) -> HttpResponse:
+    job = _own_job(request, job_id, "created_by__profile")
+    return redirect(job) if job.project_id else _detail(request, None, job)
 
 
 @require_safe
@@ -71,6 +92,19 @@ def job_output(request: HttpRequest, project_id, job_id) -> FileResponse:
 @login_required
 def job_delete(request: HttpRequest, project_id, job_id) -> HttpResponse:
     project, job = _job(request, project_id, job_id)
+    return _delete(request, project, job)
+
+
+@require_POST
+@login_required
+def own_job_delete(request: HttpRequest, job_id) -> HttpResponse:
+    job = _own_job(request, job_id)
+    if job.project_id:
+        raise Http404("This job is its project's now.")
+    return _delete(request, None, job)
+
+
+def _delete(request: HttpRequest, project: Project | None, job: Job) -> HttpResponse:
     if not job.is_finished:
         messages.error(
             request,
@@ -79,4 +113,6 @@ def job_delete(request: HttpRequest, project_id, job_id) -> HttpResponse:
         return redirect(job)
     jobs.remove(job=job)
     messages.success(request, f"Removed “{job.title}” and its files.")
+    if project is None:
+        return redirect("cases:project_list")
     return redirect("cases:job_list", project.pk) if project.membership.is_owner else redirect(project)

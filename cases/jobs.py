@@ -30,22 +30,33 @@ FAILED = (
 KEEP = timedelta(days=7)  # finished jobs and their files, then `clean_storage` removes them
 
 
+KEPT_UPLOAD = timedelta(hours=1)  # an archive read for a preview waits this long for its import
+
+
 def start(
     *,
-    project: Project,
+    project: Project | None,
     user,
     kind: str,
     title: str,
     enqueue: Callable[[str], object],
     upload: File | None = None,
     params: dict | None = None,
+    after: Job | None = None,
 ) -> Job:
-    """Records a job and queues `enqueue(job_id)` once the row (and its file) is committed."""
+    """Records a job and queues `enqueue(job_id)` once the row (and its file) is committed. With `after`, a
+    finished job that kept its upload, the new job takes that file over instead of a new one."""
     with transaction.atomic():
         job = Job.objects.create(
             project=project, kind=kind, title=title, created_by=user, params=params or {}
         )
-        if upload is not None:
+        if after is not None:
+            taken = Job.objects.filter(pk=after.pk).exclude(upload="").update(upload="")
+            if not taken:  # imported already, or removed after an hour
+                raise Refused("The archive read for this preview is no longer kept: upload it again.")
+            job.upload, job.upload_name = after.upload.name, after.upload_name
+            job.save(update_fields=["upload", "upload_name"])
+        elif upload is not None:
             job.upload_name = upload.name.rsplit("/", 1)[-1][:255]
             job.upload.save(job.upload_name, upload, save=False)
             job.save(update_fields=["upload", "upload_name"])
@@ -65,10 +76,12 @@ class Progress:
         self.job.stage, self.job.done, self.job.total = stage[:200], done, total
 
 
-def run(job_id: str, work: Callable[[Job, Progress], None]) -> None:
-    """Runs `work(job, progress)` as the job, which may give it a `result` and an `output` file. A `Refused`
-    (a file it will not take) fails the job with its sentence, anything else with `FAILED`; what the work
-    wrote in its own transaction is then rolled back by that transaction."""
+def run(job_id: str, work: Callable[[Job, Progress], None], *, keep_upload: bool = False) -> None:
+    """Runs `work(job, progress)` as the job, which may give it a `result` and an `output` file (and, for a
+    job that makes its project, the `project`). A `Refused` (a file it will not take) fails the job with its
+    sentence, anything else with `FAILED`; what the work wrote in its own transaction is then rolled back by
+    that transaction. With `keep_upload`, a job that succeeds keeps its file for a job started `after` it
+    (for `KEPT_UPLOAD`); otherwise the file is deleted once the job has run."""
     job = Job.objects.select_related("project").get(pk=job_id)
     if job.status != JobStatus.QUEUED:  # queued twice, or run again by hand: the first run decides
         logger.warning("job %s is %s, not run again", job.pk, job.status)
@@ -83,17 +96,19 @@ def run(job_id: str, work: Callable[[Job, Progress], None]) -> None:
         logger.exception("job %s (%s) failed", job.pk, job.kind)
         _finish(job, status=JobStatus.FAILED, message=FAILED)
     else:
-        _finish(job, status=JobStatus.DONE)
+        _finish(job, status=JobStatus.DONE, keep_upload=keep_upload)
 
 
-def _finish(job: Job, *, status: str, message: str = "") -> None:
+def _finish(job: Job, *, status: str, message: str = "", keep_upload: bool = False) -> None:
     job.status, job.message, job.finished_at = status, message, timezone.now()
     if job.total:
         job.done = job.total if status == JobStatus.DONE else job.done
-    upload = job.upload.name
-    job.upload = ""
+    upload = "" if keep_upload else job.upload.name
+    if upload:
+        job.upload = ""
     job.save(
         update_fields=[
+            "project",
             "status",
             "message",
             "finished_at",
@@ -116,9 +131,14 @@ def remove(*, job: Job) -> None:
 
 
 def expire(*, keep: timedelta = KEEP) -> int:
-    """Removes finished jobs older than `keep` and their files (not from a request: at once); how many."""
-    old = Job.objects.finished().filter(finished_at__lt=timezone.now() - keep)
-    names = files_of(old)
+    """Removes finished jobs older than `keep` and their files, and uploads kept for a later job that never
+    came after `KEPT_UPLOAD` (not from a request: at once); how many jobs were removed."""
+    now = timezone.now()
+    waiting = Job.objects.finished().exclude(upload="").filter(finished_at__lt=now - KEPT_UPLOAD)
+    names = list(waiting.values_list("upload", flat=True))
+    waiting.update(upload="")
+    old = Job.objects.finished().filter(finished_at__lt=now - keep)
+    names += files_of(old)
     count, _ = old.delete()
     _remove_files(names)
     return count

@@ -644,7 +644,8 @@ class JobStatus(models.TextChoices):
 
 
 def job_file_path(job: "Job", filename: str) -> str:
-    return f"{project_jobs_folder(job.project_id)}/{job.pk}/{filename}"
+    folder = project_jobs_folder(job.project_id) if job.project_id else "jobs/new-projects"
+    return f"{folder}/{job.pk}/{filename}"
 
 
 def project_jobs_folder(project_id) -> str:
@@ -662,11 +663,13 @@ class Job(models.Model):
 
     The row is what the person who started it watches: its stage and progress are written as the work goes,
     outside the work's own transaction, and `result` holds what the result page shows. `upload` is the file it
-    reads (deleted once it has run) and `output` the file it produced for download.
+    reads (deleted once it has run, unless a later job takes it over) and `output` the file it produced for
+    download. A job without a project reads an archive for a project not made yet: only its starter sees it,
+    and the import that makes the project then records it here.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="jobs")
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")
     kind = models.CharField(max_length=40)
     title = models.CharField(max_length=200)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
@@ -701,6 +704,8 @@ class Job(models.Model):
         return f"{self.title} ({self.status})"
 
     def get_absolute_url(self) -> str:
+        if self.project_id is None:
+            return reverse("cases:own_job_detail", args=[self.pk])
         return reverse("cases:job_detail", args=[self.project_id, self.pk])
 
     @property

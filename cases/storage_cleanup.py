@@ -1,8 +1,8 @@
 """What a crash can leave behind, found and removed: originals in storage that no transcript row names (a
 worker killed between storing the file and committing its row), job files that no job names, uploads Django
-spooled to FILE_UPLOAD_TEMP_DIR (files over FILE_UPLOAD_MAX_MEMORY_SIZE) that a killed worker never deleted,
-and .qdpx archives kept there for a preview that was never confirmed (`coding.exchange.qdpx.previews`). All
-hold confidential interview text. Finished jobs past `cases.jobs.KEEP` go with their files.
+spooled to FILE_UPLOAD_TEMP_DIR (files over FILE_UPLOAD_MAX_MEMORY_SIZE) that a killed worker never deleted.
+All hold confidential interview text. Finished jobs past `cases.jobs.KEEP` go with their files, and archives
+read for a preview that was not imported within `cases.jobs.KEPT_UPLOAD`.
 
 Only leftovers older than GRACE are removed, so an upload still in flight is never touched. `manage.py
 clean_storage` runs this; `make run` and the container run it at start.

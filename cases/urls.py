@@ -29,6 +29,8 @@ urlpatterns = [
     path("p/<uuid:project_id>/jobs/<uuid:job_id>/", job_views.job_detail, name="job_detail"),
     path("p/<uuid:project_id>/jobs/<uuid:job_id>/download/", job_views.job_output, name="job_output"),
     path("p/<uuid:project_id>/jobs/<uuid:job_id>/delete/", job_views.job_delete, name="job_delete"),
+    path("jobs/<uuid:job_id>/", job_views.own_job_detail, name="own_job_detail"),
+    path("jobs/<uuid:job_id>/delete/", job_views.own_job_delete, name="own_job_delete"),
     path("p/<uuid:project_id>/members/<int:membership_id>/role/", views.member_role, name="member_role"),
     path(
         "p/<uuid:project_id>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"

@@ -150,7 +150,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and STATEME
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Background jobs (the export of a whole project) are queued in the database and run by
+# Background jobs (.qdpx imports, and the export of a whole project) are queued in the database and run by
 # `manage.py db_worker`: `make run` starts one, docker compose runs it as the `worker` service.
 # TASKS_BACKEND=immediate runs each job inside the request that starts it (no worker needed).
 TASK_BACKENDS = {

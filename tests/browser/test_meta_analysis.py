@@ -6,10 +6,12 @@ Screenshots go to /tmp/shots/meta-*.png.
 Each page step is a small function, so the steps read as the analyst's and adapt when a page changes.
 """
 
+import io
 import re
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from cases.models import Case, Role, Transcript
@@ -26,18 +28,32 @@ SHOTS = Path("/tmp/shots")
 
 
 def import_study(page, project, archive: bytes, *, filename: str, study: str, case_name: str) -> None:
-    """Upload → preview → name the study and the case for its caseless interviews → confirm."""
+    """Upload → the job that reads it (run by the worker) → its preview → name the study and the case for
+    its caseless interviews → confirm → the job that imports it."""
     page.goto(f"/p/{project.pk}/")
     page.get_by_role("link", name="Import a .qdpx project").click()
     page.get_by_label("REFI-QDA project (.qdpx)").set_input_files(
         files=[{"name": filename, "mimeType": "application/zip", "buffer": archive}]
     )
-    page.get_by_role("button", name="Preview the import").click()
-    expect(page.locator(".import-preview")).to_contain_text(f"Preview: {filename}")
+    page.get_by_role("button", name="Read the archive").click()
+    expect(page.locator("#job-progress")).to_contain_text("Waiting to start")
+    work()
+    # The job page's poll takes the browser to the preview once the archive is read.
+    expect(page.get_by_role("heading", name=f"Preview: {filename}")).to_be_visible()
     page.get_by_label("New case").fill(case_name)
     page.get_by_label("As a study named").fill(study)
-    page.locator(".import-preview").get_by_role("button", name="Import").click()
-    expect(page.get_by_role("heading", name=f"Imported {filename}")).to_be_visible()
+    page.screenshot(path=SHOTS / f"import-preview-{filename}.png", full_page=True)
+    page.get_by_role("button", name=re.compile(r"^Import \d+ transcripts?")).click()
+    expect(page.get_by_role("heading", name=f"Importing {filename}")).to_be_visible()
+    work()
+    expect(page.locator("#job-progress")).to_contain_text("Done")
+    expect(page.locator(".job-summary")).to_contain_text("Transcripts")
+    page.screenshot(path=SHOTS / f"import-done-{filename}.png", full_page=True)
+
+
+def work() -> None:
+    """What the task worker does: runs the queued jobs."""
+    call_command("db_worker", batch=True, no_startup_delay=True, stdout=io.StringIO(), stderr=io.StringIO())
 
 
 def open_crosswalk(page, project) -> None:

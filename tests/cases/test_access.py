@@ -37,6 +37,21 @@ def project_routes() -> dict[str, str]:
     return routes
 
 
+def _preview_job(project, owner) -> Job:
+    """An archive read for its preview, waiting for the owner's confirmation."""
+    preview = {"filename": "study.qdpx", "title": "Study", "texts": [], "codings": 0}
+    job = Job.objects.create(
+        project=project,
+        kind="qdpx-preview",
+        title="Reading study.qdpx",
+        status=JobStatus.DONE,
+        created_by=owner,
+        result={"preview": preview},
+    )
+    job.upload.save("study.qdpx", ContentFile(b"PK"))
+    return job
+
+
 @pytest.fixture
 def url_for(project, owner, transcript):
     transcript.original_name = "interview.txt"
@@ -56,6 +71,7 @@ def url_for(project, owner, transcript):
         "coding_id": coding.pk,
         "invitation_id": InvitationFactory(project=project, invited_by=owner).pk,
         "job_id": job.pk,
+        "preview_id": _preview_job(project, owner).pk,
         "assignment_id": Assignment.objects.create(transcript=transcript, coder=owner).pk,
         "query_id": SavedQuery.objects.create(project=project, name="Everything", fields={}).pk,
         "set_id": InterviewSet.objects.create(project=project, name="All of City X", kind="cases").pk,

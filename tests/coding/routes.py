@@ -31,6 +31,7 @@ ROUTES = {
     "coding:excerpts_export": {"GET": Role.VIEWER},
     "coding:report_export": {"GET": Role.VIEWER},
     "coding:qdpx_import": {"GET": Role.OWNER, "POST": Role.OWNER},
+    "coding:qdpx_preview": {"GET": Role.OWNER},
     "coding:qdpx_import_confirm": {"POST": Role.OWNER},
     "coding:qdpx_coders": {"GET": Role.OWNER},
     "coding:qdpx_coder_link": {"POST": Role.OWNER},

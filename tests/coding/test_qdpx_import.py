@@ -3,9 +3,7 @@
 # ruff: noqa: E501 -- the archives' XML is written out whole, as producers write it
 
 import io
-import os
 import re
-import time
 import zipfile
 from pathlib import Path
 
@@ -15,9 +13,7 @@ from accounts.models import Identity
 from cases.importing.normalise import normalise
 from cases.models import Attribute, CaseAttributeValue, Transcript
 from cases.refusals import Refused
-from cases.storage_cleanup import GRACE, clean
 from codebook.models import Code
-from coding.exchange.qdpx import previews
 from coding.exchange.qdpx.archive import read_archive
 from coding.exchange.qdpx.importing import import_package, imported_coders, link_coder
 from coding.exchange.qdpx.offsets import Unit, track
@@ -498,13 +494,3 @@ def test_source_with_only_a_docx_is_imported_and_its_selections_reported(project
     assert package.unplaced[0].reason.startswith("the archive has no plain text for this source")
     result = import_package(package=package, project=project, user=owner)
     assert (result.transcripts, result.quotations) == (1, 0)
-
-
-@pytest.mark.django_db
-def test_an_unconfirmed_preview_is_removed_by_the_storage_cleanup(settings, tmp_path, owner):
-    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "uploads"
-    previews.keep(scope="new", user=owner, filename="a.qdpx", data=b"PK")
-    (kept,) = (tmp_path / "uploads").iterdir()
-    old = time.time() - GRACE.total_seconds() - 60
-    os.utime(kept, (old, old))
-    assert clean().temporary == 1 and not kept.exists()

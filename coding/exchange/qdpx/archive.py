@@ -19,6 +19,7 @@ neither.
 import posixpath
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -104,8 +105,9 @@ class Package:
         return self.project.name or PurePath(self.filename).stem
 
 
-def read_archive(file, *, filename: str | None = None) -> Package:
-    """`file` (bytes, or an uploaded file) read and placed; raises Refused with a sentence for the reader."""
+def read_archive(file, *, filename: str | None = None, progress: Callable | None = None) -> Package:
+    """`file` (bytes, or an uploaded file) read and placed; raises Refused with a sentence for the reader.
+    `progress(stage, done=…, total=…)` hears of each source read and placed."""
     data = file if isinstance(file, bytes) else file.read()
     filename = PurePath(filename or getattr(file, "name", "") or "project.qdpx").name
     limit = settings.MAX_UPLOAD_MB
@@ -136,7 +138,7 @@ def read_archive(file, *, filename: str | None = None) -> Package:
                 f"“{filename}” holds a file named “{member.filename}”, outside the archive; it was not read."
             )
     try:
-        return _read(archive, filename, data)
+        return _read(archive, filename, data, progress or _silent)
     except TooLarge:
         raise Refused(
             f"“{filename}” unpacks to more than Crosscase reads from one archive "
@@ -147,6 +149,10 @@ def read_archive(file, *, filename: str | None = None) -> Package:
         raise Refused(f"“{filename}” could not be read; the archive may be damaged ({error}).") from None
 
 
+def _silent(stage: str, *, done: int = 0, total: int = 0) -> None:
+    pass
+
+
 def _members(archive: Zip) -> dict[str, zipfile.ZipInfo]:
     return {
         member.filename.replace("\\", "/").lower(): member
@@ -155,7 +161,7 @@ def _members(archive: Zip) -> dict[str, zipfile.ZipInfo]:
     }
 
 
-def _read(archive: Zip, filename: str, data: bytes) -> Package:
+def _read(archive: Zip, filename: str, data: bytes, progress: Callable) -> Package:
     members = _members(archive)
     qde = members.get(PROJECT_FILE) or next(
         (member for name, member in members.items() if posixpath.basename(name) == PROJECT_FILE), None
@@ -167,7 +173,10 @@ def _read(archive: Zip, filename: str, data: bytes) -> Package:
     not_kept = Counter(project.not_kept)
     origin = project.origin.lower()
     known = next((unit for prefix, unit in UNITS if origin.startswith(prefix)), None)
-    raws = [_raw_text(archive, members, source, warnings) for source in project.sources]
+    raws = []
+    for number, source in enumerate(project.sources):
+        progress("Reading the sources", done=number, total=len(project.sources))
+        raws.append(_raw_text(archive, members, source, warnings))
     for note in project.notes:
         member = _find(members, note.path) if note.path and not note.text else None
         if member is not None:
@@ -176,7 +185,7 @@ def _read(archive: Zip, filename: str, data: bytes) -> Package:
             except Refused:
                 warnings.append(f"The note “{note.name}” ({member.filename}) is not text Crosscase can read.")
     unit = known or _measured_unit(project, raws)
-    texts, unplaced = _place(project, raws, unit, not_kept=not_kept)
+    texts, unplaced = _place(project, raws, unit, not_kept=not_kept, progress=progress)
     if not known:
         warnings.append(
             f"{project.origin or 'The producer'} is not a program whose positions Crosscase has measured; "
@@ -257,11 +266,12 @@ def _find(members: dict, path: str) -> zipfile.ZipInfo | None:
     return None
 
 
-def _place(project: Project, raws: list, unit: Unit, *, not_kept: Counter):
+def _place(project: Project, raws: list, unit: Unit, *, not_kept: Counter, progress: Callable):
     texts: list[Text] = []
     unplaced: list[Unplaced] = []
     limit = settings.MAX_TRANSCRIPT_CHARS
-    for source, raw in zip(project.sources, raws, strict=True):
+    for number, (source, raw) in enumerate(zip(project.sources, raws, strict=True)):
+        progress("Placing the selections on their text", done=number, total=len(project.sources))
         label = source.name or PurePath(source.plain_path or source.rich_path).stem or source.guid
         if raw is None:
             not_kept["sources without readable text"] += 1

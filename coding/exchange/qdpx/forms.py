@@ -1,5 +1,6 @@
 """The forms of a .qdpx import: the upload, the confirmation of a previewed archive, linking a coder."""
 
+import zipfile
 from pathlib import PurePath
 
 from django import forms
@@ -9,14 +10,11 @@ from django.contrib.auth import get_user_model
 from accounts.models import Identity
 from accounts.people import by_name, display_name
 from cases.models import Case, Project
-from cases.refusals import Refused
-from coding.exchange.qdpx import previews
-from coding.exchange.qdpx.archive import Package, read_archive
 from coding.exchange.qdpx.importing import imported_coders
 
 
 class UploadForm(forms.Form):
-    """Step one: the archive is read and placed; nothing is written to the project."""
+    """Step one: the archive is stored for a job that reads and places it; nothing is written yet."""
 
     file = forms.FileField(
         label="REFI-QDA project (.qdpx)",
@@ -25,22 +23,23 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        name = PurePath(upload.name or "project.qdpx").name[:200]
         limit = settings.MAX_UPLOAD_MB
         if upload.size > limit * 1024 * 1024:
-            raise forms.ValidationError(f"The archive is larger than {limit} MB, the limit for one upload.")
-        self.filename = PurePath(upload.name or "project.qdpx").name[:200]
-        self.content = upload.read()
-        try:
-            self.package: Package = read_archive(self.content, filename=self.filename)
-        except Refused as refusal:
-            raise forms.ValidationError(refusal.message) from refusal
+            raise forms.ValidationError(f"“{name}” is larger than {limit} MB, the limit for one upload.")
+        if not zipfile.is_zipfile(upload):
+            raise forms.ValidationError(
+                f"“{name}” is not a readable .qdpx archive (a REFI-QDA project is a zip file); it may be "
+                "damaged or another kind of file."
+            )
+        upload.seek(0)
+        upload.name = name
         return upload
 
 
 class ConfirmForm(forms.Form):
-    """Step two: the kept archive (see `previews`), read again, and where its transcripts go."""
+    """Step two: where the previewed archive's transcripts go, and whether it comes in as a study."""
 
-    token = forms.CharField(widget=forms.HiddenInput)
     name = forms.CharField(label="Project name", max_length=200, required=False)
     case = forms.ModelChoiceField(
         label="Case for transcripts no case of the archive lists",
@@ -57,9 +56,9 @@ class ConfirmForm(forms.Form):
         "mapped onto this project's codebook in the crosswalk. Leave empty to merge them into this codebook.",
     )
 
-    def __init__(self, *args, project: Project | None, user, **kwargs):
+    def __init__(self, *args, project: Project | None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.project, self.user = project, user
+        self.project = project
         if project is None:
             del self.fields["case"]
             del self.fields["study_name"]
@@ -68,19 +67,24 @@ class ConfirmForm(forms.Form):
             del self.fields["name"]
             self.fields["case"].queryset = project.cases.order_by("name")
 
-    @property
-    def scope(self) -> str:
-        return str(self.project.pk) if self.project else "new"
-
-    def clean_token(self):
-        try:
-            self.filename, data, self.kept = previews.load(
-                token=self.cleaned_data["token"], scope=self.scope, user=self.user
+    def clean_study_name(self):
+        name = self.cleaned_data["study_name"].strip()
+        if name and self.project.studies.filter(name__iexact=name).exists():
+            raise forms.ValidationError(
+                f"This project already has a study called “{name}”: choose another name."
             )
-            self.package = read_archive(data, filename=self.filename)
-        except Refused as refusal:
-            raise forms.ValidationError(refusal.message) from refusal
-        return self.cleaned_data["token"]
+        return name
+
+    def options(self) -> dict:
+        """What the import job needs, as plain data."""
+        data = self.cleaned_data
+        case = data.get("case")
+        return {
+            "name": data.get("name", ""),
+            "case": str(case.pk) if case else "",
+            "case_name": data.get("case_name", ""),
+            "study_name": data.get("study_name", ""),
+        }
 
 
 class LinkForm(forms.Form):

@@ -144,6 +144,7 @@ def import_package(
     cases_by_source, case_rows = _cases(package, project, result)
     fallback = case
     transcripts: dict[str, Transcript] = {}
+    taken = set(Transcript.objects.filter(case__project=project).values_list("guid", flat=True))
     for text in package.texts:
         target = cases_by_source.get(text.source.guid)
         if target is None:
@@ -152,7 +153,9 @@ def import_package(
                 fallback, made = Case.objects.get_or_create(project=project, name=name or "Imported")
                 result.cases += made
             target = fallback
+        guid = source_guid(text.source.guid)
         transcripts[text.source.guid] = Transcript(
+            guid=guid if guid and guid not in taken else uuid.uuid4(),
             case=target,
             title=text.title[: Transcript._meta.get_field("title").max_length],
             text=text.text,
@@ -254,6 +257,21 @@ def import_package(
         },
     )
     return result
+
+
+def source_guid(value: str) -> uuid.UUID | None:
+    """The GUID of an archive's source, which its transcript keeps unless the project holds it already."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def already_imported(package: Package, project: Project) -> int:
+    """How many of the archive's text sources the project holds already (imported before, or exported
+    from it): importing them again adds them a second time."""
+    guids = {source_guid(text.source.guid) for text in package.texts} - {None}
+    return Transcript.objects.filter(case__project=project, guid__in=guids).count()
 
 
 def _own_memo(selection_guid: str) -> str:

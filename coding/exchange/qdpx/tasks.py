@@ -1,7 +1,8 @@
-"""Exporting a whole project as a .qdpx archive in the background: at scale it outlasts a request.
+""".qdpx archives in the background: at scale, reading, importing or writing one outlasts a request.
 
 `start_export` records the job and queues `export_project` for the task worker, which writes the archive to
-the job's file, reporting each source as it goes; the job's page then offers the download.
+the job's file, reporting each source as it goes; the job's page then offers the download. `start_preview`
+and `start_import` do the same for the two steps of an import (see `import_jobs`).
 """
 
 import tempfile
@@ -13,8 +14,11 @@ from cases import jobs
 from cases.models import Job, Project
 from coding.analysis.exports import export_filename
 from coding.exchange.qdpx.export import write_qdpx
+from coding.exchange.qdpx.import_jobs import import_previewed, read_for_preview
 
 EXPORT = "qdpx-export"
+PREVIEW = "qdpx-preview"
+IMPORT = "qdpx-import"
 # An archive this large is written in memory; a larger one goes to a temporary file on the worker's disk.
 IN_MEMORY = 8 * 2**20
 
@@ -27,6 +31,41 @@ def start_export(*, project: Project, user) -> Job:
         title="Exporting the project as .qdpx",
         enqueue=export_project.enqueue,
     )
+
+
+def start_preview(*, project: Project | None, user, upload) -> Job:
+    return jobs.start(
+        project=project,
+        user=user,
+        kind=PREVIEW,
+        title="Reading a .qdpx archive for its preview",
+        enqueue=preview_archive.enqueue,
+        upload=upload,
+    )
+
+
+def start_import(*, preview: Job, user, options: dict) -> Job:
+    """`options`: the new project's `name`, or the `case` (its id) or `case_name` for transcripts no case of
+    the archive lists, and the `study_name` to import it as."""
+    return jobs.start(
+        project=preview.project,
+        user=user,
+        kind=IMPORT,
+        title=f"Importing {preview.upload_name}",
+        enqueue=import_archive.enqueue,
+        params=options,
+        after=preview,
+    )
+
+
+@task()
+def preview_archive(job_id: str) -> None:
+    jobs.run(job_id, read_for_preview, keep_upload=True)
+
+
+@task()
+def import_archive(job_id: str) -> None:
+    jobs.run(job_id, import_previewed)
 
 
 @task()

@@ -8,5 +8,6 @@ app_name = "qdpx"
 
 urlpatterns = [
     path("", views.qdpx_new, name="new"),
-    path("confirm/", views.qdpx_new_confirm, name="new_confirm"),
+    path("<uuid:preview_id>/", views.qdpx_new_preview, name="preview"),
+    path("<uuid:preview_id>/confirm/", views.qdpx_new_confirm, name="new_confirm"),
 ]

@@ -1,107 +1,114 @@
-"""Importing a .qdpx project: upload and preview, then confirm (into this project or a new one); linking
-imported coders to members. Owner-only inside a project; any signed-in user may import into a new project,
-of which they become the owner."""
+"""Importing a .qdpx project: upload, then a job reads the archive and its preview is shown; confirming starts
+the job that imports it (into this project or a new one). Linking imported coders to members. Owner-only
+inside a project; any signed-in user may import into a new project, of which they become the owner.
+
+Each preview is its starter's: another owner of the project cannot confirm it."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases.access import get_project
 from cases.forms import error_sentence
-from cases.models import Membership, Project, Role
+from cases.models import Job, JobStatus, Project, Role
 from cases.refusals import Refused
-from codebook.exchange.imports import plan_import
-from coding.exchange.qdpx import previews
 from coding.exchange.qdpx.forms import ConfirmForm, LinkForm, UploadForm
-from coding.exchange.qdpx.importing import import_package, imported_coders, link_coder
+from coding.exchange.qdpx.importing import imported_coders, link_coder
+from coding.exchange.qdpx.tasks import PREVIEW, start_import, start_preview
 
-TEMPLATE = "coding/qdpx_import.html"
 
-
-def _preview(request: HttpRequest, project: Project | None) -> HttpResponse:
+def _upload(request: HttpRequest, project: Project | None) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
-    context = {"project": project, "form": form}
     if request.method == "POST" and form.is_valid():
-        package = form.package
-        token = previews.keep(
-            scope=str(project.pk) if project else "new",
-            user=request.user,
-            filename=form.filename,
-            data=form.content,
-        )
-        initial = {"token": token, "name": package.title[:200], "case_name": package.title[:200]}
-        context["package"] = package
-        context["confirm_form"] = ConfirmForm(initial=initial, project=project, user=request.user)
-        context["caseless"] = _caseless(package)
-        if project is not None and package.project.codebook.entries:
-            try:
-                context["plan"] = plan_import(project=project, parsed=package.project.codebook)
-            except Refused as refusal:
-                context["plan_refusal"] = refusal.message
-    return render(request, TEMPLATE, context, status=400 if form.errors else 200)
+        job = start_preview(project=project, user=request.user, upload=form.cleaned_data["file"])
+        return redirect(job)
+    context = {"project": project, "form": form}
+    return render(request, "coding/qdpx_import.html", context, status=400 if form.errors else 200)
 
 
-def _caseless(package) -> int:
-    listed = {guid for case in package.project.cases for guid in case.sources}
-    return sum(text.source.guid not in listed for text in package.texts)
+def _preview(request: HttpRequest, project: Project | None, preview_id) -> Job:
+    """The user's own finished preview job here (404 for anyone else's, or one in another project)."""
+    return get_object_or_404(
+        Job.objects.filter(project=project, kind=PREVIEW, created_by=request.user), pk=preview_id
+    )
 
 
-def _confirm(request: HttpRequest, project: Project | None) -> HttpResponse:
-    form = ConfirmForm(request.POST, project=project, user=request.user)
-    context = {"project": project, "form": UploadForm()}
+def _show(request: HttpRequest, project: Project | None, job: Job, form=None, refusal="") -> HttpResponse:
+    if job.status != JobStatus.DONE:  # still reading, or failed: its page says which
+        return redirect(job)
+    if not job.upload and job.result.get("imported"):
+        return redirect(job.result["imported"])
+    context = {
+        "project": project,
+        "job": job,
+        "preview": job.result["preview"],
+        "kept": bool(job.upload),
+        "confirm_form": form or ConfirmForm(initial=_initial(job), project=project),
+        "refusal": refusal,
+    }
+    return render(request, "coding/qdpx_preview.html", context, status=400 if refusal else 200)
+
+
+def _initial(job: Job) -> dict:
+    title = job.result["preview"]["title"]
+    return {"name": title, "case_name": title}
+
+
+def _confirm(request: HttpRequest, project: Project | None, preview_id) -> HttpResponse:
+    preview = _preview(request, project, preview_id)
+    form = ConfirmForm(request.POST, project=project)
     if not form.is_valid():
-        context["refusal"] = error_sentence(form)
-        return render(request, TEMPLATE, context, status=400)
+        return _show(request, project, preview, form=form, refusal=error_sentence(form))
     try:
-        with transaction.atomic():
-            target = project
-            if target is None:
-                target = Project.objects.create(name=form.cleaned_data["name"], created_by=request.user)
-                Membership.objects.create(project=target, user=request.user, role=Role.OWNER)
-            result = import_package(
-                package=form.package,
-                project=target,
-                user=request.user,
-                case=form.cleaned_data.get("case"),
-                case_name=form.cleaned_data.get("case_name", ""),
-                study_name=form.cleaned_data.get("study_name", ""),
-            )
+        job = start_import(preview=preview, user=request.user, options=form.options())
     except Refused as refusal:
-        context["refusal"] = refusal.message
-        return render(request, TEMPLATE, context, status=400)
-    previews.discard(form.kept)
-    context = {"project": target, "result": result, "package": form.package}
-    return render(request, "coding/qdpx_import_result.html", context)
+        return _show(request, project, preview, form=form, refusal=refusal.message)
+    preview.result["imported"] = job.get_absolute_url()
+    preview.save(update_fields=["result"])
+    return redirect(job)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def qdpx_import(request: HttpRequest, project_id) -> HttpResponse:
-    """Step one: upload an archive and see what it holds and what cannot be kept; nothing is written."""
-    return _preview(request, get_project(request, project_id, role=Role.OWNER))
+    """Step one: upload an archive; a job reads it and shows what it holds and what cannot be kept."""
+    return _upload(request, get_project(request, project_id, role=Role.OWNER))
+
+
+@require_safe
+@login_required
+def qdpx_preview(request: HttpRequest, project_id, preview_id) -> HttpResponse:
+    """Step two: the preview of the archive read; nothing has been written."""
+    project = get_project(request, project_id, role=Role.OWNER)
+    return _show(request, project, _preview(request, project, preview_id))
 
 
 @require_POST
 @login_required
-def qdpx_import_confirm(request: HttpRequest, project_id) -> HttpResponse:
-    """Step two: import the previewed archive into this project, all or nothing."""
-    return _confirm(request, get_project(request, project_id, role=Role.OWNER))
+def qdpx_import_confirm(request: HttpRequest, project_id, preview_id) -> HttpResponse:
+    """Step three: import the previewed archive into this project, all or nothing, as a job."""
+    return _confirm(request, get_project(request, project_id, role=Role.OWNER), preview_id)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def qdpx_new(request: HttpRequest) -> HttpResponse:
-    return _preview(request, None)
+    return _upload(request, None)
+
+
+@require_safe
+@login_required
+def qdpx_new_preview(request: HttpRequest, preview_id) -> HttpResponse:
+    return _show(request, None, _preview(request, None, preview_id))
 
 
 @require_POST
 @login_required
-def qdpx_new_confirm(request: HttpRequest) -> HttpResponse:
-    return _confirm(request, None)
+def qdpx_new_confirm(request: HttpRequest, preview_id) -> HttpResponse:
+    return _confirm(request, None, preview_id)
 
 
 @require_safe
