@@ -264,6 +264,9 @@ MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", "25"))
 MAX_TRANSCRIPT_CHARS = int(os.environ.get("MAX_TRANSCRIPT_CHARS", "2000000"))
 # Largest request body, in MB: a submission of several files at once (the browser uploads one file a request).
 MAX_REQUEST_MB = int(os.environ.get("MAX_REQUEST_MB", "100"))
+# Largest REFI-QDA project archive (.qdpx), in MB: the one upload allowed past MAX_REQUEST_MB, as a whole
+# project's archive may hold its audio and pictures too. The task worker reads it from a file, not memory.
+MAX_ARCHIVE_MB = int(os.environ.get("MAX_ARCHIVE_MB", "200"))
 # Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE are spooled here (local disk, never shared storage); what a killed
 # worker leaves is removed by `manage.py clean_storage`.
 FILE_UPLOAD_TEMP_DIR = Path(os.environ.get("UPLOAD_TEMP_DIR", BASE_DIR / "tmp"))

@@ -77,7 +77,7 @@ def test_compose_serves_only_https_through_the_proxy_with_secure_cookies():
     assert env["CSRF_TRUSTED_ORIGINS"].startswith("https://")
     caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
     assert "reverse_proxy web:8000" in caddyfile
-    assert "max_size {$MAX_REQUEST_MB:100}MB" in caddyfile
+    assert "max_size {$MAX_ARCHIVE_MB:200}MB" in caddyfile
 
 
 def test_gunicorn_outlasts_the_statement_limit():

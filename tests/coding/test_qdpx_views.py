@@ -117,11 +117,20 @@ def test_bad_upload_is_a_sentence_and_starts_nothing(client_for, project, owner)
     assert not Job.objects.exists()
 
 
-def test_too_large_an_upload_is_refused_before_it_is_stored(client_for, project, owner, settings):
-    settings.MAX_UPLOAD_MB = 0
+def test_too_large_an_archive_is_refused_before_it_is_stored(client_for, project, owner, settings):
+    settings.MAX_ARCHIVE_MB = 0
     response = client_for(owner).post(reverse("coding:qdpx_import", args=[project.pk]), {"file": upload()})
-    assert response.status_code == 400 and "larger than 0 MB" in response.content.decode()
+    assert response.status_code == 413
+    assert "larger than 0 MB, the limit for one project archive" in response.text
     assert not Job.objects.exists()
+
+
+def test_an_archive_is_read_member_by_member_from_a_file(project, owner):
+    from coding.exchange.qdpx.archive import read_archive
+
+    with QC.open("rb") as file:
+        package = read_archive(file, filename=QC.name)
+    assert (package.placed, package.codings) == (158, 205)
 
 
 def test_a_zip_that_is_no_project_fails_its_job_with_a_sentence(run_jobs, client_for, project, owner):

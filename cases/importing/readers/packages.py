@@ -14,6 +14,7 @@ import io
 import zipfile
 import zlib
 from collections.abc import Iterator
+from typing import BinaryIO
 
 from lxml import etree
 from lxml.etree import _Element
@@ -32,9 +33,9 @@ _UNDECLARED = 1 << 62
 class Package:
     """A zip archive whose members are read through one budget of `max_bytes` unpacked bytes."""
 
-    def __init__(self, data: bytes, *, max_bytes: int) -> None:
+    def __init__(self, data: bytes | BinaryIO, *, max_bytes: int) -> None:
         try:
-            self._archive = zipfile.ZipFile(io.BytesIO(data))
+            self._archive = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
             self.members = self._archive.infolist()
         except _DAMAGED as error:
             raise Unreadable(f"not a readable zip archive: {error}") from error

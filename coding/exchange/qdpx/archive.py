@@ -16,6 +16,7 @@ counted in the wrong unit cuts words once an emoji or other astral character pre
 neither.
 """
 
+import io
 import posixpath
 import zipfile
 from collections import Counter
@@ -80,7 +81,6 @@ class Text:
 @dataclass
 class Package:
     filename: str
-    data: bytes
     project: Project
     unit: Unit
     texts: list[Text]
@@ -106,18 +106,22 @@ class Package:
 
 
 def read_archive(file, *, filename: str | None = None, progress: Callable | None = None) -> Package:
-    """`file` (bytes, or an uploaded file) read and placed; raises Refused with a sentence for the reader.
-    `progress(stage, done=…, total=…)` hears of each source read and placed."""
-    data = file if isinstance(file, bytes) else file.read()
+    """`file` (bytes, or a seekable binary file, which is read member by member rather than whole) read and
+    placed; raises Refused with a sentence for the reader. `progress(stage, done=…, total=…)` hears of each
+    source read and placed."""
     filename = PurePath(filename or getattr(file, "name", "") or "project.qdpx").name
-    limit = settings.MAX_UPLOAD_MB
-    if len(data) > limit * _MEGABYTE:
-        raise Refused(f"“{filename}” is larger than {limit} MB, the limit for one upload.")
-    if not data:
+    if isinstance(file, bytes):
+        file = io.BytesIO(file)
+    size = file.seek(0, io.SEEK_END)
+    file.seek(0)
+    limit = settings.MAX_ARCHIVE_MB
+    if size > limit * _MEGABYTE:
+        raise Refused(f"“{filename}” is larger than {limit} MB, the limit for one project archive.")
+    if not size:
         raise Refused(f"“{filename}” is empty.")
     try:
         archive = Zip(
-            data, max_bytes=min(settings.MAX_EXTRACTED_MB * _MEGABYTE, MAX_COMPRESSION_RATIO * len(data))
+            file, max_bytes=min(settings.MAX_EXTRACTED_MB * _MEGABYTE, MAX_COMPRESSION_RATIO * size)
         )
     except Unreadable as error:
         raise Refused(
@@ -138,7 +142,7 @@ def read_archive(file, *, filename: str | None = None, progress: Callable | None
                 f"“{filename}” holds a file named “{member.filename}”, outside the archive; it was not read."
             )
     try:
-        return _read(archive, filename, data, progress or _silent)
+        return _read(archive, filename, progress or _silent)
     except TooLarge:
         raise Refused(
             f"“{filename}” unpacks to more than Crosscase reads from one archive "
@@ -161,7 +165,7 @@ def _members(archive: Zip) -> dict[str, zipfile.ZipInfo]:
     }
 
 
-def _read(archive: Zip, filename: str, data: bytes, progress: Callable) -> Package:
+def _read(archive: Zip, filename: str, progress: Callable) -> Package:
     members = _members(archive)
     qde = members.get(PROJECT_FILE) or next(
         (member for name, member in members.items() if posixpath.basename(name) == PROJECT_FILE), None
@@ -202,7 +206,6 @@ def _read(archive: Zip, filename: str, data: bytes, progress: Callable) -> Packa
         warnings.append("The archive holds no text sources.")
     return Package(
         filename=filename,
-        data=data,
         project=project,
         unit=unit,
         texts=texts,

@@ -24,9 +24,11 @@ class UploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         name = PurePath(upload.name or "project.qdpx").name[:200]
-        limit = settings.MAX_UPLOAD_MB
+        limit = settings.MAX_ARCHIVE_MB
         if upload.size > limit * 1024 * 1024:
-            raise forms.ValidationError(f"“{name}” is larger than {limit} MB, the limit for one upload.")
+            raise forms.ValidationError(
+                f"“{name}” is larger than {limit} MB, the limit for one project archive."
+            )
         if not zipfile.is_zipfile(upload):
             raise forms.ValidationError(
                 f"“{name}” is not a readable .qdpx archive (a REFI-QDA project is a zip file); it may be "

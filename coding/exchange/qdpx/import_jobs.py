@@ -8,6 +8,9 @@ project first when the archive is to become a new one (`import_previewed`). The 
 archive for `jobs.KEPT_UPLOAD`; the import takes it over and deletes it once it has run.
 """
 
+import shutil
+import tempfile
+
 from django.db import transaction
 from django.urls import reverse
 
@@ -62,9 +65,13 @@ def import_previewed(job: Job, progress: jobs.Progress) -> None:
 
 
 def _read(job: Job, progress: jobs.Progress) -> Package:
+    """The job's archive, copied to the worker's disk (stored files may be remote, and a zip is read by
+    seeking) and read member by member from there."""
     progress.step("Opening the archive")
-    with job.upload.open("rb") as file:
-        return read_archive(file.read(), filename=job.upload_name, progress=progress.step)
+    with tempfile.TemporaryFile() as copy:
+        with job.upload.open("rb") as stored:
+            shutil.copyfileobj(stored, copy)
+        return read_archive(copy, filename=job.upload_name, progress=progress.step)
 
 
 def preview_of(package: Package, project: Project | None) -> dict:

@@ -15,6 +15,7 @@ from cases.access import get_project
 from cases.forms import error_sentence
 from cases.models import Job, JobStatus, Project, Role
 from cases.refusals import Refused
+from cases.request_limits import archive_upload
 from coding.exchange.qdpx.forms import ConfirmForm, LinkForm, UploadForm
 from coding.exchange.qdpx.importing import imported_coders, link_coder
 from coding.exchange.qdpx.tasks import PREVIEW, start_import, start_preview
@@ -71,6 +72,7 @@ def _confirm(request: HttpRequest, project: Project | None, preview_id) -> HttpR
     return redirect(job)
 
 
+@archive_upload
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def qdpx_import(request: HttpRequest, project_id) -> HttpResponse:
@@ -93,6 +95,7 @@ def qdpx_import_confirm(request: HttpRequest, project_id, preview_id) -> HttpRes
     return _confirm(request, get_project(request, project_id, role=Role.OWNER), preview_id)
 
 
+@archive_upload
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def qdpx_new(request: HttpRequest) -> HttpResponse:
