@@ -195,3 +195,15 @@ def test_a_study_name_already_taken_is_refused(client_for, project, owner, setti
     )
     assert response.status_code == 400 and "already has a study called" in response.content.decode()
     assert not Transcript.objects.exists() and project.studies.count() == 1
+
+
+@pytest.mark.django_db
+def test_preview_lists_what_cannot_be_kept_by_count(client_for, project, owner, settings, tmp_path):
+    from tests.coding.test_qdpx_import import archive, project_xml
+
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "tmp"
+    data = archive(project_xml('<Sources><AudioSource guid="a1" name="Recording"/></Sources>'))
+    response = client_for(owner).post(
+        reverse("coding:qdpx_import", args=[project.pk]), {"file": upload(data, "audio.qdpx")}
+    )
+    assert response.status_code == 200 and "<li>1 audio sources</li>" in response.content.decode()

@@ -85,7 +85,8 @@ class Package:
     texts: list[Text]
     unplaced: list[Unplaced]
     warnings: list[str]
-    not_kept: Counter
+    # A plain dict, not the Counter it is tallied in: a template looking up `.items` on a Counter gets 0.
+    not_kept: dict[str, int]
 
     @property
     def selections(self) -> int:
@@ -199,7 +200,7 @@ def _read(archive: Zip, filename: str, data: bytes) -> Package:
         texts=texts,
         unplaced=unplaced,
         warnings=warnings,
-        not_kept=not_kept,
+        not_kept=dict(not_kept),
     )
 
 
