@@ -9,6 +9,7 @@ from django.urls import reverse
 from cases.models import Membership, Project, Role, Transcript
 from coding.exchange.qdpx.importing import imported_coders
 from coding.models import Coding
+from tests.coding.test_qdpx_import import FIRST, a_set, archive, project_xml, with_sets
 
 QC = Path(__file__).parent.parent / "fixtures" / "refi" / "qc-1.3.2_demo.qdpx"
 
@@ -199,11 +200,25 @@ def test_a_study_name_already_taken_is_refused(client_for, project, owner, setti
 
 @pytest.mark.django_db
 def test_preview_lists_what_cannot_be_kept_by_count(client_for, project, owner, settings, tmp_path):
-    from tests.coding.test_qdpx_import import archive, project_xml
-
     settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "tmp"
     data = archive(project_xml('<Sources><AudioSource guid="a1" name="Recording"/></Sources>'))
     response = client_for(owner).post(
         reverse("coding:qdpx_import", args=[project.pk]), {"file": upload(data, "audio.qdpx")}
     )
     assert response.status_code == 200 and "<li>1 audio sources</li>" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_preview_says_how_many_sets_are_kept_and_as_what(client_for, project, owner, settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "tmp"
+    code = "5067d381-1dc9-4816-81dd-ae1dbfea2ad7"
+    data = with_sets(
+        a_set("Wave 1", FIRST, "a1"), a_set("Level: Axial", codes=(code,)), a_set("Mine", codes=(code,))
+    )
+    response = client_for(owner).post(
+        reverse("coding:qdpx_import", args=[project.pk]), {"file": upload(data, "sets.qdpx")}
+    )
+    page = response.content.decode()
+    assert "sets: 3 (kept: 1 as interview set, 1 as code levels, frameworks or core categories)." in page
+    assert "1 set members that are not text sources" in page
+    assert "1 sets of codes other than levels" in page
