@@ -19,6 +19,7 @@ from cases.models import (
     AccessEvent,
     Attribute,
     CaseAttributeValue,
+    InterviewSet,
     Job,
     JobStatus,
     Role,
@@ -36,6 +37,7 @@ from coding.exchange.qdpx.export import (
     segment_memo_guid,
     write_qdpx,
 )
+from coding.exchange.qdpx.interview_sets import CASES_LINE
 from coding.models import Coding, Memo, Segment
 from tests.factories import CaseFactory, CodeFactory, MembershipFactory, ProjectFactory, TranscriptFactory
 
@@ -350,15 +352,52 @@ def test_exporting_reads_a_fixed_number_of_queries(db, django_assert_num_queries
                 transcript=transcript, start=0, end=5, created_by=project.created_by
             )
             Coding.objects.create(segment=segment, code=code, coder=MembershipFactory(project=project).user)
+            made = InterviewSet.objects.create(project=project, name=f"Set {transcript.pk}")
+            made.transcripts.add(transcript)
+            InterviewSet.objects.create(
+                project=project, name=f"Cases {transcript.pk}", kind="cases"
+            ).cases.add(case)
 
     add_transcripts(1)
     # codes, attributes, cases, transcripts, case and transcript values, segments, codings, memos, relations,
-    # members, users, texts
-    with django_assert_num_queries(13):
+    # sets and their interviews and cases, members, users, texts
+    with django_assert_num_queries(16):
         write_qdpx(project=project, file=io.BytesIO())
     add_transcripts(4)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(16):
         write_qdpx(project=project, file=io.BytesIO())
+
+
+def test_interview_sets_are_sets_of_sources_a_set_of_cases_named_in_its_description(db):
+    project = ProjectFactory()
+    north, south = CaseFactory(project=project, name="North"), CaseFactory(project=project, name="South")
+    one, two = TranscriptFactory(case=north, title="N1"), TranscriptFactory(case=north, title="N2")
+    three = TranscriptFactory(case=south, title="S1")
+    picked = InterviewSet.objects.create(project=project, name="Picked", made_from="Role is planner")
+    picked.transcripts.add(one, three)
+    whole = InterviewSet.objects.create(
+        project=project, name="Whole cases", kind="cases", made_from="Size > 3"
+    )
+    whole.cases.add(north, south)
+    InterviewSet.objects.create(project=project, name="Empty")
+    CodeFactory(project=project, level="axial")
+    _, root, _ = export(project)
+    assert valid(root)
+    sets = {s.get("name"): s for s in root.iterfind("q:Sets/q:Set", NS)}
+    names = [s.get("name") for s in root.iterfind("q:Sets/q:Set", NS)]
+    assert names[-3:] == ["Empty", "Picked", "Whole cases"] and "Level: Axial" in names[:-3]
+
+    def sources(name: str) -> list[str]:
+        return [m.get("targetGUID") for m in sets[name].iterfind("q:MemberSource", NS)]
+
+    assert sources("Picked") == [str(one.guid), str(three.guid)]
+    assert sets["Picked"].findtext("q:Description", namespaces=NS) == "Made from: Role is planner"
+    assert sources("Whole cases") == [str(one.guid), str(two.guid), str(three.guid)]
+    assert sets["Whole cases"].findtext("q:Description", namespaces=NS) == (
+        f"{CASES_LINE}\nCase: North\nCase: South\nMade from: Size > 3"
+    )
+    assert sources("Empty") == [] and sets["Empty"].find("q:Description", NS) is None
+    assert len({s.get("guid") for s in sets.values()}) == len(sets)
 
 
 def test_characters_xml_cannot_hold_are_left_out_of_names(db):

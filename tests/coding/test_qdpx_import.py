@@ -11,14 +11,15 @@ import pytest
 
 from accounts.models import Identity
 from cases.importing.normalise import normalise
-from cases.models import Attribute, CaseAttributeValue, Transcript
+from cases.models import Attribute, CaseAttributeValue, InterviewSet, SetKind, Transcript
 from cases.refusals import Refused
 from codebook.models import Code
 from coding.exchange.qdpx.archive import read_archive
 from coding.exchange.qdpx.importing import import_package, imported_coders, link_coder
+from coding.exchange.qdpx.interview_sets import CASES_LINE, NOT_TEXT
 from coding.exchange.qdpx.offsets import Unit, track
 from coding.models import Coding, Memo, Segment
-from tests.factories import CodeFactory, SegmentFactory
+from tests.factories import CaseFactory, CodeFactory, SegmentFactory, TranscriptFactory
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "refi"
 NVIVO = FIXTURES / "nvivo12-win_oltas0517.qdpx"
@@ -317,7 +318,7 @@ def test_cases_variables_notes_and_sets(project, owner):
     )
     data = archive(project_xml(body), {"Sources/a.txt": "We share data."})
     package = read_archive(data, filename="c.qdpx")
-    assert package.not_kept == {"sets (of documents or codes)": 1, "graphs": 1}
+    assert package.not_kept == {"graphs": 1}
     result = import_package(package=package, project=project, user=owner)
     transcript = Transcript.objects.get(case__project=project)
     assert transcript.case.name == "City Y"
@@ -331,7 +332,8 @@ def test_cases_variables_notes_and_sets(project, owner):
         transcript,
         "Gergo",
     )
-    assert result.not_kept["sets (of documents or codes)"] == 1
+    # A set with no members is a set of no interviews: nothing of it is lost.
+    assert result.sets == 1 and project.interview_sets.get().name == "Wave 1"
 
 
 @pytest.mark.django_db
@@ -366,6 +368,155 @@ def test_existing_project_matches_codes_by_path_and_name(project, owner):
     data = archive(project_xml(USERS + CODES, origin="qc"))
     result = import_package(package=read_archive(data, filename="a.qdpx"), project=project, user=owner)
     assert result.codes_matched == 1 and project.codes.filter(parent=existing).count() == 1
+
+
+# Sets
+
+FIRST, SECOND = "ddbebe1b-306f-4271-acdd-ae1da7c06fcd", "ddbebe1b-306f-4271-acdd-ae1da7c06fce"
+TWO_SOURCES = (
+    f'<Sources><TextSource guid="{FIRST}" name="Interview 1" plainTextPath="internal://a.txt"/>'
+    f'<TextSource guid="{SECOND}" name="Interview 2" plainTextPath="internal://b.txt"/>'
+    '<AudioSource guid="a1" name="Recording"/><PictureSource guid="p1" name="Photo"/>'
+    '<TextSource guid="e1" name="Lost" plainTextPath="internal://missing.txt"/></Sources>'
+)
+TWO_TEXTS = {"Sources/a.txt": "We share data.", "Sources/b.txt": "We do not."}
+
+
+def a_set(name: str, *members: str, description: str = "", codes: tuple[str, ...] = ()) -> str:
+    described = f"<Description>{description}</Description>" if description else ""
+    coded = "".join(f'<MemberCode targetGUID="{guid}"/>' for guid in codes)
+    sourced = "".join(f'<MemberSource targetGUID="{guid}"/>' for guid in members)
+    return f'<Set guid="{uuid_of(name)}" name="{name}">{described}{coded}{sourced}</Set>'
+
+
+def uuid_of(name: str) -> str:
+    return f"44444444-0000-4000-8000-{sum(map(ord, name)):012d}"
+
+
+def with_sets(*sets: str, cases: str = "") -> bytes:
+    return archive(
+        project_xml(USERS + CODES + cases + TWO_SOURCES + f"<Sets>{''.join(sets)}</Sets>"), TWO_TEXTS
+    )
+
+
+def set_warnings(result) -> list[str]:
+    return [warning for warning in result.warnings if "set" in warning]
+
+
+def members(interview_set: InterviewSet) -> tuple[str, list[str], list[str], str]:
+    return (
+        interview_set.kind,
+        sorted(interview_set.transcripts.values_list("title", flat=True)),
+        sorted(interview_set.cases.values_list("name", flat=True)),
+        interview_set.made_from,
+    )
+
+
+@pytest.mark.django_db
+def test_a_set_of_documents_becomes_an_interview_set_with_its_filter(project, owner):
+    data = with_sets(a_set("Planners", FIRST, SECOND, description="Made from: Role is planner"))
+    package = read_archive(data, filename="s.qdpx")
+    assert (package.project.sets, len(package.sets), package.project.code_sets) == (1, 1, 0)
+    result = import_package(package=package, project=project, user=owner)
+    assert result.sets == 1 and not set_warnings(result)
+    made = project.interview_sets.get()
+    assert (made.name, made.created_by) == ("Planners", owner)
+    assert members(made) == (SetKind.TRANSCRIPTS, ["Interview 1", "Interview 2"], [], "Role is planner")
+
+
+@pytest.mark.django_db
+def test_set_members_that_are_not_text_sources_are_dropped_and_counted(project, owner):
+    data = with_sets(a_set("Wave 1", FIRST, "a1", "p1", "e1", "no-such-source"), a_set("Sounds", "a1"))
+    package = read_archive(data, filename="s.qdpx")
+    assert package.not_kept[NOT_TEXT] == 5
+    result = import_package(package=package, project=project, user=owner)
+    assert result.not_kept[NOT_TEXT] == 5 and result.sets == 2
+    assert members(project.interview_sets.get(name="Wave 1"))[1] == ["Interview 1"]
+    assert members(project.interview_sets.get(name="Sounds"))[1] == []
+
+
+@pytest.mark.django_db
+def test_a_set_of_codes_and_sources_keeps_its_sources_and_counts_its_codes(project, owner):
+    code = "5067d381-1dc9-4816-81dd-ae1dbfea2ad7"
+    data = with_sets(
+        a_set("Mixed", FIRST, codes=(code, "7142c1bf-1bbe-4073-88dd-ae1dbfec9f8f")),
+        a_set("Favourite codes", codes=(code,)),
+        a_set("Level: Axial", codes=(code,)),
+        '<Set guid="44444444-0000-4000-8000-000000000009" name="Notes"><MemberNote targetGUID="n1"/></Set>',
+    )
+    package = read_archive(data, filename="s.qdpx")
+    assert (package.project.sets, len(package.sets), package.project.code_sets) == (4, 1, 1)
+    assert package.not_kept == {
+        "codes in sets of sources (an interview set holds interviews only)": 2,
+        "sets of codes other than levels, frameworks and core categories": 1,
+        "sets of notes, or of codes the archive does not hold": 1,
+        "audio sources": 1,
+        "picture sources": 1,
+        "sources without readable text": 1,
+    }
+    result = import_package(package=package, project=project, user=owner)
+    assert [s.name for s in project.interview_sets.all()] == ["Mixed"]
+    assert members(project.interview_sets.get())[1] == ["Interview 1"]
+    assert project.codes.get(name="Trust").level == "axial"
+    assert result.not_kept["codes in sets of sources (an interview set holds interviews only)"] == 2
+
+
+@pytest.mark.django_db
+def test_a_set_name_the_project_has_comes_in_numbered_with_a_warning(project, owner):
+    InterviewSet.objects.create(project=project, name="wave 1")
+    InterviewSet.objects.create(project=project, name="Wave 1 (2)")
+    data = with_sets(a_set("Wave 1", FIRST), a_set("WAVE 1", SECOND))
+    result = import_package(package=read_archive(data, filename="s.qdpx"), project=project, user=owner)
+    assert list(project.interview_sets.values_list("name", flat=True)) == [
+        "wave 1",
+        "Wave 1 (2)",
+        "Wave 1 (3)",
+        "WAVE 1 (4)",
+    ]
+    assert set_warnings(result) == [
+        "A set named “Wave 1” exists already; the archive's is imported as “Wave 1 (3)”.",
+        "A set named “WAVE 1” exists already; the archive's is imported as “WAVE 1 (4)”.",
+    ]
+    assert members(project.interview_sets.get(name="WAVE 1 (4)"))[1] == ["Interview 2"]
+
+
+CASES = (
+    f'<Cases><Case guid="22222222-0000-4000-8000-000000000001" name="City Y"><SourceRef targetGUID="{FIRST}"/></Case>'
+    f'<Case guid="22222222-0000-4000-8000-000000000002" name="City Z"><SourceRef targetGUID="{SECOND}"/></Case></Cases>'
+)
+
+
+@pytest.mark.django_db
+def test_a_set_described_as_of_cases_comes_in_as_a_set_of_those_cases(project, owner):
+    existing = CaseFactory(project=project, name="City Z")
+    TranscriptFactory(case=existing, title="Earlier interview")
+    description = f"{CASES_LINE}\nCase: City Y\nCase: City Z\nMade from: Size is large"
+    data = with_sets(a_set("Large cities", FIRST, SECOND, description=description), cases=CASES)
+    result = import_package(package=read_archive(data, filename="s.qdpx"), project=project, user=owner)
+    assert not set_warnings(result) and result.sets == 1
+    assert members(project.interview_sets.get()) == (SetKind.CASES, [], ["City Y", "City Z"], "Size is large")
+
+
+@pytest.mark.django_db
+def test_a_set_of_cases_the_archive_does_not_hold_comes_in_as_its_interviews(project, owner):
+    description = f"{CASES_LINE}\nCase: City Y\nCase: Atlantis"
+    data = with_sets(a_set("Cities", FIRST, description=description), cases=CASES)
+    result = import_package(package=read_archive(data, filename="s.qdpx"), project=project, user=owner)
+    assert set_warnings(result) == [
+        "The set “Cities” is a set of cases the archive does not hold (Atlantis); it comes in as a set of its "
+        "interviews."
+    ]
+    assert members(project.interview_sets.get()) == (SetKind.TRANSCRIPTS, ["Interview 1"], [], "")
+
+
+@pytest.mark.django_db
+def test_another_programs_set_description_is_counted_not_kept(project, owner):
+    data = with_sets(a_set("Phase 1", FIRST, description="The first fieldwork phase"))
+    result = import_package(package=read_archive(data, filename="s.qdpx"), project=project, user=owner)
+    assert (
+        result.not_kept["descriptions of sets (an interview set keeps only the filter it was made from)"] == 1
+    )
+    assert members(project.interview_sets.get())[3] == ""
 
 
 # Hostile and broken archives

@@ -28,7 +28,15 @@ from django.test.utils import CaptureQueriesContext
 from lxml import etree
 
 from accounts.people import display_name
-from cases.models import Attribute, CaseAttributeValue, Project, Transcript, TranscriptAttributeValue
+from cases.models import (
+    Attribute,
+    CaseAttributeValue,
+    InterviewSet,
+    Project,
+    SetKind,
+    Transcript,
+    TranscriptAttributeValue,
+)
 from codebook.models import CodeRelation
 from coding.demo.seed import ensure_demo
 from coding.exchange.qdpx.archive import read_archive
@@ -69,7 +77,8 @@ def reimport(data: bytes, project: Project) -> Project:
 @pytest.fixture
 def project(db):
     """The demo project with an astral interview, two coders' quotations with valences, memos on every target
-    and quotation memos, a code relation and attribute values of every kind."""
+    and quotation memos, a code relation, attribute values of every kind, and a set of interviews, a set of
+    cases and an empty set."""
     project = ensure_demo().project
     owner = project.created_by
     other = UserFactory()
@@ -115,6 +124,13 @@ def project(db):
             row = model(attribute=attribute, **{target: owner_row})
             row.set_value(value)
             row.save()
+    picked = InterviewSet.objects.create(project=project, name="Planners", made_from="Role is Planner")
+    picked.transcripts.add(transcript, *project.transcripts.exclude(pk=transcript.pk)[:1])
+    cases = InterviewSet.objects.create(
+        project=project, name="Two cities", kind=SetKind.CASES, made_from="case number is 12.5"
+    )
+    cases.cases.add(*project.cases.order_by("name")[:2])
+    InterviewSet.objects.create(project=project, name="To fill")
     return project
 
 
@@ -211,6 +227,16 @@ def snapshot(project: Project) -> dict:
         "relations": sorted(
             (path(r.source_id), r.kind, path(r.target_id), r.memo) for r in project.code_relations.all()
         ),
+        "sets": sorted(
+            (
+                s.name,
+                s.kind,
+                s.made_from,
+                sorted(s.transcripts.values_list("title", flat=True)),
+                sorted(s.cases.values_list("name", flat=True)),
+            )
+            for s in project.interview_sets.all()
+        ),
     }
 
 
@@ -257,6 +283,11 @@ def test_export_validate_import_export_gives_the_same_project(project):
     for key in before:
         assert after[key] == before[key], key
     assert ("Astral interview", ASTRAL) in {(t.title, t.text) for t in fresh.transcripts.all()}
+    assert [(kind, len(held) + len(cases)) for _, kind, _, held, cases in after["sets"]] == [
+        ("transcripts", 2),
+        ("transcripts", 0),
+        ("cases", 2),
+    ]
     second = export(fresh)
     assert SCHEMA.validate(etree.fromstring(zipfile.ZipFile(io.BytesIO(second)).read("project.qde")))
     one, two = canonical(first), canonical(second)

@@ -19,7 +19,7 @@ from cases.models import Job, JobStatus, Membership, Project, Role, Transcript
 from coding.exchange.qdpx.importing import imported_coders
 from coding.exchange.qdpx.tasks import IMPORT, PREVIEW
 from coding.models import Coding
-from tests.coding.test_qdpx_import import archive, project_xml, source
+from tests.coding.test_qdpx_import import FIRST, a_set, archive, project_xml, source, with_sets
 from tests.factories import CaseFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -379,3 +379,24 @@ def test_an_archive_imports_as_a_study_whose_codes_the_crosswalk_maps(run_jobs, 
     assert trust_total() == segments > 0
     page = client.get(reverse("coding:crosswalk", args=[project.pk])).content.decode()
     assert "qc demo" in page and "0 unmapped" not in page
+
+
+def test_preview_lists_what_cannot_be_kept_by_count(run_jobs, client_for, project, owner):
+    data = archive(project_xml('<Sources><AudioSource guid="a1" name="Recording"/></Sources>'))
+    client = client_for(owner)
+    preview = read(run_jobs, client, project, data, "audio.qdpx")
+    page = client.get(reverse("coding:qdpx_preview", args=[project.pk, preview.pk])).content.decode()
+    assert "<li>1 audio sources</li>" in page
+
+
+def test_preview_says_how_many_sets_are_kept_and_as_what(run_jobs, client_for, project, owner):
+    code = "5067d381-1dc9-4816-81dd-ae1dbfea2ad7"
+    data = with_sets(
+        a_set("Wave 1", FIRST, "a1"), a_set("Level: Axial", codes=(code,)), a_set("Mine", codes=(code,))
+    )
+    client = client_for(owner)
+    preview = read(run_jobs, client, project, data, "sets.qdpx")
+    page = client.get(reverse("coding:qdpx_preview", args=[project.pk, preview.pk])).content.decode()
+    assert "sets: 3 (kept: 1 as interview set, 1 as code levels, frameworks or core categories)." in page
+    assert "1 set members that are not text sources" in page
+    assert "1 sets of codes other than levels" in page

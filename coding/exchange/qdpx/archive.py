@@ -1,5 +1,6 @@
 """Reading a .qdpx archive, bounded, into a `Package`: the parsed project, each text source's normalised text
-and each selection placed exactly on it (or reported with its source and span). Nothing touches the database.
+and each selection placed exactly on it (or reported with its source and span), and the sets that become
+interview sets (`interview_sets`). Nothing touches the database.
 
 A .qdpx is a zip holding `project.qde` and the sources' files (`Sources/` from NVivo for Windows, `sources/`
 with an empty `sources/.root` from NVivo for Mac and qc). Members are read through the counted reader of
@@ -31,6 +32,7 @@ from cases.importing.normalise import normalise
 from cases.importing.readers import TooLarge, Unreadable
 from cases.importing.readers.packages import Package as Zip
 from cases.refusals import Refused
+from coding.exchange.qdpx.interview_sets import KeptSet, keep_sets
 from coding.exchange.qdpx.offsets import Mapped, Unit, track
 from coding.exchange.qdpx.parse import Project, Selection, Source, read_project
 
@@ -86,7 +88,9 @@ class Package:
     texts: list[Text]
     unplaced: list[Unplaced]
     warnings: list[str]
-    not_kept: Counter
+    # A plain dict, not the Counter it is tallied in: a template looking up `.items` on a Counter gets 0.
+    not_kept: dict[str, int]
+    sets: list[KeptSet] = field(default_factory=list)  # the sets that become interview sets
 
     @property
     def selections(self) -> int:
@@ -190,6 +194,8 @@ def _read(archive: Zip, filename: str, progress: Callable) -> Package:
                 warnings.append(f"The note “{note.name}” ({member.filename}) is not text Crosscase can read.")
     unit = known or _measured_unit(project, raws)
     texts, unplaced = _place(project, raws, unit, not_kept=not_kept, progress=progress)
+    imported = {text.source.guid for text in texts}
+    sets = keep_sets(project, imported, not_kept=not_kept, warnings=warnings)
     if not known:
         warnings.append(
             f"{project.origin or 'The producer'} is not a program whose positions Crosscase has measured; "
@@ -211,7 +217,8 @@ def _read(archive: Zip, filename: str, progress: Callable) -> Package:
         texts=texts,
         unplaced=unplaced,
         warnings=warnings,
-        not_kept=not_kept,
+        not_kept=dict(not_kept),
+        sets=sets,
     )
 
 

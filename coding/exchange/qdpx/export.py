@@ -22,6 +22,9 @@ What travels, and as what:
   transcript or a quotation); a case memo, which a REFI case cannot reference, is linked from its case by a
   `Link` named "memo"; a quotation's own memo is a note named after the quotation;
 - code relations → `Links` from code to code, named by their kind, with their memo as a note;
+- interview sets → `Sets` of sources (a set of whole cases as the set of every interview of those cases,
+  its description naming the cases, as `interview_sets` writes and reads it), with the filter a set was made
+  from in the description;
 - cases → `Cases`, attributes → `Variables` (text → Text, number → Float, date → Date, yes/no → Boolean) with
   the values on cases and on sources; a transcript's respondent, respondent role, interview date and language
   travel as four more variables, whose GUIDs are the same in every export.
@@ -48,6 +51,7 @@ from decimal import Decimal
 from typing import IO
 
 from django.contrib.auth import get_user_model
+from django.db.models.functions import Lower
 from lxml import etree
 
 from accounts.people import display_name, user_guid
@@ -56,12 +60,15 @@ from cases.models import (
     AttributeKind,
     AttributeTarget,
     CaseAttributeValue,
+    InterviewSet,
     Project,
+    SetKind,
     TranscriptAttributeValue,
 )
 from cases.refusals import Refused
 from codebook.exchange.exports import code_sets, description
 from codebook.models import CodeRelation, RelationKind
+from coding.exchange.qdpx.interview_sets import write_description
 from coding.models import Coding, Memo, Segment, Valence, quotation_id
 
 NAMESPACE = "urn:QDA-XML:project:1.0"
@@ -133,6 +140,7 @@ class Summary:
     notes: int = 0
     cases: int = 0
     variables: int = 0
+    sets: int = 0
 
 
 def source_path(guid: uuid.UUID) -> str:
@@ -154,6 +162,10 @@ def relation_memo_guid(relation: uuid.UUID) -> uuid.UUID:
 
 def case_memo_link_guid(memo: uuid.UUID) -> uuid.UUID:
     return uuid.uuid5(memo, "case-link")
+
+
+def interview_set_guid(project: Project, interview_set: InterviewSet) -> uuid.UUID:
+    return uuid.uuid5(project.pk, f"interview-set:{interview_set.pk}")
 
 
 def _text(value: str) -> str:
@@ -258,6 +270,16 @@ class _Project:
         self.relations = list(
             CodeRelation.objects.filter(project=project).order_by("source__guid", "kind", "target__guid")
         )
+        self.interview_sets = list(project.interview_sets.order_by(Lower("name"), "pk"))
+        self.set_members: dict[str, dict[int, set[int]]] = {}  # "transcript" / "case" → set → members
+        for member, through in (
+            ("transcript", InterviewSet.transcripts.through),
+            ("case", InterviewSet.cases.through),
+        ):
+            rows = through.objects.filter(interviewset__project=project)
+            self.set_members[member] = defaultdict(set)
+            for set_id, member_id in rows.values_list("interviewset_id", f"{member}_id"):
+                self.set_members[member][set_id].add(member_id)
         self._load_people()
 
     @staticmethod
@@ -519,15 +541,28 @@ def _links(data: _Project) -> etree._Element | None:
 
 
 def _sets(data: _Project) -> etree._Element | None:
-    sets = code_sets(project=data.project, codes=data.codes)
-    if not sets:
-        return None
     element = _element("Sets")
-    for name, guid, members in sets:
+    for name, guid, members in code_sets(project=data.project, codes=data.codes):
         member_set = _sub(element, "Set", guid=guid, name=name)
         for code in members:
             _sub(member_set, "MemberCode", targetGUID=code.guid)
-    return element
+    for interview_set in data.interview_sets:
+        of_cases = interview_set.kind == SetKind.CASES
+        members = data.set_members["case" if of_cases else "transcript"].get(interview_set.pk, set())
+        member_set = _sub(
+            element,
+            "Set",
+            guid=interview_set_guid(data.project, interview_set),
+            name=_text(interview_set.name),
+        )
+        cases = [case.name for case in data.cases if case.pk in members] if of_cases else None
+        text = write_description(cases=cases, made_from=interview_set.made_from)
+        if text:
+            _sub(member_set, "Description", text=_text(text))
+        for transcript in data.transcripts:
+            if (transcript.case_id if of_cases else transcript.pk) in members:
+                _sub(member_set, "MemberSource", targetGUID=transcript.guid)
+    return element if len(element) else None
 
 
 def _write_xml(data: _Project, stream: IO[bytes], summary: Summary, progress: ProgressCallback) -> None:
@@ -598,9 +633,11 @@ def _write_xml(data: _Project, stream: IO[bytes], summary: Summary, progress: Pr
                     for note in notes:
                         xml.write(note, pretty_print=True)
                 summary.notes = len(notes)
-            for part in (_links(data), _sets(data)):
+            links, sets = _links(data), _sets(data)
+            for part in (links, sets):
                 if part is not None:
                     xml.write(part, pretty_print=True)
+            summary.sets = len(sets) if sets is not None else 0
             if project.description:
                 description_element = _element("Description")
                 description_element.text = _text(project.description)

@@ -6,7 +6,8 @@ coder identity of the project (`Identity.IMPORTED`: no usable password, inactive
 same one on every import of the project, so their codings are counted and compared like anyone's; an owner
 can later link one to a member (`link_coder`). Each placed selection becomes one quotation per coder, holding
 that coder's codings: identical spans, separate selections in NVivo, become one quotation as Crosscase keeps
-one quotation per coder and span.
+one quotation per coder and span. The archive's sets of sources become interview sets (`interview_sets`),
+renamed “Name (2)” when the project has a set of that name.
 """
 
 import hashlib
@@ -28,6 +29,7 @@ from cases.models import (
     AttributeTarget,
     Case,
     CaseAttributeValue,
+    InterviewSet,
     Project,
     Study,
     Transcript,
@@ -73,6 +75,7 @@ class ImportResult:
     not_kept: Counter = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     study: Study | None = None
+    sets: int = 0  # interview sets made
 
 
 def coder_username(project: Project, refi_guid: str) -> str:
@@ -170,6 +173,7 @@ def import_package(
     store_recognised(transcripts=transcripts.values())
     result.transcripts = len(transcripts)
     _attributes(package, project, case_rows, transcripts, result)
+    _interview_sets(package, project, user, transcripts, case_rows, result)
 
     # One quotation per transcript, span and coder, holding that coder's codings.
     segments: dict[tuple, Segment] = {}
@@ -252,6 +256,7 @@ def import_package(
             "codings": result.codings,
             "coders": result.coders,
             "memos": result.memos,
+            "sets": result.sets,
             "not placed": [item.sentence() for item in result.unplaced][:500],
             "not kept": dict(result.not_kept),
         },
@@ -425,6 +430,58 @@ def _cases(package: Package, project: Project, result: ImportResult):
     Case.objects.bulk_create(new, batch_size=500)
     result.cases += len(new)
     return cases_by_source, rows
+
+
+def _interview_sets(package, project, user, transcripts, case_rows, result: ImportResult) -> None:
+    """Each kept set as an interview set, in bulk; a name the project has already (case aside) gets the first
+    free “ (2)”, “ (3)”… and a warning."""
+    taken = {name.casefold() for name in project.interview_sets.values_list("name", flat=True)}
+    length = InterviewSet._meta.get_field("name").max_length
+    made_from_length = InterviewSet._meta.get_field("made_from").max_length
+    rows, members = [], []
+    for number, kept in enumerate(package.sets, start=1):
+        wanted = (kept.name or f"Set {number}")[:length]
+        name, copy = wanted, 1
+        while name.casefold() in taken:
+            copy += 1
+            suffix = f" ({copy})"
+            name = f"{wanted[: length - len(suffix)]}{suffix}"
+        if name != wanted:
+            result.warnings.append(
+                f"A set named “{wanted}” exists already; the archive's is imported as “{name}”."
+            )
+        taken.add(name.casefold())
+        rows.append(
+            InterviewSet(
+                project=project,
+                name=name,
+                kind=kept.kind,
+                made_from=kept.made_from[:made_from_length],
+                created_by=user,
+            )
+        )
+        # Two cases of the archive may be one case of the project (the same name).
+        cases = list(dict.fromkeys(case_rows[guid] for guid in kept.cases))
+        members.append(([transcripts[guid] for guid in kept.sources], cases))
+    InterviewSet.objects.bulk_create(rows)
+    through_transcripts, through_cases = InterviewSet.transcripts.through, InterviewSet.cases.through
+    through_transcripts.objects.bulk_create(
+        [
+            through_transcripts(interviewset=row, transcript=transcript)
+            for row, (held, _) in zip(rows, members, strict=True)
+            for transcript in held
+        ],
+        batch_size=1000,
+    )
+    through_cases.objects.bulk_create(
+        [
+            through_cases(interviewset=row, case=case)
+            for row, (_, held) in zip(rows, members, strict=True)
+            for case in held
+        ],
+        batch_size=1000,
+    )
+    result.sets = len(rows)
 
 
 def _value(kind: str, raw: str):

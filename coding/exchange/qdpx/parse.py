@@ -4,8 +4,9 @@ against a Crosscase project here.
 The XML goes through defusedxml, which refuses a DTD and with it entities and external references, as the
 codebook's .qdc import does. Elements are matched by local name in any `urn:QDA-XML:project:` namespace;
 elements of other namespaces (tool extensions) are ignored. What the archive holds that Crosscase cannot keep
-(audio, video, pictures and their selections, PDF selections, graphs, links, sets, codings of a whole
-source) is counted in `Project.not_kept`, never dropped silently.
+(audio, video, pictures and their selections, PDF selections, graphs, links, sets of codes other than
+levels, frameworks and core categories, sets of notes, codings of a whole source) is counted in
+`Project.not_kept`, never dropped silently.
 """
 
 import re
@@ -108,6 +109,16 @@ class Link:
 
 
 @dataclass
+class SetEntry:
+    """A set of sources (documents), which may become an interview set."""
+
+    guid: str
+    name: str
+    description: str
+    sources: list[str]  # GUIDs of its MemberSource
+
+
+@dataclass
 class Project:
     origin: str
     name: str
@@ -118,7 +129,9 @@ class Project:
     variables: list[Variable]
     cases: list[CaseEntry]
     notes: list[Note]
-    sets: int
+    sets: int  # every set of the archive
+    code_sets: int  # those read as levels, frameworks and core categories
+    source_sets: list[SetEntry]
     links: list[Link]
     not_kept: Counter
     creating_user: str | None
@@ -241,7 +254,8 @@ def read_project(data: bytes) -> Project:
             ]
     note_targets += [("project", "", ref.get("targetGUID", "")) for ref in _children(root, "NoteRef")]
     notes = _notes(root, note_targets)
-    sets = _sets(root, codebook, code_guids, not_kept)
+    sets = [element for group in _children(root, "Sets") for element in _children(group, "Set")]
+    code_sets, source_sets = _sets(sets, codebook, code_guids, not_kept)
     links = [
         Link(
             guid=_guid_key(link.get("guid", "")),
@@ -266,7 +280,9 @@ def read_project(data: bytes) -> Project:
         variables=variables,
         cases=cases,
         notes=notes,
-        sets=sets,
+        sets=len(sets),
+        code_sets=code_sets,
+        source_sets=source_sets,
         links=links,
         not_kept=not_kept,
         creating_user=_guid_key(root.get("creatingUserGUID", "")) or None,
@@ -314,21 +330,42 @@ def _codebook(root: Element) -> tuple[ParsedCodebook, dict[str, int], list[tuple
     return parsed, guids, notes
 
 
-def _sets(root: Element, codebook: ParsedCodebook, code_guids: dict[str, int], not_kept: Counter) -> int:
+def _sets(
+    found: list[Element], codebook: ParsedCodebook, code_guids: dict[str, int], not_kept: Counter
+) -> tuple[int, list[SetEntry]]:
     """Reads the code sets that carry levels, frameworks and core categories (as Crosscase exports them) into
-    the codebook; counts the others, and document sets, as not kept. Returns how many sets there are."""
-    found = [element for group in _children(root, "Sets") for element in _children(group, "Set")]
+    the codebook, and returns how many there are with the sets of sources; a set with sources is one of
+    those, whatever else it holds. Counts the rest, and the codes and notes in sets of sources, as not kept.
+    A set with no members at all is taken as a set of sources: it is nothing else either."""
     code_sets = []
+    source_sets = []
     for element in found:
-        members = [_guid_key(ref.get("targetGUID", "")) for ref in _children(element, "MemberCode")]
-        if members and not _children(element, "MemberSource") and all(guid in code_guids for guid in members):
-            code_sets.append(((element.get("name") or "").strip(), 0, members))
+        name = (element.get("name") or "").strip()
+        codes = [_guid_key(ref.get("targetGUID", "")) for ref in _children(element, "MemberCode")]
+        sources = [_guid_key(ref.get("targetGUID", "")) for ref in _children(element, "MemberSource")]
+        notes = len(_children(element, "MemberNote"))
+        if sources or not (codes or notes):
+            source_sets.append(
+                SetEntry(
+                    guid=_guid_key(element.get("guid", "")),
+                    name=name,
+                    description=_text(_child(element, "Description")),
+                    sources=sources,
+                )
+            )
+            if codes:
+                not_kept["codes in sets of sources (an interview set holds interviews only)"] += len(codes)
+        elif codes and all(guid in code_guids for guid in codes):
+            code_sets.append((name, 0, codes))
         else:
-            not_kept["sets (of documents or codes)"] += 1
+            not_kept["sets of notes, or of codes the archive does not hold"] += 1
+            continue
+        if notes:
+            not_kept["notes in sets"] += notes
     ignored = apply_sets(codebook, code_sets, code_guids)
     if ignored:
-        not_kept["sets (of documents or codes)"] += len(ignored)
-    return len(found)
+        not_kept["sets of codes other than levels, frameworks and core categories"] += len(ignored)
+    return len(code_sets) - len(ignored), source_sets
 
 
 def _values(element: Element) -> list[tuple[str, str, str]]:

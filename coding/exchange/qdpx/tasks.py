@@ -92,5 +92,6 @@ def _export(job: Job, progress: jobs.Progress) -> None:
             ["Memos (notes)", summary.notes],
             ["Cases", summary.cases],
             ["Variables", summary.variables],
+            ["Sets (interview sets, code levels and frameworks)", summary.sets],
         ]
     }

@@ -27,5 +27,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{file}: {summary.sources} sources, {summary.codes} codes, {summary.selections} selections, "
             f"{summary.codings} codings, {summary.users} users, {summary.notes} notes, "
-            f"{summary.cases} cases, {summary.variables} variables."
+            f"{summary.cases} cases, {summary.variables} variables, {summary.sets} sets."
         )
