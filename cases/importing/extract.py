@@ -110,6 +110,8 @@ _SNIFF_SAMPLE = 65_536
 # Decoded text with more than this share of characters no text is made of (private-use, unassigned,
 # surrogates, U+FFFD left by an earlier bad conversion, control characters) is not text in that encoding.
 _JUNK_CATEGORIES = ("Co", "Cn", "Cs")
+# The control characters of ASCII (category Cc) but the whitespace and escape that text holds.
+_ASCII_CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 _JUNK_SHARE = 0.3
 # Spaces and line breaks every script's text has; a no-break space alone does not make text (U+00A0 is a
 # letter-like Windows-1252 byte in a run of high bytes).
@@ -323,11 +325,14 @@ def _checked(text: str, *, subject: str) -> str:
     sample = text[:_SNIFF_SAMPLE]
     if not sample:
         return text
-    categories = Counter(unicodedata.category(char) for char in sample)
-    control = categories["Cc"] - sum(sample.count(char) for char in "\t\n\r\f\v\x1b")
+    if sample.isascii():  # no private-use, unassigned or replacement characters: only controls to count
+        control = junk = len(_ASCII_CONTROL.findall(sample))
+    else:
+        categories = Counter(unicodedata.category(char) for char in sample)
+        control = categories["Cc"] - sum(sample.count(char) for char in "\t\n\r\f\v\x1b")
+        junk = control + sum(categories[category] for category in _JUNK_CATEGORIES) + sample.count("\ufffd")
     if control / len(sample) > _BINARY_SHARE:
         raise Refused(f"{subject} does not look like a text file.")
-    junk = control + sum(categories[category] for category in _JUNK_CATEGORIES) + sample.count("\ufffd")
     if junk / len(sample) > _JUNK_SHARE:
         raise Refused(
             f"{subject} does not look like text in any encoding Crosscase knows: most of its characters are "

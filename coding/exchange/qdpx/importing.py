@@ -216,13 +216,13 @@ def import_package(
                 valences = {VALENCE_OF_NOTE[guid] for guid in ref.notes if guid in VALENCE_OF_NOTE}
                 valence = valences.pop() if len(valences) == 1 else Valence.NONE
                 codings[key][(code.pk, coder.pk)] = valence
-    Segment.objects.bulk_create(segments.values(), batch_size=500)
+    Segment.objects.bulk_create(segments.values(), batch_size=2000)
     rows = [
         Coding(segment=segments[key], code_id=code_id, coder_id=coder_id, valence=valence)
         for key, pairs in codings.items()
         for (code_id, coder_id), valence in sorted(pairs.items())
     ]
-    Coding.objects.bulk_create(rows, batch_size=1000)
+    Coding.objects.bulk_create(rows, batch_size=5000)
     result.quotations, result.codings = len(segments), len(rows)
     if missing_codes:
         result.not_kept["codings of a code the archive does not hold"] += missing_codes

@@ -9,6 +9,7 @@ levels, frameworks and core categories, sets of notes, codings of a whole source
 `Project.not_kept`, never dropped silently.
 """
 
+import functools
 import re
 import uuid
 from collections import Counter
@@ -141,12 +142,19 @@ def _local(element: Element) -> str:
     return element.tag.rpartition("}")[2]
 
 
-def _ours(element: Element) -> bool:
-    return not element.tag.startswith("{") or element.tag[1:].startswith(NAMESPACE_PREFIX)
+@functools.lru_cache(maxsize=256)
+def _our_name(tag) -> str | None:
+    """The local name of a tag in the REFI-QDA namespace (or in none); None for another namespace's, or for
+    a comment or processing instruction. A project file uses a few dozen tags a hundred thousand times."""
+    if not isinstance(tag, str) or (tag.startswith("{") and not tag[1:].startswith(NAMESPACE_PREFIX)):
+        return None
+    return tag.rpartition("}")[2]
 
 
 def _children(element: Element, name: str | None = None) -> list[Element]:
-    return [child for child in element if _ours(child) and (name is None or _local(child) == name)]
+    if name is None:
+        return [child for child in element if _our_name(child.tag) is not None]
+    return [child for child in element if _our_name(child.tag) == name]
 
 
 def _child(element: Element, name: str) -> Element | None:
