@@ -50,8 +50,9 @@ def _own_job(request: HttpRequest, job_id, *related: str) -> Job:
 def _detail(request: HttpRequest, project: Project | None, job: Job) -> HttpResponse:
     """The job's progress while it runs (htmx polls the `progress` partial, which stops polling once the job
     has finished; without JavaScript the page refreshes itself), then its result. A job whose result is a
-    page of its own (`result.next`, the preview of an archive read) sends the browser there once done."""
-    if job.is_finished and (page := job.result.get("next")):
+    page of its own for its starter (`result.next`, the preview of an archive read) sends them there once
+    done; another owner sees the job's summary."""
+    if job.is_finished and (page := job.result.get("next")) and job.created_by_id == request.user.pk:
         return HttpResponseClientRedirect(page) if request.htmx else redirect(page)
     template = "cases/job_detail.html#progress" if request.htmx else "cases/job_detail.html"
     return render(request, template, {"project": project, "job": job})

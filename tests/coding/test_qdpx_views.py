@@ -151,6 +151,8 @@ def test_a_preview_is_its_starters_alone(run_jobs, client_for, project, owner):
     preview = read(run_jobs, client_for(owner), project)
     other_owner = MembershipFactory(project=project, user=UserFactory(), role=Role.OWNER).user
     client = client_for(other_owner)
+    page = client.get(preview.get_absolute_url())  # from the project's list of jobs: what was read
+    assert page.status_code == 200 and "Selections placed" in page.text and "158 of 158" in page.text
     assert client.get(reverse("coding:qdpx_preview", args=[project.pk, preview.pk])).status_code == 404
     assert confirm(run_jobs, client, project, preview).status_code == 404
     other = Project.objects.create(name="Other")

@@ -26,7 +26,14 @@ SHOWN_UNPLACED = 500  # selections listed one by one; the rest are counted
 
 def read_for_preview(job: Job, progress: jobs.Progress) -> None:
     package = _read(job, progress)
-    job.result = {"preview": preview_of(package, job.project), "next": preview_url(job)}
+    preview = preview_of(package, job.project)
+    summary = [
+        ["Text sources", len(package.texts)],
+        ["Codes", preview["codes"]],
+        ["Selections placed", f"{package.placed} of {package.selections}"],
+        ["Codings", package.codings],
+    ]
+    job.result = {"preview": preview, "next": preview_url(job), "summary": summary}
 
 
 def preview_url(job: Job) -> str:
