@@ -3,11 +3,13 @@
 Without Chromium they skip with the reason; under CI=true a missing browser is a failure, not a skip.
 """
 
+import io
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 CHROMIUM_FLAGS = [
     "--headless=new",
@@ -118,3 +120,8 @@ def log_in(page, settings):
         return sign_in(page, username, password)
 
     return login
+
+
+def run_worker() -> None:
+    """What the task worker does between two looks at the page: runs every queued job."""
+    call_command("db_worker", batch=True, no_startup_delay=True, stdout=io.StringIO(), stderr=io.StringIO())

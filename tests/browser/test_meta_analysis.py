@@ -6,19 +6,17 @@ Screenshots go to /tmp/shots/meta-*.png.
 Each page step is a small function, so the steps read as the analyst's and adapt when a page changes.
 """
 
-import io
 import re
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from cases.models import Case, Role, Transcript
 from codebook.models import Code, CodebookAction, CodebookEvent
 from codebook.seeding import seed_framework
 from coding.models import Segment
-from tests.browser.conftest import member
+from tests.browser.conftest import member, run_worker
 from tests.factories import ProjectFactory
 from tests.studies import HARBIN, OLTAS
 
@@ -37,7 +35,7 @@ def import_study(page, project, archive: bytes, *, filename: str, study: str, ca
     )
     page.get_by_role("button", name="Read the archive").click()
     expect(page.locator("#job-progress")).to_contain_text("Waiting to start")
-    work()
+    run_worker()
     # The job page's poll takes the browser to the preview once the archive is read.
     expect(page.get_by_role("heading", name=f"Preview: {filename}")).to_be_visible()
     page.get_by_label("New case").fill(case_name)
@@ -45,15 +43,10 @@ def import_study(page, project, archive: bytes, *, filename: str, study: str, ca
     page.screenshot(path=SHOTS / f"import-preview-{filename}.png", full_page=True)
     page.get_by_role("button", name=re.compile(r"^Import \d+ transcripts?")).click()
     expect(page.get_by_role("heading", name=f"Importing {filename}")).to_be_visible()
-    work()
+    run_worker()
     expect(page.locator("#job-progress")).to_contain_text("Done")
     expect(page.locator(".job-summary")).to_contain_text("Transcripts")
     page.screenshot(path=SHOTS / f"import-done-{filename}.png", full_page=True)
-
-
-def work() -> None:
-    """What the task worker does: runs the queued jobs."""
-    call_command("db_worker", batch=True, no_startup_delay=True, stdout=io.StringIO(), stderr=io.StringIO())
 
 
 def open_crosswalk(page, project) -> None:

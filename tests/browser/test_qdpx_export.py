@@ -1,16 +1,14 @@
 """Exporting a project as a coder: the export starts a job, its page shows it waiting, then running to its end
 (htmx polls it), then the download."""
 
-import io
 import zipfile
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from cases.models import Job, JobStatus, Role
-from tests.browser.conftest import member
+from tests.browser.conftest import member, run_worker
 from tests.factories import CaseFactory, ProjectFactory, TranscriptFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,7 +34,7 @@ def test_a_coder_exports_the_project_and_downloads_it_from_the_job_page(page, lo
     expect(page.locator(".breadcrumbs")).to_have_text("Data sharing")  # not the owners' list of jobs
     page.screenshot(path=str(SHOTS / "qdpxjobs-export-waiting.png"), full_page=True)
 
-    call_command("db_worker", batch=True, no_startup_delay=True, stdout=io.StringIO(), stderr=io.StringIO())
+    run_worker()
     job = Job.objects.get(project=project)
     assert job.status == JobStatus.DONE and (job.done, job.total) == (3, 3)
 
