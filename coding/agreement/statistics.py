@@ -6,13 +6,15 @@ library of Python, with the variances and references these coefficients need), K
 shapes the input and turns an undefined coefficient into None: a κ whose chance agreement is 1 (every unit
 in one category, e.g. a code nobody applied), an α without a unit that two coders rated or without variation,
 a table with no units at all. Percent agreement is a share of counts and needs no package.
+
+statsmodels is imported when a κ is first computed, not with this module: it brings SciPy and pandas, some
+90 MB that every web process would otherwise hold for the one report that needs them.
 """
 
 import warnings
 
 import krippendorff
 import numpy as np
-from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
 
 
 def _defined(value) -> float | None:
@@ -31,6 +33,8 @@ def cohen(table) -> float | None:
         return None
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
+        from statsmodels.stats.inter_rater import cohens_kappa
+
         return _defined(cohens_kappa(table, return_results=False))
 
 
@@ -42,6 +46,8 @@ def fleiss(counts) -> float | None:
         return None
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
+        from statsmodels.stats.inter_rater import fleiss_kappa
+
         return _defined(fleiss_kappa(counts, method="fleiss"))
 
 
