@@ -110,7 +110,7 @@ def project_detail(request: HttpRequest, project_id) -> HttpResponse:
         "cases": cases,
         "transcript_count": project.transcripts.count(),
         "code_count": Code.objects.filter(project=project).count(),
-        "coding_count": usage.coding_count(transcripts=project.transcripts, membership=project.membership),
+        "coding_count": usage.project_coding_count(project=project, membership=project.membership),
         "members": project.memberships.by_name(),
         "my_assignments": (
             Assignment.objects.in_project(project)
@@ -144,7 +144,7 @@ def project_delete(request: HttpRequest, project_id) -> HttpResponse:
     counts = {
         "cases": project.cases.count(),
         "transcripts": project.transcripts.count(),
-        "codings": usage.coding_count(transcripts=project.transcripts, membership=project.membership),
+        "codings": usage.project_coding_count(project=project, membership=project.membership),
     }
     if request.method == "POST":
         if request.POST.get("confirm_name", "").strip() != project.name:

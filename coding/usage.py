@@ -20,6 +20,12 @@ def coding_count(*, transcripts: QuerySet[Transcript], membership: Membership) -
     return Coding.objects.visible_to(membership).filter(segment__transcript__in=transcripts.all()).count()
 
 
+def project_coding_count(*, project: Project, membership: Membership) -> int:
+    """The codings of the whole project that `membership` may see; one query, by the quotations' project
+    (no join through transcripts and cases)."""
+    return Coding.objects.visible_to(membership).filter(segment__project=project).count()
+
+
 def with_segment_counts(*, transcripts: QuerySet[Transcript], membership: Membership) -> QuerySet[Transcript]:
     """`transcripts`, each with `segment_count` (the quotations `membership` may see)."""
     if hidden_by_blind_coding(membership):
