@@ -136,8 +136,12 @@ def about_case(*, case: Case, membership) -> list[Memo]:
 
 
 def about_transcript(*, transcript, membership) -> list[Memo]:
-    """Memos about `transcript`, for the workspace's panel: one query, without their links."""
-    return shown(listed(Memo.objects.filter(transcript=transcript), links=False), membership=membership)
+    """Memos about `transcript`, for the workspace's panel: one query, without their links, and joined
+    with their authors only: their target is `transcript` itself (with its case, as the workspace has it)."""
+    memos = list(Memo.objects.filter(transcript=transcript).select_related("author__profile"))
+    for memo in memos:
+        memo.transcript = transcript
+    return shown(memos, membership=membership)
 
 
 def by_relation(*, project: Project, relations, membership) -> dict[int, list[Memo]]:
