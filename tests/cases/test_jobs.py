@@ -129,6 +129,19 @@ def test_progress_is_committed_as_it_goes(project, owner):
     assert (job.stage, job.done, job.total) == ("Reading sources", 5, 5)  # never past the total
 
 
+def test_counts_within_a_stage_are_written_at_most_twice_a_second(project, owner, django_assert_num_queries):
+    job = Job.objects.create(project=project, kind="count", title="Counting")
+    progress = jobs.Progress(job)
+    with django_assert_num_queries(2):  # the first count of each stage, not the 998 after it
+        for number in range(1, 500):
+            progress.step("Reading sources", done=number, total=500)
+        for number in range(1, 500):
+            progress.step("Placing selections", done=number, total=500)
+    assert (job.stage, job.done) == ("Placing selections", 499)  # kept for the next write
+    job.refresh_from_db()
+    assert (job.stage, job.done) == ("Placing selections", 1)  # what the page shows meanwhile
+
+
 def test_the_page_polls_while_running_and_stops_once_finished(project, owner, client_for):
     client = client_for(owner)
     job = Job.objects.create(
