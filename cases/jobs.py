@@ -30,8 +30,6 @@ FAILED = (
     "Try again, or tell the site's administrator."
 )
 KEEP = timedelta(days=7)  # finished jobs and their files, then `clean_storage` removes them
-
-
 KEPT_UPLOAD = timedelta(hours=1)  # an archive read for a preview waits this long for its import
 
 
