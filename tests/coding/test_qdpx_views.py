@@ -209,6 +209,24 @@ def test_a_case_deleted_before_the_import_runs_fails_it_and_writes_nothing(
     assert not Transcript.objects.exists() and not project.codes.exists()
 
 
+def test_an_owner_made_coder_before_the_import_runs_imports_nothing(
+    client_for, project, owner, django_capture_on_commit_callbacks, settings
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    client = client_for(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("coding:qdpx_import", args=[project.pk]), {"file": upload()})
+    preview = Job.objects.get(kind=PREVIEW)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        client.post(reverse("coding:qdpx_import_confirm", args=[project.pk, preview.pk]), {"case_name": "X"})
+    Membership.objects.filter(project=project, user=owner).update(role=Role.CODER)
+    for callback in queued:
+        callback()
+    job = Job.objects.get(kind=IMPORT)
+    assert job.status == JobStatus.FAILED and "Only an owner of the project can import" in job.message
+    assert not Transcript.objects.exists() and not project.codes.exists()
+
+
 def test_importing_an_archive_twice_is_announced_in_its_preview(run_jobs, client_for, project, owner):
     client = client_for(owner)
     imported(run_jobs, client, project, case_name="Prior")

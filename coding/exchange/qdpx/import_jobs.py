@@ -54,6 +54,8 @@ def import_previewed(job: Job, progress: jobs.Progress) -> None:
         if project is None:
             project = Project.objects.create(name=options["name"], created_by=job.created_by)
             Membership.objects.create(project=project, user=job.created_by, role=Role.OWNER)
+        elif not project.memberships.filter(user=job.created_by, role=Role.OWNER).exists():
+            raise Refused("Only an owner of the project can import into it; nothing was imported.")
         case = None
         if options.get("case"):
             case = Case.objects.filter(project=project, pk=options["case"]).first()
