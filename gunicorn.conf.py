@@ -14,6 +14,9 @@ preload_app = True
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
+# An idle keep-alive connection stays open longer than the proxy in front keeps one (Caddy: 2 minutes) and a
+# browser reuses one, so that neither sends a request on a connection gunicorn has just closed.
+keepalive = 130
 
 
 def pre_fork(server, worker):

@@ -17,6 +17,7 @@ def test_gunicorn_loads_the_application_before_forking():
     conf = runpy.run_path(str(CONF))
     assert conf["preload_app"] is True
     assert (conf["workers"], conf["threads"], conf["timeout"]) == (3, 4, 60)  # the Dockerfile's defaults
+    assert conf["keepalive"] > 120  # Caddy keeps an idle connection to its upstream for 2 minutes
 
 
 def test_a_forked_worker_drops_the_masters_database_connections():
