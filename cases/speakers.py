@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from cases.importing.extract import extract
 from cases.importing.recognise import recognise
@@ -46,17 +46,51 @@ def labels_for(transcript_ids: Iterable[int] | QuerySet) -> dict[int, list[Label
 
     `transcript_ids` may be a queryset of transcript ids, which then runs inside the same query.
     """
-    result: dict[int, list[Label]] = defaultdict(list)
     if not isinstance(transcript_ids, QuerySet):
         transcript_ids = list(transcript_ids)
-    rows = (
-        SpeakerLabel.objects.filter(transcript_id__in=transcript_ids)
-        .order_by("transcript_id", "start")
-        .values_list("transcript_id", "start", "end", "speaker", "trailing")
+    return _by_transcript(SpeakerLabel.objects.filter(transcript_id__in=transcript_ids))
+
+
+def _by_transcript(labels: QuerySet[SpeakerLabel]) -> dict[int, list[Label]]:
+    result: dict[int, list[Label]] = defaultdict(list)
+    rows = labels.order_by("transcript_id", "start").values_list(
+        "transcript_id", "start", "end", "speaker", "trailing"
     )
     for transcript_id, start, end, speaker, trailing in rows:
         result[transcript_id].append(Label(start=start, end=end, speaker=speaker, trailing=trailing))
     return dict(result)
+
+
+def labels_around(*, transcript: str, offset: str) -> tuple[Subquery, Subquery]:
+    """The ids of the label at or before an offset and of the label after it (NULL where there is none), as
+    expressions over the fields of another query that name the transcript and the offset: the two labels
+    `cases.turns.speaker_at` needs, each found by one step down the labels' index."""
+    labels = SpeakerLabel.objects.filter(transcript_id=OuterRef(transcript))
+    before = labels.filter(start__lte=OuterRef(offset)).order_by("-start").values("pk")[:1]
+    after = labels.filter(start__gt=OuterRef(offset)).order_by("start").values("pk")[:1]
+    return Subquery(before), Subquery(after)
+
+
+def labels_near(offsets: QuerySet, *, transcript: str = "transcript_id", offset: str = "start") -> dict:
+    """For each transcript, the labels that decide the speakers at the offsets of `offsets`, a queryset with a
+    transcript (the field `transcript`) and an offset (`offset`) per row: around each offset, the label at or
+    before it and the one after, which is all `cases.turns.Locator` reads. One query, however long the
+    transcripts; in text order, as `labels_for` gives them.
+    """
+    before, after = labels_around(transcript=transcript, offset=offset)
+    near = Q(pk__in=offsets.values(near=before)) | Q(pk__in=offsets.values(near=after))
+    return _by_transcript(SpeakerLabel.objects.filter(near))
+
+
+def labels_by_id(ids: Iterable[int]) -> dict[int, Label]:
+    """The labels with these ids: one query."""
+    rows = SpeakerLabel.objects.filter(pk__in=list(ids)).values_list(
+        "pk", "start", "end", "speaker", "trailing"
+    )
+    return {
+        pk: Label(start=start, end=end, speaker=speaker, trailing=trailing)
+        for pk, start, end, speaker, trailing in rows
+    }
 
 
 def turns_of(transcript: Transcript) -> tuple[Turn, ...]:

@@ -1,14 +1,17 @@
 """Exports for papers: coded excerpts as CSV (streamed), and the matrix as CSV or XLSX.
 
 Every file name names the project and the date. The excerpt export streams: codings are read through a
-server-side cursor in chunks and written out in batches, and each transcript's text and details (for the
-speaker, paragraph and source of its excerpts) are read by a second cursor in the same order, one transcript
-at a time, so memory stays flat however many codings are exported. CSV is UTF-8; the Excel option adds a
-byte-order mark (without it Excel reads UTF-8 as the local code page and garbles Chinese). Every CSV and XLSX
-cell a spreadsheet would run as a formula is guarded as `codebook.exchange.spreadsheets` describes.
+server-side cursor in batches and written out as they come, each naming the two speaker labels around its
+start (`cases.speakers.labels_around`), which alone decide its speaker. Per batch, one query reads those
+labels and a second cursor, in the codings' order, the batch's transcripts' texts and details (for the
+paragraph and source of their excerpts) one transcript at a time, so memory stays flat however many codings
+are exported. CSV is UTF-8; the Excel option adds a byte-order mark (without it Excel reads UTF-8 as the local
+code page and garbles Chinese). Every CSV and XLSX cell a spreadsheet would run as a formula is guarded as
+`codebook.exchange.spreadsheets` describes.
 """
 
 import io
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -23,8 +26,8 @@ from openpyxl.styles import Font
 
 from accounts.people import name_of
 from cases.models import AttributeTarget, CaseAttributeValue, Project, Transcript, TranscriptAttributeValue
-from cases.speakers import labels_for
-from cases.turns import Locator
+from cases.speakers import labels_around, labels_by_id
+from cases.turns import Locator, speaker_at
 from codebook.exchange.spreadsheets import csv_stream, xlsx_cell
 from codebook.models import Framework
 from coding.analysis.matrix import Cell, Matrix, describe
@@ -139,6 +142,10 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
             _attribute_values(TranscriptAttributeValue, "transcript_id", facets) if on_interviews else {}
         )
         order = ("segment__transcript__case__name", "segment__transcript__title", "segment__transcript_id")
+        # Each row names the speaker labels around its start, which alone decide its speaker.
+        label_before, label_after = labels_around(
+            transcript="segment__transcript_id", offset="segment__start"
+        )
         codings = (
             selection.codings()
             .order_by(*order, "segment__start", "segment__end", "segment_id", "pk")
@@ -153,17 +160,10 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
                 name_of("coder"),
                 "segment__memo",
                 EpochSeconds("created_at"),
+                label_before,
+                label_after,
             )
         )
-        # What each row repeats of its transcript comes once per transcript, with its text, from a second
-        # cursor in the same order.
-        transcripts = (
-            selection.transcripts()
-            .order_by("case__name", "title", "pk")
-            .values_list("pk", *TRANSCRIPT_FIELDS)
-            .iterator(chunk_size=4)
-        )
-        labels = labels_for(selection.transcripts().values("pk"))
         provenance: dict[int, list[str]] = {}
         codes = {
             code.pk: (code.name, code.path, code.get_level_display(), _framework(code.framework))
@@ -177,48 +177,60 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
         blank = ["", ""] if tree.study_codes else []
         current = None
         zone = timezone.get_current_timezone()  # once: looking it up per row costs a fifth of the export
-        for (
-            number,
-            transcript_id,
-            start,
-            end,
-            code_id,
-            valence,
-            quote,
-            coder,
-            memo,
-            created,
-        ) in codings.iterator(chunk_size=chunk_size):
-            if transcript_id != current:
-                current = transcript_id
-                text, case_id, case, title, respondent, role = _transcript(transcripts, transcript_id)
-                locator = Locator(text, labels.get(transcript_id, ()))
-                head = [
-                    case,
-                    *[case_values.get((case_id, a.pk), "") for a in on_cases],
-                    title,
-                    respondent,
-                    role,
-                    *[interview_values.get((transcript_id, a.pk), "") for a in on_interviews],
-                ]
-                cited = citation(case=case, respondent=respondent, title=title)
-            yield [
-                quotation_id(number),
-                *head,
-                locator.speaker(start),
-                locator.paragraph(start),
+        rows = codings.iterator(chunk_size=chunk_size)
+        while batch := list(itertools.islice(rows, chunk_size)):
+            labels = labels_by_id({pk for row in batch for pk in row[-2:] if pk is not None})
+            # A transcript whose codings the last batch began is not read again.
+            transcripts = (
+                Transcript.objects.filter(pk__in={row[1] for row in batch} - {current})
+                .order_by("case__name", "title", "pk")
+                .values_list("pk", *TRANSCRIPT_FIELDS)
+                .iterator(chunk_size=4)
+            )
+            for (
+                number,
+                transcript_id,
                 start,
                 end,
-                *codes[code_id],
-                tree.valence_of(code_id, valence),
+                code_id,
+                valence,
                 quote,
                 coder,
                 memo,
-                datetime.fromtimestamp(created, zone).isoformat(),
-                cited,
-                selected_by,
-                *provenance.get(code_id, blank),
-            ]
+                created,
+                before,
+                after,
+            ) in batch:
+                if transcript_id != current:
+                    current = transcript_id
+                    text, case_id, case, title, respondent, role = _transcript(transcripts, transcript_id)
+                    locator = Locator(text)
+                    head = [
+                        case,
+                        *[case_values.get((case_id, a.pk), "") for a in on_cases],
+                        title,
+                        respondent,
+                        role,
+                        *[interview_values.get((transcript_id, a.pk), "") for a in on_interviews],
+                    ]
+                    cited = citation(case=case, respondent=respondent, title=title)
+                yield [
+                    quotation_id(number),
+                    *head,
+                    speaker_at(text, start, labels.get(before), labels.get(after)),
+                    locator.paragraph(start),
+                    start,
+                    end,
+                    *codes[code_id],
+                    tree.valence_of(code_id, valence),
+                    quote,
+                    coder,
+                    memo,
+                    datetime.fromtimestamp(created, zone).isoformat(),
+                    cited,
+                    selected_by,
+                    *provenance.get(code_id, blank),
+                ]
 
 
 def _framework(key: str) -> str:
@@ -229,7 +241,7 @@ TRANSCRIPT_FIELDS = ("text", "case_id", "case__name", "title", "respondent", "re
 
 
 def _transcript(transcripts: Iterator[tuple], transcript_id: int) -> tuple:
-    """The next transcript's fields from the transcripts' cursor, which runs in the codings' order."""
+    """The next transcript's fields from the batch's transcripts' cursor, which runs in the codings' order."""
     for pk, *fields in transcripts:
         if pk == transcript_id:
             return tuple(fields)

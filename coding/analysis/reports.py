@@ -18,13 +18,13 @@ from docx.shared import Pt
 
 from accounts.people import name_of
 from cases.models import Transcript
-from cases.speakers import labels_for
+from cases.speakers import labels_near
 from cases.turns import Locator
 from codebook.exchange.document import Note, xml_safe
 from codebook.models import Framework
 from coding.analysis.retrieval import Facets, Selection, citation, describe_criteria
 from coding.memos.listing import report_memos
-from coding.models import Valence, quotation_id
+from coding.models import Segment, Valence, quotation_id
 
 REPORT_LIMIT = 1000
 SIGN = {Valence.POSITIVE: "+", Valence.NEGATIVE: "−"}
@@ -126,7 +126,7 @@ def build_report(*, selection: Selection, facets: Facets, limit: int | None = No
         offsets[row[2]].add(row[6])
     located: dict[tuple[int, int], tuple[str, int]] = {}
     texts = Transcript.objects.filter(pk__in=offsets).order_by("pk").values_list("pk", "text")
-    labels = labels_for(offsets)
+    labels = labels_near(Segment.objects.filter(pk__in={row[1] for row in codings}))
     for pk, text in texts.iterator(chunk_size=4):
         locator = Locator(text, labels.get(pk, ()))
         for offset in offsets[pk]:

@@ -53,7 +53,7 @@ from cases.models import (
     Transcript,
     TranscriptAttributeValue,
 )
-from cases.speakers import labels_for
+from cases.speakers import labels_near
 from cases.turns import Locator
 from codebook.models import SIBLING_ORDER, Code, tree_order
 from coding.models import Coding, SavedQuery, Segment, Valence, hidden_by_blind_coding
@@ -611,10 +611,6 @@ class Selection:
             codings = codings.filter(Exists(in_interview.filter(code_id__in=self.codes(code_id))))
         return codings
 
-    def transcripts(self) -> QuerySet[Transcript]:
-        """The interviews holding at least one of `codings()`."""
-        return Transcript.objects.filter(Exists(self.codings().filter(segment__transcript_id=OuterRef("pk"))))
-
 
 def select(*, project: Project, criteria: Criteria, tree: CodeTree) -> Selection:
     return Selection(project=project, criteria=criteria, tree=tree)
@@ -731,7 +727,7 @@ def quotations(
         by_segment[coding.segment_id].codings.append(coding)
     transcript_ids = {segment.transcript_id for segment in segments}
     texts = dict(Transcript.objects.filter(pk__in=transcript_ids).values_list("pk", "text"))
-    labels = labels_for(texts)
+    labels = labels_near(Segment.objects.filter(pk__in=by_segment))
     locators = {pk: Locator(text, labels.get(pk, ())) for pk, text in texts.items()}
     for quotation in by_segment.values():
         segment = quotation.segment

@@ -5,10 +5,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cases.models import Role, SpeakerLabel, Transcript
-from cases.speakers import labels_of
+from cases.speakers import labels_by_id, labels_near, labels_of
+from coding.models import Segment
 from tests.cases.test_importers import interview_docx, word_document
 from tests.coding.test_exports import export, rows
-from tests.factories import CodingFactory, MembershipFactory, SegmentFactory, UserFactory
+from tests.factories import CodingFactory, MembershipFactory, SegmentFactory, TranscriptFactory, UserFactory
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -187,3 +188,23 @@ def test_transcript_page_links_to_speakers_for_those_who_may_change_them(
     url = speakers_url(transcript)
     assert f'href="{url}"' in client_for(owner).get(transcript.get_absolute_url()).content.decode()
     assert f'href="{url}"' not in client_for(viewer).get(transcript.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_labels_near_gives_only_the_labels_around_each_offset(django_assert_num_queries):
+    text = "A: one.\n\nB: two.\n\nA: three.\n\nB: four.\n\nA: five."
+    transcript = TranscriptFactory(text=text)
+    other = TranscriptFactory(case=transcript.case, text=text)
+    SpeakerLabel.objects.all().delete()  # whatever the factory recognised: these labels instead
+    for each in (transcript, other):
+        SpeakerLabel.objects.bulk_create(
+            SpeakerLabel(transcript=each, start=start, end=start + 2, speaker=text[start])
+            for start in (0, 9, 18, 29, 39)
+        )
+    SegmentFactory(transcript=transcript, start=text.index("two"), end=text.index("two") + 3)
+    SegmentFactory(transcript=other, start=0, end=3)
+    with django_assert_num_queries(1):
+        near = labels_near(Segment.objects.all())
+    assert [label.start for label in near[transcript.pk]] == [9, 18]  # B before "two", A after it
+    assert [label.start for label in near[other.pk]] == [0, 9]
+    assert labels_by_id([]) == {}

@@ -13,7 +13,7 @@ from docx import Document
 
 from codebook.exchange.spreadsheets import csv_stream
 from coding.analysis import reports
-from coding.analysis.exports import excerpt_header
+from coding.analysis.exports import excerpt_header, excerpt_rows
 from coding.analysis.retrieval import Criteria, load_facets, select
 from coding.models import Coding, Segment
 from coding.perf.corpus import make_corpus
@@ -157,6 +157,16 @@ def test_csv_is_written_in_batches():
     chunks = list(csv_stream(([n, "x"] for n in range(5)), batch=2))
     assert [chunk.count(b"\n") for chunk in chunks] == [2, 2, 1]
     assert list(csv.reader(io.StringIO(b"".join(chunks).decode()))) == [[str(n), "x"] for n in range(5)]
+
+
+def test_rows_are_the_same_however_the_codings_are_batched(analysis):
+    """Each batch of codings reads its own labels and texts: a batch that ends inside an interview (2 rows a
+    batch here) gives the rows one batch does."""
+    facets = load_facets(project=analysis.project)
+    selection = select(project=analysis.project, criteria=Criteria(), tree=facets.tree)
+    whole = list(excerpt_rows(selection=selection, facets=facets))
+    assert len(whole) == 11 and any(row[COLUMNS.index("speaker")] for row in whole[1:])
+    assert list(excerpt_rows(selection=selection, facets=facets, chunk_size=2)) == whole
 
 
 def test_header_lists_attributes_of_cases_then_interviews(analysis):
