@@ -118,7 +118,7 @@ def test_the_agreement_report_on_the_double_coded_corpus_costs_fixed_queries(
         url = reverse("coding:agreement", args=[corpus.project.pk])
         query = {"unit": "paragraphs", "coders": list(users.values_list("pk", flat=True))}
         client.get(url, query)
-        with django_assert_num_queries(16):  # with the facets' sets and saved queries
+        with django_assert_num_queries(10):  # of the facets, the codes and the cases
             response = client.get(url, query)
         overall = response.context["report"].comparisons[0].overall.values
         assert overall["units"] > 0 and overall["cohen"] is not None  # the coders overlap

@@ -147,9 +147,9 @@ def test_bad_filters_show_the_form_instead_of_a_file(client_for, analysis, viewe
 
 def test_excerpt_export_query_count_is_fixed(client_for, analysis, viewer, django_assert_num_queries):
     client = client_for(viewer)
-    # session, user, membership; 8 facets; the access log's row; case and interview attribute values; codings;
-    # texts
-    with django_assert_num_queries(17):
+    # session, user, membership; the facets it reads (codes, attributes, saved queries, members); the access
+    # log's row; case and interview attribute values; codings; the speaker labels around them; texts
+    with django_assert_num_queries(13):
         export(client, analysis.project)
 
 
@@ -268,9 +268,9 @@ def test_report_with_a_bad_format_shows_the_form(client_for, analysis, viewer):
 
 def test_report_query_count_is_fixed(client_for, analysis, viewer, django_assert_num_queries):
     client = client_for(viewer)
-    # session, user, membership; 8 facets; the access log's row; codings; texts; memos (none here: their
-    # links are not asked for)
-    with django_assert_num_queries(16):
+    # session, user, membership; the facets it reads (codes, members); codings; the speaker labels around
+    # them; texts; memos (none here: their links are not asked for); the access log's row
+    with django_assert_num_queries(10):
         client.get(report_url(analysis.project, "?format=docx"))
 
 
