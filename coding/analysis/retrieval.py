@@ -548,8 +548,14 @@ class Selection:
         return q
 
     def passage_q(self, prefix: str, *, project: bool = True) -> Q:
-        """Conditions on the passage and its interview; `prefix` leads to Segment ("" or "segment__")."""
-        q = self.interview_q(f"{prefix}transcript__", project=project)
+        """Conditions on the passage and its interview; `prefix` leads to Segment ("" or "segment__").
+
+        The project is named by the passage's own column rather than through its interview's case: the planner
+        estimates a column, where through the join it expects one passage and walks the whole project's.
+        """
+        q = self.interview_q(f"{prefix}transcript__", project=False)
+        if project:
+            q &= Q(**{f"{prefix}project": self.project})
         if self.criteria.text:
             q &= Q(**{f"{prefix}quote__icontains": self.criteria.text})
         if self.criteria.within is not None:
