@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from cases.importing.extract import extract
 from cases.importing.recognise import recognise
@@ -64,22 +64,12 @@ def _by_transcript(labels: QuerySet[SpeakerLabel]) -> dict[int, list[Label]]:
 def labels_around(*, transcript: str, offset: str) -> tuple[Subquery, Subquery]:
     """The ids of the label at or before an offset and of the label after it (NULL where there is none), as
     expressions over the fields of another query that name the transcript and the offset: the two labels
-    `cases.turns.speaker_at` needs, each found by one step down the labels' index."""
+    `cases.turns.speaker_at` needs, each found by one step down the labels' index. Fetched by id
+    (`labels_by_id`) they cost a query for any number of quotations."""
     labels = SpeakerLabel.objects.filter(transcript_id=OuterRef(transcript))
     before = labels.filter(start__lte=OuterRef(offset)).order_by("-start").values("pk")[:1]
     after = labels.filter(start__gt=OuterRef(offset)).order_by("start").values("pk")[:1]
     return Subquery(before), Subquery(after)
-
-
-def labels_near(offsets: QuerySet, *, transcript: str = "transcript_id", offset: str = "start") -> dict:
-    """For each transcript, the labels that decide the speakers at the offsets of `offsets`, a queryset with a
-    transcript (the field `transcript`) and an offset (`offset`) per row: around each offset, the label at or
-    before it and the one after, which is all `cases.turns.Locator` reads. One query, however long the
-    transcripts; in text order, as `labels_for` gives them.
-    """
-    before, after = labels_around(transcript=transcript, offset=offset)
-    near = Q(pk__in=offsets.values(near=before)) | Q(pk__in=offsets.values(near=after))
-    return _by_transcript(SpeakerLabel.objects.filter(near))
 
 
 def labels_by_id(ids: Iterable[int]) -> dict[int, Label]:

@@ -171,7 +171,7 @@ def _paragraph_floor(text: str, offset: int) -> int:
 class Locator:
     """Where offsets of one text sit: the speaker of their turn and the number of their paragraph.
 
-    `labels` need hold only the labels around the offsets asked about (`cases.speakers.labels_near`), as
+    `labels` need hold only the labels around the offsets asked about (`cases.speakers.labels_around`), as
     `speaker_at` explains, not every label of the transcript. Paragraph starts are found once; then each
     offset costs a binary search for its paragraph, and one for its labels and a look at the text between
     them for its speaker. Given labels that overlap, every turn is worked out as `turns_from` does.

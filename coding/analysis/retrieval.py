@@ -53,8 +53,8 @@ from cases.models import (
     Transcript,
     TranscriptAttributeValue,
 )
-from cases.speakers import labels_near
-from cases.turns import Locator
+from cases.speakers import labels_around, labels_by_id
+from cases.turns import Locator, speaker_at
 from codebook.models import SIBLING_ORDER, Code, tree_order
 from coding.models import Coding, SavedQuery, Segment, Valence, hidden_by_blind_coding
 
@@ -780,10 +780,11 @@ class Quotation:
 def quotations(
     *, project: Project, segments: list[Segment], selection: Selection | None = None
 ) -> list[Quotation]:
-    """The passages with their codings, speaker, paragraph and workspace link: two queries for any number.
+    """The passages with their codings, speaker, paragraph and workspace link: three queries for any number.
 
-    `segments` must come with `transcript__case` selected. With a selection, the codings that qualify for it
-    are marked (`coding.matched`), so a drill-down shows why a passage is listed.
+    `segments` must come as `ordered_segments` gives them: with `transcript__case` selected and the speaker
+    labels around them named. With a selection, the codings that qualify for it are marked
+    (`coding.matched`), so a drill-down shows why a passage is listed.
     """
     if not segments:
         return []
@@ -804,13 +805,14 @@ def quotations(
         by_segment[coding.segment_id].codings.append(coding)
     transcript_ids = {segment.transcript_id for segment in segments}
     texts = dict(Transcript.objects.filter(pk__in=transcript_ids).values_list("pk", "text"))
-    labels = labels_near(Segment.objects.filter(pk__in=by_segment))
-    locators = {pk: Locator(text, labels.get(pk, ())) for pk, text in texts.items()}
+    labels = labels_by_id({pk for s in segments for pk in (s.label_before, s.label_after) if pk is not None})
+    locators = {pk: Locator(text) for pk, text in texts.items()}
     for quotation in by_segment.values():
         segment = quotation.segment
-        locator = locators[segment.transcript_id]
-        quotation.speaker = locator.speaker(segment.start)
-        quotation.paragraph = locator.paragraph(segment.start)
+        text = texts[segment.transcript_id]
+        before, after = labels.get(segment.label_before), labels.get(segment.label_after)
+        quotation.speaker = speaker_at(text, segment.start, before, after)
+        quotation.paragraph = locators[segment.transcript_id].paragraph(segment.start)
         quotation.workspace_url = (
             reverse("coding:workspace", args=[project.pk, segment.transcript_id]) + f"#s{segment.pk}"
         )
@@ -824,9 +826,12 @@ def quotation_page(*, selection: Selection, page_number, per_page: int) -> tuple
 
 
 def ordered_segments(segments: QuerySet[Segment]) -> QuerySet[Segment]:
-    """Passages in reading order (case, interview, position), leaving the transcripts' text behind."""
+    """Passages in reading order (case, interview, position), leaving the transcripts' text behind, each
+    naming the speaker labels around its start (`label_before`, `label_after`), which decide its speaker."""
+    label_before, label_after = labels_around(transcript="transcript_id", offset="start")
     return (
         segments.select_related("transcript__case", "created_by")
         .defer("transcript__text")
+        .annotate(label_before=label_before, label_after=label_after)
         .order_by("transcript__case__name", "transcript__title", "transcript_id", "start", "end", "pk")
     )

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cases.models import Role, SpeakerLabel, Transcript
-from cases.speakers import labels_by_id, labels_near, labels_of
+from cases.speakers import labels_around, labels_by_id, labels_of
 from coding.models import Segment
 from tests.cases.test_importers import interview_docx, word_document
 from tests.coding.test_exports import export, rows
@@ -191,7 +191,7 @@ def test_transcript_page_links_to_speakers_for_those_who_may_change_them(
 
 
 @pytest.mark.django_db
-def test_labels_near_gives_only_the_labels_around_each_offset(django_assert_num_queries):
+def test_the_labels_around_each_offset_are_named_by_the_query_of_the_offsets(django_assert_num_queries):
     text = "A: one.\n\nB: two.\n\nA: three.\n\nB: four.\n\nA: five."
     transcript = TranscriptFactory(text=text)
     other = TranscriptFactory(case=transcript.case, text=text)
@@ -202,9 +202,11 @@ def test_labels_near_gives_only_the_labels_around_each_offset(django_assert_num_
             for start in (0, 9, 18, 29, 39)
         )
     SegmentFactory(transcript=transcript, start=text.index("two"), end=text.index("two") + 3)
-    SegmentFactory(transcript=other, start=0, end=3)
-    with django_assert_num_queries(1):
-        near = labels_near(Segment.objects.all())
-    assert [label.start for label in near[transcript.pk]] == [9, 18]  # B before "two", A after it
-    assert [label.start for label in near[other.pk]] == [0, 9]
+    SegmentFactory(transcript=other, start=text.index("five"), end=len(text))
+    before, after = labels_around(transcript="transcript_id", offset="start")
+    with django_assert_num_queries(2):
+        rows = list(Segment.objects.order_by("pk").values_list("transcript_id", before, after))
+        labels = labels_by_id(pk for _, *pair in rows for pk in pair if pk is not None)
+    named = [[labels[pk].start if pk else None for pk in pair] for _, *pair in rows]
+    assert named == [[9, 18], [39, None]]  # B before "two", A after it; the last A, nothing after it
     assert labels_by_id([]) == {}
