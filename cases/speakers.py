@@ -17,7 +17,7 @@ from cases.importing.extract import extract
 from cases.importing.recognise import recognise
 from cases.models import Membership, SpeakerLabel, Transcript
 from cases.refusals import Refused
-from cases.turns import Label, Turn, turns_from
+from cases.turns import Label
 
 logger = logging.getLogger(__name__)
 _NAME_LENGTH = SpeakerLabel._meta.get_field("speaker").max_length
@@ -36,9 +36,13 @@ def may_review(*, membership: Membership, transcript: Transcript) -> bool:
     return membership.can_code and transcript.created_by_id == membership.user_id
 
 
-def labels_of(transcript: Transcript) -> list[Label]:
-    """The transcript's labels in text order: one query."""
-    return labels_for([transcript.pk]).get(transcript.pk, [])
+def labels_of(transcript: Transcript, *, within: tuple[int, int] | None = None) -> list[Label]:
+    """The transcript's labels in text order, or with `within` (start, end) only those that overlap it: one
+    query."""
+    labels = SpeakerLabel.objects.filter(transcript_id=transcript.pk)
+    if within is not None:
+        labels = labels.filter(start__lt=within[1], end__gt=within[0])
+    return _by_transcript(labels).get(transcript.pk, [])
 
 
 def labels_for(transcript_ids: Iterable[int] | QuerySet) -> dict[int, list[Label]]:
@@ -81,15 +85,6 @@ def labels_by_id(ids: Iterable[int]) -> dict[int, Label]:
         pk: Label(start=start, end=end, speaker=speaker, trailing=trailing)
         for pk, start, end, speaker, trailing in rows
     }
-
-
-def turns_of(transcript: Transcript) -> tuple[Turn, ...]:
-    """The transcript's speaker turns, from its stored labels: one query, then kept on the instance (an action
-    that redraws several passages asks more than once)."""
-    cached = getattr(transcript, "_speaker_turns", None)
-    if cached is None:
-        cached = transcript._speaker_turns = turns_from(transcript.text, labels_of(transcript))
-    return cached
 
 
 def speakers(labels: Iterable[Label]) -> list[Speaker]:

@@ -219,10 +219,10 @@ class LabelledParagraph:
 
 
 def label_paragraphs(
-    text: str, paragraphs: list[tuple[int, int, str]], turns: Sequence[Turn]
+    text: str, paragraphs: list[tuple[int, int, str]], labels: Iterable[LabelLike]
 ) -> list[LabelledParagraph]:
     """Paragraphs numbered from 1, each cut into labels and the speech between them."""
-    spans = sorted((turn.label_start, turn.label_end, turn.speaker) for turn in turns)
+    spans = sorted((label.start, label.end, label.speaker) for label in labels)
     starts = [start for start, _, _ in spans]
     result = []
     for number, (start, end, _) in enumerate(paragraphs, start=1):

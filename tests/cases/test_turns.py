@@ -43,8 +43,8 @@ def test_speaker_at_an_offset():
 
 def test_label_paragraphs_cuts_labels_from_speech_wherever_they_are():
     text = "R01: 𠮷 owns it.\nInterviewer: Why?\n\nNo label here."
-    turns = turns_from(text, [Label(0, 4, "Respondent 1"), Label(16, 28, "Interviewer")])
-    paragraphs = label_paragraphs(text, [(0, 33, ""), (35, 49, "")], turns)
+    labels = [Label(0, 4, "Respondent 1"), Label(16, 28, "Interviewer")]
+    paragraphs = label_paragraphs(text, [(0, 33, ""), (35, 49, "")], labels)
     assert [(p.number, [(piece.text, piece.speaker) for piece in p.pieces]) for p in paragraphs] == [
         (
             1,
