@@ -42,7 +42,7 @@ def labels_of(transcript: Transcript, *, within: tuple[int, int] | None = None) 
     labels = SpeakerLabel.objects.filter(transcript_id=transcript.pk)
     if within is not None:
         labels = labels.filter(start__lt=within[1], end__gt=within[0])
-    return _by_transcript(labels).get(transcript.pk, [])
+    return labels_by_transcript(labels).get(transcript.pk, [])
 
 
 def labels_for(transcript_ids: Iterable[int] | QuerySet) -> dict[int, list[Label]]:
@@ -52,10 +52,11 @@ def labels_for(transcript_ids: Iterable[int] | QuerySet) -> dict[int, list[Label
     """
     if not isinstance(transcript_ids, QuerySet):
         transcript_ids = list(transcript_ids)
-    return _by_transcript(SpeakerLabel.objects.filter(transcript_id__in=transcript_ids))
+    return labels_by_transcript(SpeakerLabel.objects.filter(transcript_id__in=transcript_ids))
 
 
-def _by_transcript(labels: QuerySet[SpeakerLabel]) -> dict[int, list[Label]]:
+def labels_by_transcript(labels: QuerySet[SpeakerLabel]) -> dict[int, list[Label]]:
+    """`labels`, each transcript's in text order: one query."""
     result: dict[int, list[Label]] = defaultdict(list)
     rows = labels.order_by("transcript_id", "start").values_list(
         "transcript_id", "start", "end", "speaker", "trailing"

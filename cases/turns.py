@@ -173,8 +173,9 @@ class Locator:
 
     `labels` need hold only the labels around the offsets asked about (`cases.speakers.labels_around`), as
     `speaker_at` explains, not every label of the transcript. Paragraph starts are found once; then each
-    offset costs a binary search for its paragraph, and one for its labels and a look at the text between
-    them for its speaker. Given labels that overlap, every turn is worked out as `turns_from` does.
+    offset costs a binary search for its paragraph, and one for its labels and, the first time a turn is
+    asked about, a look at the text between them for its speaker. Given labels that overlap, every turn is
+    worked out as `turns_from` does.
     """
 
     def __init__(self, text: str, labels: Iterable[LabelLike] = ()):
@@ -186,6 +187,9 @@ class Locator:
             self.turns = turns_from(text, self.labels)
             self.turn_starts = [turn.start for turn in self.turns]
         self.paragraph_starts = [start for start, _, _ in paragraph_spans(text)]
+        self._floor = functools.partial(_paragraph_floor, text)
+        self._next_break = functools.partial(_next_break, text)
+        self._bounds: dict[int, int] = {}  # label index → where its turn ends (leading) or starts (trailing)
 
     def speaker(self, offset: int) -> str:
         """The speaker of the turn holding `offset`, or "" outside any turn."""
@@ -196,9 +200,24 @@ class Locator:
             return ""
         labels = self.labels
         index = bisect.bisect_right(self.label_starts, offset) - 1
-        before = labels[index] if index >= 0 else None
-        after = labels[index + 1] if index + 1 < len(labels) else None
-        return speaker_at(self.text, offset, before, after)
+        # As `speaker_at` does, with each turn's bound worked out once however many offsets it holds.
+        if index + 1 < len(labels) and labels[index + 1].trailing and self._bound(index + 1) <= offset:
+            return labels[index + 1].speaker
+        if index < 0:
+            return ""
+        label = labels[index]
+        end = label.end if label.trailing else self._bound(index)
+        return label.speaker if offset < end else ""
+
+    def _bound(self, index: int) -> int:
+        found = self._bounds.get(index)
+        if found is None:
+            if self.labels[index].trailing:
+                found = _trailing_start(self.text, self.labels, index, self._floor)
+            else:
+                found = _leading_end(self.text, self.labels, index, self._next_break, self._floor)
+            self._bounds[index] = found
+        return found
 
     def paragraph(self, offset: int) -> int:
         """The number (from 1) of the paragraph holding `offset`, as the transcript page numbers them."""

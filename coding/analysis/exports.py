@@ -1,9 +1,9 @@
 """Exports for papers: coded excerpts as CSV (streamed), and the matrix as CSV or XLSX.
 
 Every file name names the project and the date. The excerpt export streams: codings are read through a
-server-side cursor in batches and written out as they come, each naming the two speaker labels around its
-start (`cases.speakers.labels_around`), which alone decide its speaker. Per batch, one query reads those
-labels and a second cursor, in the codings' order, the batch's transcripts' texts and details (for the
+server-side cursor in batches and written out as they come. Per batch, one or two queries read the speaker
+labels that name their speakers (the two around each quotation, or all of a transcript's where it has many
+quotations) and a second cursor, in the codings' order, the batch's transcripts' texts and details (for the
 paragraph and source of their excerpts) one transcript at a time, so memory stays flat however many codings
 are exported. CSV is UTF-8; the Excel option adds a byte-order mark (without it Excel reads UTF-8 as the local
 code page and garbles Chinese). Every CSV and XLSX cell a spreadsheet would run as a formula is guarded as
@@ -12,12 +12,13 @@ code page and garbles Chinese). Every CSV and XLSX cell a spreadsheet would run 
 
 import io
 import itertools
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, CharField, Func, Value
+from django.db.models import BigIntegerField, CharField, Func, Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.text import slugify
@@ -25,14 +26,21 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from accounts.people import name_of
-from cases.models import AttributeTarget, CaseAttributeValue, Project, Transcript, TranscriptAttributeValue
-from cases.speakers import labels_around, labels_by_id
-from cases.turns import Locator, speaker_at
+from cases.models import (
+    AttributeTarget,
+    CaseAttributeValue,
+    Project,
+    SpeakerLabel,
+    Transcript,
+    TranscriptAttributeValue,
+)
+from cases.speakers import labels_around, labels_by_transcript
+from cases.turns import Label, Locator
 from codebook.exchange.spreadsheets import csv_stream, xlsx_cell
 from codebook.models import Framework
 from coding.analysis.matrix import Cell, Matrix, describe
 from coding.analysis.retrieval import Facets, Selection, citation, describe_criteria
-from coding.models import quotation_id
+from coding.models import Segment, quotation_id
 
 
 def export_filename(*, project: Project, what: str, extension: str) -> str:
@@ -142,10 +150,6 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
             _attribute_values(TranscriptAttributeValue, "transcript_id", facets) if on_interviews else {}
         )
         order = ("segment__transcript__case__name", "segment__transcript__title", "segment__transcript_id")
-        # Each row names the speaker labels around its start, which alone decide its speaker.
-        label_before, label_after = labels_around(
-            transcript="segment__transcript_id", offset="segment__start"
-        )
         codings = (
             selection.codings()
             .order_by(*order, "segment__start", "segment__end", "segment_id", "pk")
@@ -160,8 +164,7 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
                 name_of("coder"),
                 "segment__memo",
                 EpochSeconds("created_at"),
-                label_before,
-                label_after,
+                "segment_id",
             )
         )
         provenance: dict[int, list[str]] = {}
@@ -175,11 +178,13 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
             codes[alias] = codes[target]
             provenance[alias] = [original.study.name, original.path]
         blank = ["", ""] if tree.study_codes else []
-        current = None
+        current, text = None, ""
         zone = timezone.get_current_timezone()  # once: looking it up per row costs a fifth of the export
         rows = codings.iterator(chunk_size=chunk_size)
         while batch := list(itertools.islice(rows, chunk_size)):
-            labels = labels_by_id({pk for row in batch for pk in row[-2:] if pk is not None})
+            labels = _speaker_labels((row[-1], row[1]) for row in batch)
+            if current is not None:  # the last batch's transcript goes on: its labels for this batch's rows
+                locator = Locator(text, labels.get(current, ()))
             # A transcript whose codings the last batch began is not read again.
             transcripts = (
                 Transcript.objects.filter(pk__in={row[1] for row in batch} - {current})
@@ -198,13 +203,12 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
                 coder,
                 memo,
                 created,
-                before,
-                after,
+                _segment_id,
             ) in batch:
                 if transcript_id != current:
                     current = transcript_id
                     text, case_id, case, title, respondent, role = _transcript(transcripts, transcript_id)
-                    locator = Locator(text)
+                    locator = Locator(text, labels.get(transcript_id, ()))
                     head = [
                         case,
                         *[case_values.get((case_id, a.pk), "") for a in on_cases],
@@ -217,7 +221,7 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
                 yield [
                     quotation_id(number),
                     *head,
-                    speaker_at(text, start, labels.get(before), labels.get(after)),
+                    locator.speaker(start),
                     locator.paragraph(start),
                     start,
                     end,
@@ -231,6 +235,28 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
                     selected_by,
                     *provenance.get(code_id, blank),
                 ]
+
+
+# Past this many quotations of one transcript in a batch, reading all its labels (a few hundred) costs less
+# than finding the two around each quotation.
+MANY_QUOTATIONS = 30
+
+
+def _speaker_labels(quotations: Iterable[tuple[int, int]]) -> dict[int, list[Label]]:
+    """For (segment id, transcript id) pairs, each transcript's labels that name the speakers of its
+    quotations (`Locator` takes them): all of them where it has many quotations here, else the two around
+    each (`labels_around`). Two queries at most, for any number of quotations."""
+    segments: dict[int, list[int]] = defaultdict(list)
+    for segment_id, transcript_id in quotations:
+        segments[transcript_id].append(segment_id)
+    whole = [pk for pk, found in segments.items() if len(found) >= MANY_QUOTATIONS]
+    few = [pk for found in segments.values() if len(found) < MANY_QUOTATIONS for pk in found]
+    before, after = labels_around(transcript="transcript_id", offset="start")
+    around = Segment.objects.filter(pk__in=few).values_list(before, after) if few else []
+    ids = {pk for pair in around for pk in pair if pk is not None}
+    if not ids and not whole:
+        return {}
+    return labels_by_transcript(SpeakerLabel.objects.filter(Q(pk__in=ids) | Q(transcript_id__in=whole)))
 
 
 def _framework(key: str) -> str:

@@ -147,5 +147,5 @@ def test_the_timed_apply_and_reads_of_one_code_cost_fixed_queries():
     # labels of the paragraph redrawn. Page: session, user, membership; codes, members, sets and saved
     # queries; count, page, codings, texts, labels. CSV: session, user, membership; codes, attributes, sets
     # and saved queries, members; the access log's row; case values (the corpus has no interview
-    # attributes); codings, labels, texts.
-    assert counts[0] == counts[1] == [15, 11, 12]
+    # attributes); codings, the labels' ids and the labels, texts.
+    assert counts[0] == counts[1] == [15, 11, 13]
