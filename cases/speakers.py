@@ -11,13 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from cases.importing.extract import extract
 from cases.importing.recognise import recognise
 from cases.models import Membership, SpeakerLabel, Transcript
 from cases.refusals import Refused
-from cases.turns import Label, Turn, turns_from
+from cases.turns import Label
 
 logger = logging.getLogger(__name__)
 _NAME_LENGTH = SpeakerLabel._meta.get_field("speaker").max_length
@@ -36,9 +36,13 @@ def may_review(*, membership: Membership, transcript: Transcript) -> bool:
     return membership.can_code and transcript.created_by_id == membership.user_id
 
 
-def labels_of(transcript: Transcript) -> list[Label]:
-    """The transcript's labels in text order: one query."""
-    return labels_for([transcript.pk]).get(transcript.pk, [])
+def labels_of(transcript: Transcript, *, within: tuple[int, int] | None = None) -> list[Label]:
+    """The transcript's labels in text order, or with `within` (start, end) only those that overlap it: one
+    query."""
+    labels = SpeakerLabel.objects.filter(transcript_id=transcript.pk)
+    if within is not None:
+        labels = labels.filter(start__lt=within[1], end__gt=within[0])
+    return labels_by_transcript(labels).get(transcript.pk, [])
 
 
 def labels_for(transcript_ids: Iterable[int] | QuerySet) -> dict[int, list[Label]]:
@@ -46,26 +50,42 @@ def labels_for(transcript_ids: Iterable[int] | QuerySet) -> dict[int, list[Label
 
     `transcript_ids` may be a queryset of transcript ids, which then runs inside the same query.
     """
-    result: dict[int, list[Label]] = defaultdict(list)
     if not isinstance(transcript_ids, QuerySet):
         transcript_ids = list(transcript_ids)
-    rows = (
-        SpeakerLabel.objects.filter(transcript_id__in=transcript_ids)
-        .order_by("transcript_id", "start")
-        .values_list("transcript_id", "start", "end", "speaker", "trailing")
+    return labels_by_transcript(SpeakerLabel.objects.filter(transcript_id__in=transcript_ids))
+
+
+def labels_by_transcript(labels: QuerySet[SpeakerLabel]) -> dict[int, list[Label]]:
+    """`labels`, each transcript's in text order: one query."""
+    result: dict[int, list[Label]] = defaultdict(list)
+    rows = labels.order_by("transcript_id", "start").values_list(
+        "transcript_id", "start", "end", "speaker", "trailing"
     )
     for transcript_id, start, end, speaker, trailing in rows:
         result[transcript_id].append(Label(start=start, end=end, speaker=speaker, trailing=trailing))
     return dict(result)
 
 
-def turns_of(transcript: Transcript) -> tuple[Turn, ...]:
-    """The transcript's speaker turns, from its stored labels: one query, then kept on the instance (an action
-    that redraws several passages asks more than once)."""
-    cached = getattr(transcript, "_speaker_turns", None)
-    if cached is None:
-        cached = transcript._speaker_turns = turns_from(transcript.text, labels_of(transcript))
-    return cached
+def labels_around(*, transcript: str, offset: str) -> tuple[Subquery, Subquery]:
+    """The ids of the label at or before an offset and of the label after it (NULL where there is none), as
+    expressions over the fields of another query that name the transcript and the offset: the two labels
+    `cases.turns.speaker_at` needs, each found by one step down the labels' index. Fetched by id
+    (`labels_by_id`) they cost a query for any number of quotations."""
+    labels = SpeakerLabel.objects.filter(transcript_id=OuterRef(transcript))
+    before = labels.filter(start__lte=OuterRef(offset)).order_by("-start").values("pk")[:1]
+    after = labels.filter(start__gt=OuterRef(offset)).order_by("start").values("pk")[:1]
+    return Subquery(before), Subquery(after)
+
+
+def labels_by_id(ids: Iterable[int]) -> dict[int, Label]:
+    """The labels with these ids: one query."""
+    rows = SpeakerLabel.objects.filter(pk__in=list(ids)).values_list(
+        "pk", "start", "end", "speaker", "trailing"
+    )
+    return {
+        pk: Label(start=start, end=end, speaker=speaker, trailing=trailing)
+        for pk, start, end, speaker, trailing in rows
+    }
 
 
 def speakers(labels: Iterable[Label]) -> list[Speaker]:

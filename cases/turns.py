@@ -12,6 +12,8 @@ Which spans are labels is decided at import (`cases.importing.recognise`) and re
 """
 
 import bisect
+import functools
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -54,26 +56,45 @@ def turns_from(text: str, labels: Iterable[LabelLike]) -> tuple[Turn, ...]:
         return ()
     breaks = _bare_times(text)
     paragraph_starts = _paragraph_starts(text)
+
+    def next_break(after: int, before: int) -> int | None:
+        index = bisect.bisect_right(breaks, after)
+        return breaks[index] if index < len(breaks) and breaks[index] < before else None
+
+    def floor(offset: int) -> int:
+        return paragraph_starts[bisect.bisect_right(paragraph_starts, offset) - 1]
+
     turns = []
     for index, label in enumerate(ordered):
         if label.trailing:
-            floor = paragraph_starts[bisect.bisect_right(paragraph_starts, label.start) - 1]
-            previous = ordered[index - 1].end if index else 0
-            start = _lstrip(text, max(floor, previous), label.start)
+            start = _trailing_start(text, ordered, index, floor)
             turns.append(Turn(start, label.end, label.speaker, label.start, label.end))
-            continue
-        end = ordered[index + 1].start if index + 1 < len(ordered) else len(text)
-        after = bisect.bisect_right(breaks, label.end)
-        if after < len(breaks) and breaks[after] < end:
-            end = breaks[after]
-        if index + 1 < len(ordered) and ordered[index + 1].trailing:
-            # the next signature signs its own paragraph's text: this turn stops where that paragraph starts
-            floor = paragraph_starts[bisect.bisect_right(paragraph_starts, ordered[index + 1].start) - 1]
-            end = max(label.end, min(end, floor)) if floor > label.start else label.end
-        turns.append(
-            Turn(label.start, _rstrip(text, label.start, end), label.speaker, label.start, label.end)
-        )
+        else:
+            end = _leading_end(text, ordered, index, next_break, floor)
+            turns.append(Turn(label.start, end, label.speaker, label.start, label.end))
     return tuple(turns)
+
+
+def _trailing_start(text: str, ordered: Sequence[LabelLike], index: int, floor) -> int:
+    """Where the turn a trailing label signs begins: after the previous label, within its own paragraph."""
+    label = ordered[index]
+    previous = ordered[index - 1].end if index else 0
+    return _lstrip(text, max(floor(label.start), previous), label.start)
+
+
+def _leading_end(text: str, ordered: Sequence[LabelLike], index: int, next_break, floor) -> int:
+    """Where the turn a leading label opens ends: at the next label, at a bare timestamp line, or where the
+    paragraph of a following signature starts; trailing white space left out."""
+    label = ordered[index]
+    end = ordered[index + 1].start if index + 1 < len(ordered) else len(text)
+    cue = next_break(label.end, end)
+    if cue is not None:
+        end = cue
+    if index + 1 < len(ordered) and ordered[index + 1].trailing:
+        # the next signature signs its own paragraph's text: this turn stops where that paragraph starts
+        paragraph = floor(ordered[index + 1].start)
+        end = max(label.end, min(end, paragraph)) if paragraph > label.start else label.end
+    return _rstrip(text, label.start, end)
 
 
 @lru_cache(maxsize=64)
@@ -109,23 +130,94 @@ def paragraph_spans(text: str) -> list[tuple[int, int, str]]:
     return result
 
 
+def speaker_at(text: str, offset: int, before: LabelLike | None, after: LabelLike | None) -> str:
+    """The speaker of the turn holding `offset`, or "" outside any turn, from the label at or before it and
+    the label after it (None where there is none): no other label decides it, and the answer is the one
+    `turns_from` gives over every label of the text, provided labels do not overlap (recognition keeps them
+    apart). Only the text between the two labels is read."""
+    labels = [label for label in (before, after) if label is not None]
+    index = 0 if before is not None else -1
+    floor = functools.partial(_paragraph_floor, text)
+    # A trailing label after `offset` signs a turn that may have begun at or before it.
+    if after is not None and after.trailing and _trailing_start(text, labels, index + 1, floor) <= offset:
+        return after.speaker
+    if before is None:
+        return ""
+    next_break = functools.partial(_next_break, text)
+    end = before.end if before.trailing else _leading_end(text, labels, index, next_break, floor)
+    return before.speaker if offset < end else ""
+
+
+def _next_break(text: str, after: int, before: int) -> int | None:
+    """The first bare timestamp line starting after `after` and before `before`, as `_bare_times` finds them:
+    the search stops at the end of the line holding `before`, which ends every line begun earlier."""
+    stop = text.find("\n", before) if before < len(text) else -1
+    found = _BARE_TIME.search(text, after + 1, stop if stop >= 0 else len(text))
+    return found.start() if found is not None and found.start() < before else None
+
+
+def _paragraph_floor(text: str, offset: int) -> int:
+    """The start of the paragraph holding `offset` as `_paragraph_starts` finds them: after the last blank
+    line ending at or before it, blank lines paired from the start of each run of line breaks."""
+    found = text.rfind("\n\n", 0, offset)
+    if found < 0:
+        return 0
+    run = found
+    while run > 0 and text[run - 1] == "\n":
+        run -= 1
+    return found - (found - run) % 2 + 2
+
+
 class Locator:
     """Where offsets of one text sit: the speaker of their turn and the number of their paragraph.
 
-    Turns and paragraph starts are found once, then each offset costs two binary searches.
+    `labels` need hold only the labels around the offsets asked about (`cases.speakers.labels_around`), as
+    `speaker_at` explains, not every label of the transcript. Paragraph starts are found once; then each
+    offset costs a binary search for its paragraph, and one for its labels and, the first time a turn is
+    asked about, a look at the text between them for its speaker. Given labels that overlap, every turn is
+    worked out as `turns_from` does.
     """
 
     def __init__(self, text: str, labels: Iterable[LabelLike] = ()):
-        self.turns = turns_from(text, labels)
-        self.turn_starts = [turn.start for turn in self.turns]
+        self.text = text
+        self.labels = sorted(labels, key=lambda label: label.start)
+        self.label_starts = [label.start for label in self.labels]
+        self.turns = None
+        if any(label.end > after.start for label, after in itertools.pairwise(self.labels)):
+            self.turns = turns_from(text, self.labels)
+            self.turn_starts = [turn.start for turn in self.turns]
         self.paragraph_starts = [start for start, _, _ in paragraph_spans(text)]
+        self._floor = functools.partial(_paragraph_floor, text)
+        self._next_break = functools.partial(_next_break, text)
+        self._bounds: dict[int, int] = {}  # label index → where its turn ends (leading) or starts (trailing)
 
     def speaker(self, offset: int) -> str:
         """The speaker of the turn holding `offset`, or "" outside any turn."""
-        index = bisect.bisect_right(self.turn_starts, offset) - 1
-        if index >= 0 and offset < self.turns[index].end:
-            return self.turns[index].speaker
-        return ""
+        if self.turns is not None:
+            index = bisect.bisect_right(self.turn_starts, offset) - 1
+            if index >= 0 and offset < self.turns[index].end:
+                return self.turns[index].speaker
+            return ""
+        labels = self.labels
+        index = bisect.bisect_right(self.label_starts, offset) - 1
+        # As `speaker_at` does, with each turn's bound worked out once however many offsets it holds.
+        if index + 1 < len(labels) and labels[index + 1].trailing and self._bound(index + 1) <= offset:
+            return labels[index + 1].speaker
+        if index < 0:
+            return ""
+        label = labels[index]
+        end = label.end if label.trailing else self._bound(index)
+        return label.speaker if offset < end else ""
+
+    def _bound(self, index: int) -> int:
+        found = self._bounds.get(index)
+        if found is None:
+            if self.labels[index].trailing:
+                found = _trailing_start(self.text, self.labels, index, self._floor)
+            else:
+                found = _leading_end(self.text, self.labels, index, self._next_break, self._floor)
+            self._bounds[index] = found
+        return found
 
     def paragraph(self, offset: int) -> int:
         """The number (from 1) of the paragraph holding `offset`, as the transcript page numbers them."""
@@ -146,10 +238,10 @@ class LabelledParagraph:
 
 
 def label_paragraphs(
-    text: str, paragraphs: list[tuple[int, int, str]], turns: Sequence[Turn]
+    text: str, paragraphs: list[tuple[int, int, str]], labels: Iterable[LabelLike]
 ) -> list[LabelledParagraph]:
     """Paragraphs numbered from 1, each cut into labels and the speech between them."""
-    spans = sorted((turn.label_start, turn.label_end, turn.speaker) for turn in turns)
+    spans = sorted((label.start, label.end, label.speaker) for label in labels)
     starts = [start for start, _, _ in spans]
     result = []
     for number, (start, end, _) in enumerate(paragraphs, start=1):

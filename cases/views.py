@@ -53,7 +53,7 @@ from cases.models import (
 )
 from cases.refusals import Refused
 from cases.search import MAX_QUERY, search, uses_full_text
-from cases.speakers import Speaker, turns_of
+from cases.speakers import Speaker, labels_of
 from cases.turns import label_paragraphs
 from codebook.exchange.spreadsheets import csv_stream
 from codebook.models import Code
@@ -703,7 +703,7 @@ def transcript_detail(request: HttpRequest, project_id, transcript_id: int) -> H
     context = {
         "project": project,
         "transcript": transcript,
-        "paragraphs": label_paragraphs(transcript.text, transcript.paragraphs(), turns_of(transcript)),
+        "paragraphs": label_paragraphs(transcript.text, transcript.paragraphs(), labels_of(transcript)),
         "attribute_values": transcript.attribute_values.select_related("attribute").order_by(
             "attribute__position"
         ),

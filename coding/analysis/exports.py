@@ -1,20 +1,24 @@
 """Exports for papers: coded excerpts as CSV (streamed), and the matrix as CSV or XLSX.
 
 Every file name names the project and the date. The excerpt export streams: codings are read through a
-server-side cursor in chunks and written out in batches, and each transcript's text and details (for the
-speaker, paragraph and source of its excerpts) are read by a second cursor in the same order, one transcript
-at a time, so memory stays flat however many codings are exported. CSV is UTF-8; the Excel option adds a
-byte-order mark (without it Excel reads UTF-8 as the local code page and garbles Chinese). Every CSV and XLSX
-cell a spreadsheet would run as a formula is guarded as `codebook.exchange.spreadsheets` describes.
+server-side cursor in batches and written out as they come. Per batch, one or two queries read the speaker
+labels that name their speakers (the two around each quotation, or all of a transcript's where it has many
+quotations) and a second cursor, in the codings' order, the batch's transcripts' texts and details (for the
+paragraph and source of their excerpts) one transcript at a time, so memory stays flat however many codings
+are exported. CSV is UTF-8; the Excel option adds a byte-order mark (without it Excel reads UTF-8 as the local
+code page and garbles Chinese). Every CSV and XLSX cell a spreadsheet would run as a formula is guarded as
+`codebook.exchange.spreadsheets` describes.
 """
 
 import io
-from collections.abc import Iterator
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, CharField, Func, Value
+from django.db.models import BigIntegerField, CharField, Func, Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.text import slugify
@@ -22,14 +26,21 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from accounts.people import name_of
-from cases.models import AttributeTarget, CaseAttributeValue, Project, Transcript, TranscriptAttributeValue
-from cases.speakers import labels_for
-from cases.turns import Locator
+from cases.models import (
+    AttributeTarget,
+    CaseAttributeValue,
+    Project,
+    SpeakerLabel,
+    Transcript,
+    TranscriptAttributeValue,
+)
+from cases.speakers import labels_around, labels_by_transcript
+from cases.turns import Label, Locator
 from codebook.exchange.spreadsheets import csv_stream, xlsx_cell
 from codebook.models import Framework
 from coding.analysis.matrix import Cell, Matrix, describe
 from coding.analysis.retrieval import Facets, Selection, citation, describe_criteria
-from coding.models import quotation_id
+from coding.models import Segment, quotation_id
 
 
 def export_filename(*, project: Project, what: str, extension: str) -> str:
@@ -153,17 +164,9 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
                 name_of("coder"),
                 "segment__memo",
                 EpochSeconds("created_at"),
+                "segment_id",
             )
         )
-        # What each row repeats of its transcript comes once per transcript, with its text, from a second
-        # cursor in the same order.
-        transcripts = (
-            selection.transcripts()
-            .order_by("case__name", "title", "pk")
-            .values_list("pk", *TRANSCRIPT_FIELDS)
-            .iterator(chunk_size=4)
-        )
-        labels = labels_for(selection.transcripts().values("pk"))
         provenance: dict[int, list[str]] = {}
         codes = {
             code.pk: (code.name, code.path, code.get_level_display(), _framework(code.framework))
@@ -175,50 +178,85 @@ def excerpt_rows(*, selection: Selection, facets: Facets, chunk_size: int = 2000
             codes[alias] = codes[target]
             provenance[alias] = [original.study.name, original.path]
         blank = ["", ""] if tree.study_codes else []
-        current = None
+        current, text = None, ""
         zone = timezone.get_current_timezone()  # once: looking it up per row costs a fifth of the export
-        for (
-            number,
-            transcript_id,
-            start,
-            end,
-            code_id,
-            valence,
-            quote,
-            coder,
-            memo,
-            created,
-        ) in codings.iterator(chunk_size=chunk_size):
-            if transcript_id != current:
-                current = transcript_id
-                text, case_id, case, title, respondent, role = _transcript(transcripts, transcript_id)
-                locator = Locator(text, labels.get(transcript_id, ()))
-                head = [
-                    case,
-                    *[case_values.get((case_id, a.pk), "") for a in on_cases],
-                    title,
-                    respondent,
-                    role,
-                    *[interview_values.get((transcript_id, a.pk), "") for a in on_interviews],
-                ]
-                cited = citation(case=case, respondent=respondent, title=title)
-            yield [
-                quotation_id(number),
-                *head,
-                locator.speaker(start),
-                locator.paragraph(start),
+        rows = codings.iterator(chunk_size=chunk_size)
+        while batch := list(itertools.islice(rows, chunk_size)):
+            labels = _speaker_labels((row[-1], row[1]) for row in batch)
+            if current is not None:  # the last batch's transcript goes on: its labels for this batch's rows
+                locator = Locator(text, labels.get(current, ()))
+            # A transcript whose codings the last batch began is not read again.
+            transcripts = (
+                Transcript.objects.filter(pk__in={row[1] for row in batch} - {current})
+                .order_by("case__name", "title", "pk")
+                .values_list("pk", *TRANSCRIPT_FIELDS)
+                .iterator(chunk_size=4)
+            )
+            for (
+                number,
+                transcript_id,
                 start,
                 end,
-                *codes[code_id],
-                tree.valence_of(code_id, valence),
+                code_id,
+                valence,
                 quote,
                 coder,
                 memo,
-                datetime.fromtimestamp(created, zone).isoformat(),
-                cited,
-                selected_by,
-                *provenance.get(code_id, blank),
-            ]
+                created,
+                _segment_id,
+            ) in batch:
+                if transcript_id != current:
+                    current = transcript_id
+                    text, case_id, case, title, respondent, role = _transcript(transcripts, transcript_id)
+                    locator = Locator(text, labels.get(transcript_id, ()))
+                    head = [
+                        case,
+                        *[case_values.get((case_id, a.pk), "") for a in on_cases],
+                        title,
+                        respondent,
+                        role,
+                        *[interview_values.get((transcript_id, a.pk), "") for a in on_interviews],
+                    ]
+                    cited = citation(case=case, respondent=respondent, title=title)
+                yield [
+                    quotation_id(number),
+                    *head,
+                    locator.speaker(start),
+                    locator.paragraph(start),
+                    start,
+                    end,
+                    *codes[code_id],
+                    tree.valence_of(code_id, valence),
+                    quote,
+                    coder,
+                    memo,
+                    datetime.fromtimestamp(created, zone).isoformat(),
+                    cited,
+                    selected_by,
+                    *provenance.get(code_id, blank),
+                ]
+
+
+# Past this many quotations of one transcript in a batch, reading all its labels (a few hundred) costs less
+# than finding the two around each quotation.
+MANY_QUOTATIONS = 30
+
+
+def _speaker_labels(quotations: Iterable[tuple[int, int]]) -> dict[int, list[Label]]:
+    """For (segment id, transcript id) pairs, each transcript's labels that name the speakers of its
+    quotations (`Locator` takes them): all of them where it has many quotations here, else the two around
+    each (`labels_around`). Two queries at most, for any number of quotations."""
+    segments: dict[int, list[int]] = defaultdict(list)
+    for segment_id, transcript_id in quotations:
+        segments[transcript_id].append(segment_id)
+    whole = [pk for pk, found in segments.items() if len(found) >= MANY_QUOTATIONS]
+    few = [pk for found in segments.values() if len(found) < MANY_QUOTATIONS for pk in found]
+    before, after = labels_around(transcript="transcript_id", offset="start")
+    around = Segment.objects.filter(pk__in=few).values_list(before, after) if few else []
+    ids = {pk for pair in around for pk in pair if pk is not None}
+    if not ids and not whole:
+        return {}
+    return labels_by_transcript(SpeakerLabel.objects.filter(Q(pk__in=ids) | Q(transcript_id__in=whole)))
 
 
 def _framework(key: str) -> str:
@@ -229,7 +267,7 @@ TRANSCRIPT_FIELDS = ("text", "case_id", "case__name", "title", "respondent", "re
 
 
 def _transcript(transcripts: Iterator[tuple], transcript_id: int) -> tuple:
-    """The next transcript's fields from the transcripts' cursor, which runs in the codings' order."""
+    """The next transcript's fields from the batch's transcripts' cursor, which runs in the codings' order."""
     for pk, *fields in transcripts:
         if pk == transcript_id:
             return tuple(fields)

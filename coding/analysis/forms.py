@@ -56,6 +56,15 @@ def use_code_picker(form: forms.Form, facets: Facets, *names: str) -> None:
         field.choices = choices
 
 
+def case_choices(facets: Facets) -> list[tuple[int, str]]:
+    return [(case.pk, case.name) for case in facets.cases]
+
+
+def coder_choices(facets: Facets) -> list:
+    layer = [(facets.consensus.pk, "Consensus layer")] if facets.consensus is not None else []
+    return [("", "Everyone"), *layer, *facets.coder_names.items()]
+
+
 def where_choices(facets: Facets) -> list:
     groups = []
     for dimension in facets.dimensions.values():
@@ -89,14 +98,15 @@ class ScopeForm(forms.Form):
     def __init__(self, data=None, *, facets: Facets, **kwargs):
         super().__init__(data, **kwargs)
         self.facets = facets
+        # Choices are callables: a field left empty is valid without them, so the members, attribute values
+        # and saved queries are read only for a page that shows the form or a filter that names one.
         if facets.own_coder_id is not None:
             # Blind coding: the only coder there is to choose. Another's id in the URL is an invalid choice.
             self.fields["coder"].choices = [(facets.own_coder_id, "Your codings only (blind coding)")]
         else:
-            layer = [(facets.consensus.pk, "Consensus layer")] if facets.consensus is not None else []
-            self.fields["coder"].choices = [("", "Everyone"), *layer, *facets.coder_names.items()]
-        self.fields["where"].choices = where_choices(facets)
-        self.fields["within"].choices = [("", "Every passage"), *facets.saved_queries.items()]
+            self.fields["coder"].choices = lambda: coder_choices(facets)
+        self.fields["where"].choices = lambda: where_choices(facets)
+        self.fields["within"].choices = lambda: [("", "Every passage"), *facets.saved_queries.items()]
 
     def clean(self):
         cleaned = super().clean()
@@ -353,9 +363,8 @@ class RetrievalForm(ScopeForm):
     def __init__(self, *args, facets: Facets, **kwargs):
         super().__init__(*args, facets=facets, **kwargs)
         use_code_picker(self, facets, "all_codes", "any_codes", "not_codes")
-        cases = [(case.pk, case.name) for case in facets.cases]
-        self.fields["case"].choices = cases
-        self.fields["not_case"].choices = cases
+        self.fields["case"].choices = lambda: case_choices(facets)
+        self.fields["not_case"].choices = lambda: case_choices(facets)
 
     def clean(self):
         cleaned = super().clean()

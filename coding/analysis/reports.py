@@ -18,8 +18,8 @@ from docx.shared import Pt
 
 from accounts.people import name_of
 from cases.models import Transcript
-from cases.speakers import labels_for
-from cases.turns import Locator
+from cases.speakers import labels_around, labels_by_id
+from cases.turns import Locator, speaker_at
 from codebook.exchange.document import Note, xml_safe
 from codebook.models import Framework
 from coding.analysis.retrieval import Facets, Selection, citation, describe_criteria
@@ -115,22 +115,25 @@ def build_report(*, selection: Selection, facets: Facets, limit: int | None = No
             "valence",
             name_of("coder"),
             "segment__number",
+            *labels_around(transcript="segment__transcript_id", offset="segment__start"),
         )[: limit + 1]
     )
     total = len(codings) if len(codings) <= limit else selection.codings().count()
     codings = codings[:limit]
 
     # Speaker and paragraph of each quotation: each needed text is read once and dropped after use.
-    offsets: dict[int, set[int]] = defaultdict(set)
+    # Each offset comes with the ids of the speaker labels around it, which decide its speaker.
+    offsets: dict[int, dict[int, tuple[int | None, int | None]]] = defaultdict(dict)
     for row in codings:
-        offsets[row[2]].add(row[6])
+        offsets[row[2]][row[6]] = (row[12], row[13])
     located: dict[tuple[int, int], tuple[str, int]] = {}
     texts = Transcript.objects.filter(pk__in=offsets).order_by("pk").values_list("pk", "text")
-    labels = labels_for(offsets)
+    labels = labels_by_id({pk for row in codings for pk in row[12:14] if pk is not None})
     for pk, text in texts.iterator(chunk_size=4):
-        locator = Locator(text, labels.get(pk, ()))
-        for offset in offsets[pk]:
-            located[(pk, offset)] = (locator.speaker(offset), locator.paragraph(offset))
+        locator = Locator(text)
+        for offset, (before, after) in offsets[pk].items():
+            speaker = speaker_at(text, offset, labels.get(before), labels.get(after))
+            located[(pk, offset)] = (speaker, locator.paragraph(offset))
 
     memos = report_memos(
         project=facets.project, code_ids={row[0] for row in codings}, segment_ids={row[1] for row in codings}
@@ -149,6 +152,8 @@ def build_report(*, selection: Selection, facets: Facets, limit: int | None = No
         valence,
         coder,
         number,
+        _before,
+        _after,
     ) in codings:
         valence = tree.valence_of(code_id, valence)
         code_id = tree.counted_as(code_id)  # a study's code reports under the code it is mapped to

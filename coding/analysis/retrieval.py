@@ -53,8 +53,8 @@ from cases.models import (
     Transcript,
     TranscriptAttributeValue,
 )
-from cases.speakers import labels_for
-from cases.turns import Locator
+from cases.speakers import labels_around, labels_by_id
+from cases.turns import Locator, speaker_at
 from codebook.models import SIBLING_ORDER, Code, tree_order
 from coding.models import Coding, SavedQuery, Segment, Valence, hidden_by_blind_coding
 
@@ -303,21 +303,49 @@ def _sort_key(dimension: Dimension, key: str):
     return (0, Decimal(0), key.casefold())
 
 
-@dataclass
 class Facets:
     """What a project's codings can be filtered and sliced by: its codes, cases, coders, dimensions and their
-    values. Loaded once per request in a fixed number of queries; forms take their choices from it."""
+    values; forms take their choices from it.
 
-    project: Project
-    tree: CodeTree
-    cases: list[Case]
-    coders: list
-    dimensions: dict[str, Dimension]
-    values: dict[str, list[DimensionValue]]
-    consensus: object | None = None  # the consensus layer's coder, when the project has consensus codings
-    # While the project codes blind, the coder (or viewer) whose codings alone every analysis counts.
-    own_coder_id: int | None = None
-    saved_queries: dict[int, str] = field(default_factory=dict)  # id → name
+    Given every part, it holds them. Made by `load_facets`, it reads each part from the database when first
+    asked for (one or two queries a part), so a request pays only for what it uses: an export needs the codes
+    and the attribute columns, not every value of every attribute.
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        tree: CodeTree,
+        cases: list[Case],
+        coders: list,
+        dimensions: dict[str, Dimension],
+        values: dict[str, list[DimensionValue]],
+        consensus=None,  # the consensus layer's coder, when the project has consensus codings
+        own_coder_id: int | None = None,
+        saved_queries: dict[int, str] | None = None,  # id → name
+    ):
+        self.project = project
+        self.tree = tree
+        self.cases = cases
+        self.coders = coders
+        self.dimensions = dimensions
+        self.values = values
+        self.consensus = consensus
+        # While the project codes blind, the coder (or viewer) whose codings alone every analysis counts.
+        self.own_coder_id = own_coder_id
+        self.saved_queries = saved_queries if saved_queries is not None else {}
+
+    @classmethod
+    def of(cls, project: Project) -> "Facets":
+        """The project's facets, each part read when first used. The member the project was loaded for
+        (`cases.access.get_project` sets `project.membership`) decides what blind coding hides: while it is
+        on, a coder or viewer has no coder to choose but themselves, and every analysis built on these
+        facets (`ScopeForm.scope`) counts only their codings."""
+        facets = cls.__new__(cls)
+        facets.project = project
+        membership = getattr(project, "membership", None)
+        facets.own_coder_id = membership.user_id if hidden_by_blind_coding(membership) else None
+        return facets
 
     def label(self, dimension_key: str, value_key: str) -> str:
         if value_key == NO_VALUE:
@@ -330,6 +358,68 @@ class Facets:
     @cached_property
     def coder_names(self) -> dict[int, str]:
         return {user.pk: display_name(user) for user in self.coders}
+
+    # The parts `Facets.of` reads on first use (a part given to the constructor is an instance attribute,
+    # which Python reads before these).
+
+    @cached_property
+    def tree(self) -> CodeTree:
+        return CodeTree.load(self.project)
+
+    @cached_property
+    def cases(self) -> list[Case]:
+        return list(self.project.cases.order_by("name"))
+
+    @cached_property
+    def coders(self) -> list:
+        return self._members[0]
+
+    @cached_property
+    def consensus(self):
+        return self._members[1]
+
+    @cached_property
+    def dimensions(self) -> dict[str, Dimension]:
+        dimensions = {"case": Dimension("case", "Case"), "role": Dimension("role", "Respondent role")}
+        for attribute in self._attributes:
+            where = "case" if attribute.applies_to == AttributeTarget.CASE else "interview"
+            dimensions[f"attr-{attribute.pk}"] = Dimension(
+                f"attr-{attribute.pk}", f"{attribute.name} ({where})", attribute
+            )
+        if self._named[0]:
+            dimensions[SETS] = Dimension(SETS, "Set")
+        return dimensions
+
+    @cached_property
+    def values(self) -> dict[str, list[DimensionValue]]:
+        return _dimension_values(self)
+
+    @cached_property
+    def saved_queries(self) -> dict[int, str]:
+        return self._named[1]
+
+    @cached_property
+    def _members(self) -> tuple[list, object | None]:
+        """The coders to choose from, and the consensus layer's coder if it has coded here: one query."""
+        project = self.project
+        if self.own_coder_id is not None:
+            members = get_user_model().objects.filter(pk=self.own_coder_id)
+        else:
+            adjudicated = Exists(Segment.objects.filter(project=project, created_by=OuterRef("pk")))
+            members = get_user_model().objects.filter(
+                Q(memberships__project=project) | Q(adjudicated, username=CONSENSUS_USERNAME)
+            )
+        coders = list(members.select_related("profile").order_by(by_name(), "username"))
+        consensus = next((user for user in coders if user.username == CONSENSUS_USERNAME), None)
+        return [user for user in coders if user is not consensus], consensus
+
+    @cached_property
+    def _attributes(self) -> list[Attribute]:
+        return list(self.project.attributes.all())
+
+    @cached_property
+    def _named(self) -> tuple[list[DimensionValue], dict[int, str]]:
+        return _named(self.project)
 
 
 def _named(project: Project) -> tuple[list[DimensionValue], dict[int, str]]:
@@ -346,28 +436,11 @@ def _named(project: Project) -> tuple[list[DimensionValue], dict[int, str]]:
     return values, {pk: name for what, pk, name in found if what != SETS}
 
 
-def load_facets(*, project: Project) -> Facets:
-    """Eight queries: codes, cases, members (with the consensus layer, if it has coded here), attributes,
-    roles, case values, transcript values, and the sets and saved queries together.
-
-    The member the project was loaded for (`cases.access.get_project` sets `project.membership`) decides what
-    blind coding hides: while it is on, a coder or viewer has no coder to choose but themselves, and every
-    analysis built on these facets (`ScopeForm.scope`) counts only their codings."""
-    membership = getattr(project, "membership", None)
-    own_coder_id = membership.user_id if hidden_by_blind_coding(membership) else None
-    tree = CodeTree.load(project)
-    cases = list(project.cases.order_by("name"))
-    if own_coder_id is not None:
-        members = get_user_model().objects.filter(pk=own_coder_id)
-    else:
-        adjudicated = Exists(Segment.objects.filter(project=project, created_by=OuterRef("pk")))
-        members = get_user_model().objects.filter(
-            Q(memberships__project=project) | Q(adjudicated, username=CONSENSUS_USERNAME)
-        )
-    coders = list(members.select_related("profile").order_by(by_name(), "username"))
-    consensus = next((user for user in coders if user.username == CONSENSUS_USERNAME), None)
-    coders = [user for user in coders if user is not consensus]
-    attributes = list(project.attributes.all())
+def _dimension_values(facets: Facets) -> dict[str, list[DimensionValue]]:
+    """Every dimension's values, sorted, with "(no value)" where an interview or case lacks one: the roles,
+    the case values and the transcript values, three queries (and the cases, attributes and sets)."""
+    project, dimensions, cases = facets.project, facets.dimensions, facets.cases
+    attributes = [dimension.attribute for dimension in dimensions.values() if dimension.attribute is not None]
     role_counts = dict(
         project.transcripts.order_by()
         .values_list("respondent_role")
@@ -375,15 +448,6 @@ def load_facets(*, project: Project) -> Facets:
         .values_list("respondent_role", "n")
     )
     roles = set(role_counts)
-    dimensions = {
-        "case": Dimension("case", "Case"),
-        "role": Dimension("role", "Respondent role"),
-    }
-    for attribute in attributes:
-        where = "case" if attribute.applies_to == AttributeTarget.CASE else "interview"
-        dimensions[f"attr-{attribute.pk}"] = Dimension(
-            f"attr-{attribute.pk}", f"{attribute.name} ({where})", attribute
-        )
     values: dict[str, list[DimensionValue]] = {
         "case": [DimensionValue(str(case.pk), case.name) for case in cases],
         "role": [DimensionValue(role, role) for role in sorted(roles - {""}, key=str.casefold)]
@@ -409,11 +473,17 @@ def load_facets(*, project: Project) -> Facets:
             missing = len(owners[attribute.pk]) < transcript_count
         if missing:
             values[dimension.key].append(DimensionValue(NO_VALUE, NO_VALUE_LABEL))
-    sets, saved_queries = _named(project)
+    sets = facets._named[0]
     if sets:
-        dimensions[SETS] = Dimension(SETS, "Set")
         values[SETS] = [*sets, DimensionValue(NO_VALUE, IN_NO_SET)]
-    return Facets(project, tree, cases, coders, dimensions, values, consensus, own_coder_id, saved_queries)
+    return values
+
+
+def load_facets(*, project: Project) -> Facets:
+    """The project's facets, each part read on first use (`Facets.of`): at most eight queries, for codes,
+    cases, members (with the consensus layer, if it has coded here), attributes, roles, case values,
+    transcript values, and the sets and saved queries together."""
+    return Facets.of(project)
 
 
 @dataclass(frozen=True)
@@ -478,8 +548,14 @@ class Selection:
         return q
 
     def passage_q(self, prefix: str, *, project: bool = True) -> Q:
-        """Conditions on the passage and its interview; `prefix` leads to Segment ("" or "segment__")."""
-        q = self.interview_q(f"{prefix}transcript__", project=project)
+        """Conditions on the passage and its interview; `prefix` leads to Segment ("" or "segment__").
+
+        The project is named by the passage's own column rather than through its interview's case: the planner
+        estimates a column, where through the join it expects one passage and walks the whole project's.
+        """
+        q = self.interview_q(f"{prefix}transcript__", project=False)
+        if project:
+            q &= Q(**{f"{prefix}project": self.project})
         if self.criteria.text:
             q &= Q(**{f"{prefix}quote__icontains": self.criteria.text})
         if self.criteria.within is not None:
@@ -611,10 +687,6 @@ class Selection:
             codings = codings.filter(Exists(in_interview.filter(code_id__in=self.codes(code_id))))
         return codings
 
-    def transcripts(self) -> QuerySet[Transcript]:
-        """The interviews holding at least one of `codings()`."""
-        return Transcript.objects.filter(Exists(self.codings().filter(segment__transcript_id=OuterRef("pk"))))
-
 
 def select(*, project: Project, criteria: Criteria, tree: CodeTree) -> Selection:
     return Selection(project=project, criteria=criteria, tree=tree)
@@ -645,11 +717,12 @@ def describe_criteria(*, facets: Facets, criteria: Criteria) -> str:
     if criteria.valences:
         labels = dict(Valence.choices)
         parts.append("valence " + " or ".join(str(labels.get(v, v)) for v in criteria.valences))
-    names = {case.pk: case.name for case in facets.cases}
-    if criteria.cases:
-        parts.append("in cases " + ", ".join(names.get(pk, str(pk)) for pk in criteria.cases))
-    if criteria.not_cases:
-        parts.append("not in cases " + ", ".join(names.get(pk, str(pk)) for pk in criteria.not_cases))
+    if criteria.cases or criteria.not_cases:
+        names = {case.pk: case.name for case in facets.cases}
+        if criteria.cases:
+            parts.append("in cases " + ", ".join(names.get(pk, str(pk)) for pk in criteria.cases))
+        if criteria.not_cases:
+            parts.append("not in cases " + ", ".join(names.get(pk, str(pk)) for pk in criteria.not_cases))
     for condition in criteria.where:
         values = " or ".join(sorted(facets.label(condition.dimension.key, key) for key in condition.keys))
         parts.append(f"{condition.dimension.label} is {values}")
@@ -707,10 +780,11 @@ class Quotation:
 def quotations(
     *, project: Project, segments: list[Segment], selection: Selection | None = None
 ) -> list[Quotation]:
-    """The passages with their codings, speaker, paragraph and workspace link: two queries for any number.
+    """The passages with their codings, speaker, paragraph and workspace link: three queries for any number.
 
-    `segments` must come with `transcript__case` selected. With a selection, the codings that qualify for it
-    are marked (`coding.matched`), so a drill-down shows why a passage is listed.
+    `segments` must come as `ordered_segments` gives them: with `transcript__case` selected and the speaker
+    labels around them named. With a selection, the codings that qualify for it are marked
+    (`coding.matched`), so a drill-down shows why a passage is listed.
     """
     if not segments:
         return []
@@ -731,13 +805,14 @@ def quotations(
         by_segment[coding.segment_id].codings.append(coding)
     transcript_ids = {segment.transcript_id for segment in segments}
     texts = dict(Transcript.objects.filter(pk__in=transcript_ids).values_list("pk", "text"))
-    labels = labels_for(texts)
-    locators = {pk: Locator(text, labels.get(pk, ())) for pk, text in texts.items()}
+    labels = labels_by_id({pk for s in segments for pk in (s.label_before, s.label_after) if pk is not None})
+    locators = {pk: Locator(text) for pk, text in texts.items()}
     for quotation in by_segment.values():
         segment = quotation.segment
-        locator = locators[segment.transcript_id]
-        quotation.speaker = locator.speaker(segment.start)
-        quotation.paragraph = locator.paragraph(segment.start)
+        text = texts[segment.transcript_id]
+        before, after = labels.get(segment.label_before), labels.get(segment.label_after)
+        quotation.speaker = speaker_at(text, segment.start, before, after)
+        quotation.paragraph = locators[segment.transcript_id].paragraph(segment.start)
         quotation.workspace_url = (
             reverse("coding:workspace", args=[project.pk, segment.transcript_id]) + f"#s{segment.pk}"
         )
@@ -751,9 +826,12 @@ def quotation_page(*, selection: Selection, page_number, per_page: int) -> tuple
 
 
 def ordered_segments(segments: QuerySet[Segment]) -> QuerySet[Segment]:
-    """Passages in reading order (case, interview, position), leaving the transcripts' text behind."""
+    """Passages in reading order (case, interview, position), leaving the transcripts' text behind, each
+    naming the speaker labels around its start (`label_before`, `label_after`), which decide its speaker."""
+    label_before, label_after = labels_around(transcript="transcript_id", offset="start")
     return (
         segments.select_related("transcript__case", "created_by")
         .defer("transcript__text")
+        .annotate(label_before=label_before, label_after=label_after)
         .order_by("transcript__case__name", "transcript__title", "transcript_id", "start", "end", "pk")
     )

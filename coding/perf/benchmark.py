@@ -18,6 +18,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
@@ -77,18 +78,23 @@ def measure(name: str, request: Callable, *, repeat: int, expect: int = 200) -> 
     production does not do it.
     """
     with CaptureQueriesContext(connection) as captured:
-        _check(name, request(), expect)
+        _check(name, _read(request()), expect)
     queries = len(captured)  # now: each request clears the connection's log that `captured` reads
     timings = []
     for _ in range(repeat):
         started = time.perf_counter()
-        response = request()
-        if getattr(response, "streaming", False):
-            for _chunk in response.streaming_content:
-                pass
+        response = _read(request())
         timings.append((time.perf_counter() - started) * 1000)
         _check(name, response, expect)
     return Result(name, repeat, statistics.median(timings), percentile(timings, 0.95), queries)
+
+
+def _read(response):
+    """The response, read to its end: a streamed download queries the database as it is read."""
+    if getattr(response, "streaming", False):
+        for _chunk in response.streaming_content:
+            pass
+    return response
 
 
 def _check(name: str, response, expect: int) -> None:
@@ -182,20 +188,29 @@ def prepare(*, scale: int, small: bool) -> Bench:
     return Bench(project, client, user, corpus, transcript, rng, small)
 
 
+def apply_code(bench: Bench, *, repeat: int) -> Result:
+    """A code applied to a new passage of the long interview, as the workspace's picker posts it."""
+    transcript = bench.workspace_transcript
+    codes = list(bench.project.codes.filter(is_codable=True).values_list("pk", flat=True))
+    taken = set(Segment.objects.filter(transcript=transcript).values_list("start", "end"))
+    free = [span for span in spans(bench.rng, transcript.text, repeat + 10) if span not in taken]
+    fields = {"valence": "none", "new_code": "", "new_code_parent": ""}
+
+    def apply():
+        start, end = free.pop()
+        return bench.client.post(
+            bench.url("coding:apply_hx", transcript_id=transcript.pk),
+            {"start": start, "end": end, "codes": [bench.rng.choice(codes)], **fields},
+            headers={"HX-Request": "true", "HX-Target": "picker", "HX-Trigger": "picker"},
+        )
+
+    return measure("apply a code", apply, repeat=repeat)
+
+
 def workspace_operations(bench: Bench, *, repeat: int) -> list[Result]:
     transcript = bench.workspace_transcript
     client = bench.client
-    codes = list(bench.project.codes.filter(is_codable=True).values_list("pk", flat=True))
-    free = spans(bench.rng, transcript.text, repeat * 3 + 10)
     hx = {"HX-Request": "true"}
-
-    def apply_code():
-        start, end = free.pop()
-        return client.post(
-            bench.url("coding:apply_hx", transcript_id=transcript.pk),
-            {"start": start, "end": end, "codes": [bench.rng.choice(codes)], "valence": "positive"},
-            headers=hx,
-        )
 
     def delete_coding():
         coding = (
@@ -213,7 +228,7 @@ def workspace_operations(bench: Bench, *, repeat: int) -> list[Result]:
             lambda: client.get(workspace),
             repeat=repeat,
         ),
-        measure("apply a code", apply_code, repeat=repeat),
+        apply_code(bench, repeat=repeat),
         measure("delete a coding", delete_coding, repeat=repeat),
         measure("codebook page", lambda: client.get(bench.url("codebook:codebook")), repeat=repeat),
         import_docx(bench, repeat=repeat),
@@ -247,12 +262,42 @@ def analysis_operations(bench: Bench, *, repeat: int) -> list[Result]:
         "matrix XLSX export": get(bench.url("coding:matrix_export") + "?format=xlsx"),
     }
     results = [measure(f"{name} ({size})", request, repeat=repeat) for name, request in views.items()]
+    results.extend(reading_operations(bench, repeat=repeat, size=size))
     results.append(
         stream_export(f"excerpts CSV, every coding ({size})", get(bench.url("coding:excerpts_export")))
     )
     results.append(qdpx_export(bench, repeat=repeat, size=size))
     results.append(qdpx_import(bench, repeat=repeat, size=size))
     return results
+
+
+def reading_operations(bench: Bench, *, repeat: int, size: str) -> list[Result]:
+    """Reading one code's evidence as a researcher does: the second page of the most used code's quotations,
+    as the retrieval page's "Next" link asks for it, and the excerpts of the median code as CSV, as its
+    download link does."""
+    used = list(
+        Coding.objects.filter(segment__project=bench.project)
+        .values_list("code_id")
+        .annotate(n=Count("pk"))
+        .order_by("n", "code_id")
+        .values_list("code_id", "n")
+    )
+    (top, top_count), (median, median_count) = used[-1], used[len(used) // 2]
+    client = bench.client
+    page = bench.url("coding:retrieval") + f"?any_codes={top}&subcodes=yes&page=2"
+    csv = bench.url("coding:excerpts_export") + f"?any_codes={median}&subcodes=yes"
+    return [
+        measure(
+            f"retrieval, page 2 of the top code's quotations ({top_count} codings; {size})",
+            lambda: client.get(page, headers={"HX-Request": "true", "HX-Target": "results"}),
+            repeat=repeat,
+        ),
+        measure(
+            f"excerpts CSV, the median code ({median_count} codings; {size})",
+            lambda: client.get(csv),
+            repeat=repeat,
+        ),
+    ]
 
 
 QDPX_RUNS = 3  # a whole-project archive takes seconds: a few runs give its median

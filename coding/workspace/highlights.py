@@ -14,7 +14,7 @@ from html import escape  # the standard library's: Django's lazy-aware wrapper c
 from django.utils.safestring import SafeString, mark_safe
 
 from cases.importing.recognise import speaker_name
-from cases.turns import Turn
+from cases.turns import LabelLike
 
 MAX_LAYERS = 5  # underlines drawn under one run; more are listed in the tooltip and the margin
 
@@ -59,9 +59,10 @@ def render(
     text: str,
     paragraphs: Sequence[tuple[int, int, str]],
     marks: Iterable[Mark],
-    turns: Sequence[Turn] = (),
+    labels: Iterable[LabelLike] = (),
 ) -> list[Paragraph]:
-    """`paragraphs` are (start, end, text); `turns` are the speaker turns, each with its label's span."""
+    """`paragraphs` are (start, end, text); `labels` are the speaker labels drawn in them (others are
+    skipped)."""
     marks = sorted((m for m in marks if m.layers), key=lambda m: (m.start, -m.end, m.segment_id))
     events: list[tuple[int, int, int]] = []  # (position, 0=end/1=start, index into marks)
     for index, mark in enumerate(marks):
@@ -69,7 +70,7 @@ def render(
         events.append((mark.end, 0, index))
     events.sort()
 
-    labels = sorted((turn.label_start, turn.label_end, turn.speaker) for turn in turns)
+    labels = sorted((label.start, label.end, label.speaker) for label in labels)
     next_label = 0
     active: dict[int, Mark] = {}
     announced: set[int] = set()  # marks already listed in a margin

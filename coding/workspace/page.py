@@ -9,7 +9,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.people import consensus_layer, name_of
 from cases.models import Membership, Transcript
-from cases.speakers import turns_of
+from cases.speakers import labels_of
+from cases.turns import Label
 from codebook.models import Code
 from coding.models import Coding
 from coding.workspace.highlights import Layer, Mark, Paragraph, render
@@ -55,22 +56,26 @@ def paragraphs_with_marks(
     filters: Filters,
     membership: Membership,
     span: tuple[int, int] | None = None,
+    labels: list[Label] | None = None,
 ) -> list[Paragraph]:
     """The transcript's paragraphs with the highlights `membership` may see; with `span`, only the paragraphs
-    it touches."""
+    it touches. `labels`, if given, holds the transcript's speaker labels (those drawn, at least)."""
     paragraphs = [(start, end, text) for start, end, text in transcript.paragraphs()]
     numbered = list(enumerate(paragraphs, start=1))
     codings = Coding.objects.visible_to(membership).filter(segment__transcript=transcript)
+    within = None
     if span is not None:
         numbered = [(n, p) for n, p in numbered if p[0] < span[1] and p[1] > span[0]]
         if not numbered:
             return []
-        low, high = numbered[0][1][0], numbered[-1][1][1]
+        within = low, high = numbered[0][1][0], numbered[-1][1][1]
         codings = codings.filter(segment__start__lt=high, segment__end__gt=low)
     marks = _marks(filters.apply(codings))
-    turns = turns_of(transcript)
+    if labels is None:
+        # Only the labels are drawn, not the turns they open: those of the paragraphs drawn are all it reads.
+        labels = labels_of(transcript, within=within)
     rendered = render(
-        text=transcript.text, paragraphs=[p for _, p in numbered], marks=marks.values(), turns=turns
+        text=transcript.text, paragraphs=[p for _, p in numbered], marks=marks.values(), labels=labels
     )
     # render() numbers from 1 within what it was given; restore the numbers in the whole transcript.
     return [

@@ -21,6 +21,7 @@ from cases.access import get_project
 from cases.forms import AssignmentStatusForm, error_sentence
 from cases.models import Assignment, AssignmentStatus, Project, Role, Transcript
 from cases.refusals import Conflict, Refused
+from cases.speakers import labels_of
 from coding.memos.listing import about_transcript
 from coding.models import Coding, Segment
 from coding.workspace import actions, undo
@@ -113,9 +114,11 @@ def _changed(
     # is redrawn: the panel shows it, and must show the coder's choice again, "Only mine" included.
     filter_form, filters = _filters(request, project) if request.GET or panel else (None, Filters())
     seen, paragraphs = set(), []
+    # Two passages redrawn (a quotation's old and new bounds) share one read of the labels.
+    labels = labels_of(transcript) if len(spans) > 1 else None
     for span in spans:
         marked = paragraphs_with_marks(
-            transcript=transcript, filters=filters, membership=project.membership, span=span
+            transcript=transcript, filters=filters, membership=project.membership, span=span, labels=labels
         )
         for paragraph in marked:
             if paragraph.number not in seen:

@@ -5,10 +5,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cases.models import Role, SpeakerLabel, Transcript
-from cases.speakers import labels_of
+from cases.speakers import labels_around, labels_by_id, labels_of
+from coding.models import Segment
 from tests.cases.test_importers import interview_docx, word_document
 from tests.coding.test_exports import export, rows
-from tests.factories import CodingFactory, MembershipFactory, SegmentFactory, UserFactory
+from tests.factories import CodingFactory, MembershipFactory, SegmentFactory, TranscriptFactory, UserFactory
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -187,3 +188,25 @@ def test_transcript_page_links_to_speakers_for_those_who_may_change_them(
     url = speakers_url(transcript)
     assert f'href="{url}"' in client_for(owner).get(transcript.get_absolute_url()).content.decode()
     assert f'href="{url}"' not in client_for(viewer).get(transcript.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_labels_around_each_offset_are_named_by_the_query_of_the_offsets(django_assert_num_queries):
+    text = "A: one.\n\nB: two.\n\nA: three.\n\nB: four.\n\nA: five."
+    transcript = TranscriptFactory(text=text)
+    other = TranscriptFactory(case=transcript.case, text=text)
+    SpeakerLabel.objects.all().delete()  # whatever the factory recognised: these labels instead
+    for each in (transcript, other):
+        SpeakerLabel.objects.bulk_create(
+            SpeakerLabel(transcript=each, start=start, end=start + 2, speaker=text[start])
+            for start in (0, 9, 18, 29, 39)
+        )
+    SegmentFactory(transcript=transcript, start=text.index("two"), end=text.index("two") + 3)
+    SegmentFactory(transcript=other, start=text.index("five"), end=len(text))
+    before, after = labels_around(transcript="transcript_id", offset="start")
+    with django_assert_num_queries(2):
+        rows = list(Segment.objects.order_by("pk").values_list("transcript_id", before, after))
+        labels = labels_by_id(pk for _, *pair in rows for pk in pair if pk is not None)
+    named = [[labels[pk].start if pk else None for pk in pair] for _, *pair in rows]
+    assert named == [[9, 18], [39, None]]  # B before "two", A after it; the last A, nothing after it
+    assert labels_by_id([]) == {}

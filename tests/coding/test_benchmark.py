@@ -7,7 +7,15 @@ from django.db import connection
 from django.urls import reverse
 
 from cases.models import Project
-from coding.perf.benchmark import measure, percentile, run, stream_export
+from coding.perf.benchmark import (
+    apply_code,
+    measure,
+    percentile,
+    prepare,
+    reading_operations,
+    run,
+    stream_export,
+)
 from coding.perf.corpus import make_corpus, remove_corpus
 from coding.perf.loadtest import add_coders, postgres_cpu_seconds
 
@@ -118,8 +126,26 @@ def test_the_agreement_report_on_the_double_coded_corpus_costs_fixed_queries(
         url = reverse("coding:agreement", args=[corpus.project.pk])
         query = {"unit": "paragraphs", "coders": list(users.values_list("pk", flat=True))}
         client.get(url, query)
-        with django_assert_num_queries(16):  # with the facets' sets and saved queries
+        with django_assert_num_queries(10):  # of the facets, the codes and the cases
             response = client.get(url, query)
         overall = response.context["report"].comparisons[0].overall.values
         assert overall["units"] > 0 and overall["cohen"] is not None  # the coders overlap
         remove_corpus(corpus.project)
+
+
+@pytest.mark.django_db
+def test_the_timed_apply_and_reads_of_one_code_cost_fixed_queries():
+    """The bench's apply, a page of the top code's quotations and the median code's excerpts: the same
+    queries for a corpus twice the size (the CSV's counted run is read to its end, as the timed ones are)."""
+    counts = []
+    for scale in (1, 2):
+        bench = prepare(scale=scale, small=True)
+        results = [apply_code(bench, repeat=1), *reading_operations(bench, repeat=1, size="")]
+        counts.append([result.queries for result in results])
+        remove_corpus(bench.project)
+    # apply: session, user, membership, transcript, codes; the apply's transaction (8); the codings and the
+    # labels of the paragraph redrawn. Page: session, user, membership; codes, members, sets and saved
+    # queries; count, page, codings, texts, labels. CSV: session, user, membership; codes, attributes, sets
+    # and saved queries, members; the access log's row; case values (the corpus has no interview
+    # attributes); codings, the labels' ids and the labels, texts.
+    assert counts[0] == counts[1] == [15, 11, 13]

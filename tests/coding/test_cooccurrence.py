@@ -123,8 +123,9 @@ def test_drill_down_without_javascript_and_with_bad_input(client_for, analysis, 
     [
         # session, user, membership; 8 facets; the project's interviews, the grouped query
         ("coding:cooccurrence", "?unit=transcripts", 13),
-        # session, user, membership; 8 facets; count, page of passages, their codings, texts, speaker labels
-        ("coding:cooccurrence_cell_hx", "?a={a}&b={b}", 16),
+        # session, user, membership; the facets it reads (codes, members); count, page of passages, their
+        # codings, texts, the speaker labels around the passages
+        ("coding:cooccurrence_cell_hx", "?a={a}&b={b}", 9),
     ],
 )
 def test_query_counts_are_fixed(

@@ -13,7 +13,7 @@ from docx import Document
 
 from codebook.exchange.spreadsheets import csv_stream
 from coding.analysis import reports
-from coding.analysis.exports import excerpt_header
+from coding.analysis.exports import excerpt_header, excerpt_rows
 from coding.analysis.retrieval import Criteria, load_facets, select
 from coding.models import Coding, Segment
 from coding.perf.corpus import make_corpus
@@ -147,9 +147,10 @@ def test_bad_filters_show_the_form_instead_of_a_file(client_for, analysis, viewe
 
 def test_excerpt_export_query_count_is_fixed(client_for, analysis, viewer, django_assert_num_queries):
     client = client_for(viewer)
-    # session, user, membership; 8 facets; the access log's row; case and interview attribute values; codings;
-    # texts
-    with django_assert_num_queries(17):
+    # session, user, membership; the facets it reads (codes, attributes, saved queries, members); the access
+    # log's row; case and interview attribute values; codings; the speaker labels around them (their ids,
+    # then the labels); texts
+    with django_assert_num_queries(14):
         export(client, analysis.project)
 
 
@@ -157,6 +158,19 @@ def test_csv_is_written_in_batches():
     chunks = list(csv_stream(([n, "x"] for n in range(5)), batch=2))
     assert [chunk.count(b"\n") for chunk in chunks] == [2, 2, 1]
     assert list(csv.reader(io.StringIO(b"".join(chunks).decode()))) == [[str(n), "x"] for n in range(5)]
+
+
+def test_rows_are_the_same_however_the_codings_are_batched(db):
+    """Each batch of codings reads its own labels and texts: all of an interview's labels when the batch holds
+    many of its codings, the two around each coding when it holds a few (7 rows a batch here, and batches
+    that end inside an interview). Both give the rows of one batch."""
+    corpus = make_corpus(name="Batches", transcripts_per_scale=3, words=400, segments_per_transcript=40)
+    facets = load_facets(project=corpus.project)
+    selection = select(project=corpus.project, criteria=Criteria(), tree=facets.tree)
+    whole = list(excerpt_rows(selection=selection, facets=facets))
+    speakers = {row[whole[0].index("speaker")] for row in whole[1:]}
+    assert len(whole) == corpus.codings + 1 and len(speakers) > 2  # the interviewer and the respondents
+    assert list(excerpt_rows(selection=selection, facets=facets, chunk_size=7)) == whole
 
 
 def test_header_lists_attributes_of_cases_then_interviews(analysis):
@@ -258,9 +272,9 @@ def test_report_with_a_bad_format_shows_the_form(client_for, analysis, viewer):
 
 def test_report_query_count_is_fixed(client_for, analysis, viewer, django_assert_num_queries):
     client = client_for(viewer)
-    # session, user, membership; 8 facets; the access log's row; codings; texts; memos (none here: their
-    # links are not asked for)
-    with django_assert_num_queries(16):
+    # session, user, membership; the facets it reads (codes, members); codings; the speaker labels around
+    # them; texts; memos (none here: their links are not asked for); the access log's row
+    with django_assert_num_queries(10):
         client.get(report_url(analysis.project, "?format=docx"))
 
 

@@ -2,14 +2,14 @@
 
 import re
 
-from cases.turns import Label, turns_from
+from cases.turns import Label
 from coding.workspace.highlights import Layer, Mark, render
 
 TEXT = (
     "R01: The data belongs to us 𠮷 and nobody else.\n\nInterviewer: Why?\n\nR01: Because the bureau said so"
 )
 PARAGRAPHS = [(0, 46, ""), (48, 65, ""), (67, 98, "")]
-TURNS = turns_from(TEXT, [Label(0, 4, "R01"), Label(48, 60, "Interviewer"), Label(67, 71, "R01")])
+LABELS = [Label(0, 4, "R01"), Label(48, 60, "Interviewer"), Label(67, 71, "R01")]
 
 
 def layer(code_id: int, colour: str = "#ff0000", valence: str = "none") -> Layer:
@@ -28,7 +28,7 @@ def test_paragraph_offsets_match_the_text():
 
 def test_runs_reassemble_the_text_and_carry_code_point_offsets():
     marks = [Mark(1, 9, 27, layers=[layer(1)]), Mark(2, 19, 35, layers=[layer(2)])]
-    paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=marks, turns=TURNS)
+    paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=marks, labels=LABELS)
     for paragraph in paragraphs:
         pieces = runs(paragraph.html)
         assert "".join(text for _, _, text in pieces) == TEXT[paragraph.start : paragraph.end]
@@ -38,7 +38,7 @@ def test_runs_reassemble_the_text_and_carry_code_point_offsets():
 
 def test_overlapping_segments_split_runs_at_every_boundary():
     marks = [Mark(1, 9, 27, layers=[layer(1)]), Mark(2, 19, 35, layers=[layer(2)])]
-    first = render(text=TEXT, paragraphs=PARAGRAPHS, marks=marks, turns=TURNS)[0]
+    first = render(text=TEXT, paragraphs=PARAGRAPHS, marks=marks, labels=LABELS)[0]
     assert runs(first.html) == [
         (0, "", "R01:"),
         (4, "", " The "),
@@ -51,7 +51,7 @@ def test_overlapping_segments_split_runs_at_every_boundary():
 
 
 def test_speaker_label_is_its_own_bold_run():
-    paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=[], turns=TURNS)
+    paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=[], labels=LABELS)
     assert paragraphs[1].html.startswith(
         '<b data-o="48" title="Interviewer" class="speaker">Interviewer:</b>'
     )
@@ -60,7 +60,7 @@ def test_speaker_label_is_its_own_bold_run():
 
 def test_a_segment_across_paragraphs_is_drawn_in_each_and_listed_once_in_the_margin():
     mark = Mark(7, 40, 80, layers=[layer(3, valence="negative")])
-    paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=[mark], turns=TURNS)
+    paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=[mark], labels=LABELS)
     assert [p.segment_ids for p in paragraphs] == [frozenset({7}), frozenset({7}), frozenset({7})]
     assert [len(p.margin) for p in paragraphs] == [1, 0, 0]
 
@@ -76,28 +76,29 @@ def test_text_is_escaped():
 
 def test_stacked_underlines_one_per_coding_capped():
     marks = [Mark(n, 9, 27, layers=[layer(n, colour=f"#00000{n}")]) for n in range(1, 8)]
-    html = render(text=TEXT, paragraphs=PARAGRAPHS, marks=marks, turns=TURNS)[0].html
+    html = render(text=TEXT, paragraphs=PARAGRAPHS, marks=marks, labels=LABELS)[0].html
     classes = re.search(r'data-o="9"[^>]*class="([^"]+)"', html).group(1).split()
     assert classes == ["hl", "layers-5", *(f"u{n - 1}-00000{n}" for n in range(1, 6))]
 
 
 def test_segments_without_visible_codings_are_not_drawn():
-    paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=[Mark(1, 9, 27, layers=[])], turns=TURNS)
+    paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=[Mark(1, 9, 27, layers=[])], labels=LABELS)
     assert 'class="hl' not in paragraphs[0].html
 
 
 def test_a_label_inside_a_paragraph_is_drawn_where_it_is():
     text = "Interviewer: Why?\nR01: Because."
-    turns = turns_from(text, [Label(0, 12, "Interviewer"), Label(18, 22, "R01")])
-    (paragraph,) = render(text=text, paragraphs=[(0, len(text), text)], marks=[], turns=turns)
+    labels = [Label(0, 12, "Interviewer"), Label(18, 22, "R01")]
+    (paragraph,) = render(text=text, paragraphs=[(0, len(text), text)], marks=[], labels=labels)
     assert '<b data-o="18" title="R01" class="speaker">R01:</b>' in paragraph.html
     assert "".join(piece for _, _, piece in runs(paragraph.html)) == text
 
 
 def test_a_renamed_speaker_is_shown_beside_its_label_without_changing_the_text():
     text = "R01: Because."
-    turns = turns_from(text, [Label(0, 4, "Ms Chen")])
-    (paragraph,) = render(text=text, paragraphs=[(0, len(text), text)], marks=[], turns=turns)
+    (paragraph,) = render(
+        text=text, paragraphs=[(0, len(text), text)], marks=[], labels=[Label(0, 4, "Ms Chen")]
+    )
     assert paragraph.html.startswith(
         '<b data-o="0" title="Ms Chen" data-speaker="Ms Chen" class="speaker">R01:</b>'
     )

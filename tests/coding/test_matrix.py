@@ -505,8 +505,10 @@ def test_drill_down_with_a_bad_cell_says_so(client_for, analysis, viewer):
 def test_drill_down_query_count_is_fixed(client_for, analysis, viewer, django_assert_num_queries):
     client = client_for(viewer)
     query = f"?node={analysis.codes.determinants.pk}&col=*&view=valence&sign=negative"
-    # session, user, membership; 8 facets; count, page of passages, their codings, their transcripts' texts
-    with django_assert_num_queries(16):
+    # session, user, membership; the facets it reads (attributes with sets and saved queries, codes,
+    # members); count, page of passages, their codings, their transcripts' texts, the speaker labels around
+    # the passages
+    with django_assert_num_queries(11):
         response = client.get(url(analysis.project, "coding:matrix_cell_hx") + query, headers=HX)
     assert response.context["page"].paginator.count == 4
 

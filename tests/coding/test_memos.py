@@ -476,8 +476,8 @@ def test_report_memos_cost_a_fixed_number_of_queries(
             codes=[things["code"]],
         )
     client = client_for(viewer)
-    # as without memos (tests/coding/test_exports.py, 16 here), and the memos' links to the reported codes
+    # as without memos (tests/coding/test_exports.py, 10 here), and the memos' links to the reported codes
     # and to the reported quotations
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(12):
         response = client.get(reverse("coding:report_export", args=[project.pk]) + "?format=docx")
     assert response.status_code == 200

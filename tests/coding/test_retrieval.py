@@ -198,6 +198,18 @@ def test_retrieval_query_count_is_fixed(client_for, analysis, viewer, django_ass
     assert response.context["page"].paginator.count == 2
 
 
+def test_a_page_of_results_reads_only_what_it_shows(client_for, analysis, viewer, django_assert_num_queries):
+    """The results the "Next" link swaps in: not the form, so neither the cases, attributes nor their values
+    that only the form's choices need."""
+    client = client_for(viewer)
+    query = f"?any_codes={analysis.codes.determinants.pk}&subcodes=yes&page=1"
+    # session, user, membership; codes, members, sets and saved queries; count, page of passages, their
+    # codings, their transcripts' texts, the speaker labels around the passages
+    with django_assert_num_queries(11):
+        response = client.get(url(analysis.project) + query, headers=HX)
+    assert response.context["page"].paginator.count > 0 and 'class="quotation"' in response.text
+
+
 @pytest.mark.parametrize("role", ["viewer", "coder", "owner"])
 def test_every_member_may_retrieve(client_for, analysis, request, role):
     user = request.getfixturevalue(role)

@@ -237,10 +237,10 @@ def test_saved_query_list_query_count_is_fixed(analysis, client_for, django_asse
     for n in range(3):
         save(client, analysis, f"Query {n}", any_codes=[analysis.codes.ownership.pk], text=str(n))
     url = reverse("coding:saved_query_list", args=[analysis.project.pk])
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert response.status_code == 200
     for n in range(3, 8):
         save(client, analysis, f"Query {n}", any_codes=[analysis.codes.political.pk])
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(6):
         client.get(url)

@@ -134,12 +134,13 @@ def test_hand_picked_sets_and_their_pages(analysis, client_for, django_assert_nu
     )
     assert client.get(reverse("coding:set_detail", args=[project.pk, chinese.pk])).status_code == 200
     make(client, project, name="Leaders", kind="transcripts", transcripts=[t.x1.pk, t.y1.pk])
-    # session, user, membership; 8 facets; the interviews to pick from; sets, their cases, their interviews
-    with django_assert_num_queries(15):
+    # session, user, membership; the facets the form reads (cases, attributes with sets and saved queries,
+    # roles, case and interview values); the interviews to pick from; sets, their cases, their interviews
+    with django_assert_num_queries(13):
         page = client.get(reverse("coding:set_list", args=[project.pk]))
     assert "Cities" in page.content.decode() and "Leaders" in page.content.decode()
     make(client, project, name="More", kind="transcripts", transcripts=[t.x2.pk, t.z1.pk])
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         client.get(reverse("coding:set_list", args=[project.pk]))
     delete = reverse("coding:set_delete", args=[project.pk, chinese.pk])
     assert client.post(delete).status_code == 302

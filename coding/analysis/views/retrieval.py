@@ -11,7 +11,9 @@ from coding.analysis.forms import RetrievalForm
 from coding.analysis.retrieval import Facets, describe_criteria, quotation_page, select
 from coding.analysis.views.scope import bound_form
 
-PER_PAGE = 25
+# As many quotations as a reader scans before turning a page, as other QDA tools show them; every page
+# costs a request, whatever it holds.
+PER_PAGE = 50
 
 
 def _saved_id(request: HttpRequest, facets) -> int | None:
