@@ -32,19 +32,25 @@ def code_passage(page, phrase: str, code: str) -> None:
     expect(page.locator("#picker")).to_be_hidden()
 
 
-def test_two_coders_code_blind_and_the_owner_sees_both(new_context, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    SHOTS.mkdir(exist_ok=True)
+def two_coders_and_an_interview():
+    """City X with its owner `pi` and two coders, coder1 (Ana Lima) and coder2 (Bo Chen), the codes "Data
+    ownership" and "Political determination", and the interview R01; (project, transcript, Data ownership)."""
     case = CaseFactory(name="City X")
     project = case.project
     member(project, "pi", Role.OWNER)
     first, second = member(project, "coder1", Role.CODER), member(project, "coder2", Role.CODER)
     ProfileFactory(user=first, display_name="Ana Lima")
     ProfileFactory(user=second, display_name="Bo Chen")
-    CodeFactory(project=project, name="Data ownership", colour="#fc9272")
+    ownership = CodeFactory(project=project, name="Data ownership", colour="#fc9272")
     CodeFactory(project=project, name="Political determination", colour="#a1d99b")
-    transcript = TranscriptFactory(case=case, title="Interview R01", text=ENGLISH)
-    TranscriptFactory(case=case, title="Interview R02")
+    return project, TranscriptFactory(case=case, title="Interview R01", text=ENGLISH), ownership
+
+
+def test_two_coders_code_blind_and_the_owner_sees_both(new_context, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    SHOTS.mkdir(exist_ok=True)
+    project, transcript, _ = two_coders_and_an_interview()
+    TranscriptFactory(case=transcript.case, title="Interview R02")
     workspace = f"/p/{project.pk}/t/{transcript.pk}/code/"
 
     # The owner assigns the interview to both coders and starts blind coding.
@@ -85,8 +91,8 @@ def test_two_coders_code_blind_and_the_owner_sees_both(new_context, settings):
     ana.screenshot(path=str(SHOTS / "assign-blind-workspace.png"))
     bo.reload()
     expect(bo.locator("#text .chip")).to_have_count(2)
-    assert Assignment.objects.get(coder=first).status == AssignmentStatus.DONE
-    assert Assignment.objects.get(coder=second).status == AssignmentStatus.IN_PROGRESS
+    assert Assignment.objects.get(coder__username="coder1").status == AssignmentStatus.DONE
+    assert Assignment.objects.get(coder__username="coder2").status == AssignmentStatus.IN_PROGRESS
 
     # The owner sees both coders' highlights, and their progress.
     owner.goto(workspace)

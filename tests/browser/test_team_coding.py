@@ -8,12 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.people import consensus_coder
-from cases.models import Role
 from coding.models import Coding
-from tests.browser.conftest import member
-from tests.browser.test_blind_coding import code_passage, signed_in
-from tests.browser.test_workspace import ENGLISH
-from tests.factories import CaseFactory, CodeFactory, ProfileFactory, TranscriptFactory
+from tests.browser.test_blind_coding import code_passage, signed_in, two_coders_and_an_interview
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,15 +19,7 @@ SHOTS = Path("/tmp/shots")
 def test_blind_double_coding_agreement_and_adjudication(new_context, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     SHOTS.mkdir(exist_ok=True)
-    case = CaseFactory(name="City X")
-    project = case.project
-    member(project, "pi", Role.OWNER)
-    first, second = member(project, "coder1", Role.CODER), member(project, "coder2", Role.CODER)
-    ProfileFactory(user=first, display_name="Ana Lima")
-    ProfileFactory(user=second, display_name="Bo Chen")
-    ownership = CodeFactory(project=project, name="Data ownership", colour="#fc9272")
-    CodeFactory(project=project, name="Political determination", colour="#a1d99b")
-    transcript = TranscriptFactory(case=case, title="Interview R01", text=ENGLISH)
+    project, transcript, ownership = two_coders_and_an_interview()
     workspace = f"/p/{project.pk}/t/{transcript.pk}/code/"
     project.blind_coding = True
     project.save(update_fields=["blind_coding"])
