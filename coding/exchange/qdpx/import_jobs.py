@@ -33,10 +33,10 @@ def read_for_preview(job: Job, progress: jobs.Progress) -> None:
         ["Selections placed", f"{package.placed} of {package.selections}"],
         ["Codings", package.codings],
     ]
-    job.result = {"preview": preview, "next": preview_url(job), "summary": summary}
+    job.result = {"preview": preview, "next": _preview_url(job), "summary": summary}
 
 
-def preview_url(job: Job) -> str:
+def _preview_url(job: Job) -> str:
     if job.project_id is None:
         return reverse("qdpx:preview", args=[job.pk])
     return reverse("coding:qdpx_preview", args=[job.project_id, job.pk])
