@@ -29,6 +29,7 @@ class CodeForm(forms.ModelForm):
     """Creates a code (with `parent`) or edits one (without: moving is its own, recorded step)."""
 
     parent = forms.ModelChoiceField(queryset=Code.objects.none(), required=False, label="Under")
+    quick = False
 
     class Meta:
         model = Code
@@ -53,8 +54,11 @@ class CodeForm(forms.ModelForm):
             del self.fields["parent"]
         else:
             self.fields["parent"].queryset = project.codes.all()
-            self.fields["parent"].choices = tree_choices(project.codes.in_tree_order(), blank="— top level —")
-        self.fields["name"].widget.attrs["autofocus"] = True
+            if not self.quick:  # the quick form's parent is a hidden field
+                self.fields["parent"].choices = tree_choices(
+                    project.codes.in_tree_order(), blank="— top level —"
+                )
+        self.fields["name"].widget.attrs["autofocus"] = not self.quick
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
@@ -77,6 +81,26 @@ class CodeForm(forms.ModelForm):
             )
             if clash is not None:
                 self.add_error("name", f"There is already a code “{clash.name}” {changes.where(parent)}.")
+        return cleaned
+
+
+class QuickCodeForm(CodeForm):
+    """Adds a code from the codebook page: its name, level, whether it is codable and a definition, at the top
+    level or under the code chosen in the panel (`parent`, a hidden field). It takes its framework and colour
+    from that parent, as "Add sub-code" does; the code's page edits the rest."""
+
+    parent = forms.ModelChoiceField(queryset=Code.objects.none(), required=False, widget=forms.HiddenInput)
+    quick = True
+
+    class Meta(CodeForm.Meta):
+        fields = ["name", "level", "is_codable", "definition"]
+        widgets = {"definition": forms.Textarea(attrs={"rows": 2})}
+
+    def clean(self):
+        cleaned = super().clean()
+        parent = cleaned.get("parent")
+        if parent is not None:
+            self.instance.framework, self.instance.colour = parent.framework, parent.colour
         return cleaned
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.codebook, name="codebook"),
     path("seed/", views.seed, name="seed"),
     path("codes/new/", views.code_create, name="code_create"),
+    path("codes/add/", views.code_add, name="code_add"),
     path("codes/<int:code_id>/", views.code_detail, name="code_detail"),
     path("codes/<int:code_id>/edit/", views.code_edit, name="code_edit"),
     path("codes/<int:code_id>/delete/", views.code_delete, name="code_delete"),

@@ -29,6 +29,7 @@ from codebook.forms import (
     MergeForm,
     MoveForm,
     NetworkForm,
+    QuickCodeForm,
     RelationDeleteForm,
     RelationEditForm,
     RelationForm,
@@ -93,7 +94,17 @@ def _compact(data) -> bool:
 @login_required
 def codebook(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
-    return render(request, "codebook/codebook.html", _tree_context(project, compact=_compact(request.GET)))
+    context = _tree_context(project, compact=_compact(request.GET))
+    context["quick_form"] = _quick_form(project)
+    return render(request, "codebook/codebook.html", context)
+
+
+def _quick_form(project: Project, parent: Code | None = None) -> QuickCodeForm | None:
+    """The quick form for owners: a top-level code, or one under `parent`."""
+    if not project.membership.is_owner:
+        return None
+    prefix = f"under-{parent.pk}" if parent else "top"
+    return QuickCodeForm(project=project, initial={"parent": parent}, auto_id=f"id_{prefix}_%s")
 
 
 @require_POST
@@ -158,9 +169,8 @@ def code_detail(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
         code.quotation_count, code.rolled_up_count = usage.quotation_counts(
             code=code, membership=project.membership
         )
-        return render(
-            request, "codebook/codebook.html#detail-panel", {"project": project, "panel_code": code}
-        )
+        context = {"project": project, "panel_code": code, "quick_form": _quick_form(project, code)}
+        return render(request, "codebook/codebook.html#detail-panel", context)
     return render(request, "codebook/code_detail.html", _detail_context(project, code))
 
 
@@ -186,6 +196,74 @@ def code_create(request: HttpRequest, project_id) -> HttpResponse:
             return redirect(code)
     status = 400 if form.errors else 200
     return render(request, "codebook/code_form.html", {"project": project, "form": form}, status=status)
+
+
+@require_POST
+@login_required
+def code_add(request: HttpRequest, project_id) -> HttpResponse:
+    """The codebook page's quick form: a code at the top level or under the code in the panel. htmx gets the
+    new code's row to put in place, without redrawing the tree; a plain form goes back to the codebook."""
+    project = get_project(request, project_id, role=Role.OWNER)
+    form = QuickCodeForm(request.POST, project=project)
+    if form.is_valid():
+        code = form.save(commit=False)
+        code.parent = form.cleaned_data["parent"]
+        try:
+            changes.create_code(code=code, user=request.user)
+        except Refused as refusal:
+            form.add_error("name", refusal.message)
+    if form.errors:
+        if not request.htmx:
+            messages.error(request, error_sentence(form))
+            return redirect("codebook:codebook", project.pk)
+        return render(
+            request, "codebook/codebook.html#refusal", {"message": error_sentence(form)}, status=400
+        )
+    if not request.htmx:
+        messages.success(request, f"Code “{code.name}” created {changes.where(code.parent)}.")
+        return redirect("codebook:codebook", project.pk)
+    return _added(request, project, code)
+
+
+def _added(request: HttpRequest, project: Project, code: Code) -> HttpResponse:
+    """The new code's row, and where htmx puts it (HX-Retarget): last among its parent's sub-codes (in a new
+    branch when it is the first), or last in its framework's section; the whole tree when it starts a section.
+    A new code has no quotations, so no other count changes."""
+    codes = {other.pk: other for other in project.codes.only("project_id", "parent_id", "framework", "name")}
+    root = code
+    while root.parent_id is not None:
+        root = codes[root.parent_id]
+    siblings = sum(1 for other in codes.values() if other.parent_id == code.parent_id)
+    compact = _compact(request.POST)
+    if code.parent_id is None and not any(
+        other.parent_id is None and other.framework == code.framework and other.pk != code.pk
+        for other in codes.values()
+    ):
+        context = _tree_context(project, compact=compact)
+        context["moved"] = code.pk
+        response = render(request, "codebook/codebook.html#trees", context)
+        response["HX-Retarget"], response["HX-Reswap"] = "#codebook-trees", "outerHTML"
+        return response
+    code.kids, code.quotation_count, code.rolled_up_count = [], 0, 0
+    code.is_first, code.is_last = siblings == 1, True
+    context = {
+        "project": project,
+        "code": code,
+        "parent": codes.get(code.parent_id),
+        "siblings": siblings,
+        "section": {"key": root.framework},
+        "compact": compact,
+        "moved": code.pk,
+    }
+    response = render(request, "codebook/_code_added.html", context)
+    if code.parent_id is None:
+        target = f"#tree-{root.framework}"
+    elif siblings == 1:
+        target = f"#code-{code.parent_id}"
+    else:
+        target = f"#code-{code.parent_id} > details.branch > ul"
+    response["HX-Retarget"], response["HX-Reswap"] = target, "beforeend"
+    return response
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

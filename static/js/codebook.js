@@ -277,3 +277,42 @@ document.addEventListener("drop", (event) => {
   clearMarks();
   drop(node, spot);
 });
+
+// Quick add (owners): the new code's row arrives in place; the form is emptied for the next one ---------------
+
+function quickForm(event) {
+  const form = event.detail.elt;
+  return form instanceof HTMLFormElement && form.matches("[data-quick-add]") ? form : null;
+}
+
+document.addEventListener("htmx:configRequest", (event) => {
+  if (quickForm(event) && trees()) event.detail.parameters.compact = trees().dataset.compact;
+});
+
+// The ↑ / ↓ of each code in a list: the first cannot go up, the last cannot go down.
+function settleReorder(list) {
+  const nodes = [...list.children].filter((child) => child.matches("li.node"));
+  nodes.forEach((node, index) => {
+    const [up, down] = node.querySelectorAll(":scope > .row .reorder button");
+    if (up) up.disabled = index === 0;
+    if (down) down.disabled = index === nodes.length - 1;
+  });
+}
+
+document.addEventListener("htmx:afterRequest", (event) => {
+  const form = quickForm(event);
+  if (!form || !event.detail.successful) return;
+  const id = event.detail.xhr.responseText.match(/id="code-(\d+)"/);
+  const node = id && document.getElementById(`code-${id[1]}`);
+  if (node) {
+    settleReorder(node.parentElement);
+    const branch = node.closest("details.branch");
+    if (branch) branch.open = true;
+  }
+  form.reset();
+  form.elements.name.focus();
+});
+
+document.addEventListener("htmx:responseError", (event) => {
+  if (quickForm(event)) say(textOf(event.detail.xhr.responseText || "") || "The code was not added.", true);
+});

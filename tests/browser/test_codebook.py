@@ -92,3 +92,62 @@ def test_merge_two_codes_from_the_code_page(page, log_in, setup):
     assert not Code.objects.filter(pk=codes["guarding"].pk).exists()
     assert Coding.objects.filter(code=codes["territory"]).count() == 3
     assert CodebookEvent.objects.get().action == "merge"
+
+
+def test_add_codes_in_place_from_the_codebook_page(page, log_in, setup):
+    project, codes = setup["project"], setup["codes"]
+    log_in("pi1")
+    page.goto(f"/p/{project.pk}/codebook/")
+
+    # Under the chosen code: the panel's form; the row arrives last among the sub-codes, the form empties.
+    page.locator("#codebook-trees .code-link", has_text="Determinants").click()
+    panel = page.locator("#code-panel")
+    expect(panel).to_contain_text("Add a sub-code under “Determinants”")
+    panel.get_by_label("Name").fill("Trust")
+    panel.get_by_label("Definition").fill("Confidence that partners keep their word.")
+    panel.get_by_role("button", name="Add code").click()
+    expect(page.locator("#codebook-status")).to_contain_text("Code “Trust” created under “Determinants”.")
+    kids = page.locator(f"#code-{codes['determinants'].pk} > details.branch > ul > li.node")
+    expect(kids).to_have_count(2)
+    expect(kids.last).to_have_attribute("data-name", "Trust")
+    expect(kids.last.locator(".count.rolled")).to_have_text("0")
+    expect(panel.get_by_label("Name")).to_have_value("")
+    expect(panel.get_by_label("Name")).to_be_focused()
+    # The previous last sub-code can now move down; the new one cannot.
+    expect(kids.first.get_by_role("button", name="Move Data ownership down")).to_be_enabled()
+    expect(kids.last.get_by_role("button", name="Move Trust down")).to_be_disabled()
+
+    # A name its siblings already have is refused with the reason, and nothing is added.
+    panel.get_by_label("Name").fill("trust")
+    panel.get_by_role("button", name="Add code").click()
+    expect(page.locator("#codebook-status .error")).to_contain_text("There is already a code “Trust”")
+    expect(kids).to_have_count(2)
+
+    # A first sub-code opens a branch under a code that had none.
+    page.locator("#codebook-trees .code-link", has_text="Territorial behaviour").click()
+    expect(panel).to_contain_text("Add a sub-code under “Territorial behaviour”")
+    panel.get_by_label("Name").fill("Turf")
+    panel.get_by_role("button", name="Add code").click()
+    turf = page.locator(f'#code-{codes["territory"].pk} > details.branch li.node[data-name="Turf"]')
+    expect(turf).to_be_visible()
+
+    # At the top level, from the form above the tree.
+    page.get_by_text("Add a top-level code").click()
+    top = page.locator(".quick-add-top form")
+    top.get_by_label("Name").fill("Outcomes")
+    top.get_by_label("Level").select_option("selective")
+    top.get_by_role("button", name="Add code").click()
+    expect(page.locator('#codebook-trees li.node[data-name="Outcomes"]')).to_be_visible()
+    page.screenshot(path="/tmp/crosscase-codebook-quick-add.png", full_page=True)
+
+    assert list(
+        Code.objects.filter(parent=codes["determinants"]).order_by("position").values_list("name", flat=True)
+    ) == [
+        "Data ownership",
+        "Trust",
+    ]
+    assert Code.objects.get(name="Outcomes").level == "selective"
+    assert Code.objects.get(name="Turf").parent_id == codes["territory"].pk
+    # What the page shows is what a reload shows.
+    page.reload()
+    expect(page.locator(f"#code-{codes['determinants'].pk} > details.branch > ul > li.node")).to_have_count(2)

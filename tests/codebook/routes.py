@@ -6,6 +6,7 @@ ROUTES = {
     "codebook:codebook": {"GET": Role.VIEWER},
     "codebook:seed": {"POST": Role.OWNER},
     "codebook:code_create": {"GET": Role.OWNER, "POST": Role.OWNER},
+    "codebook:code_add": {"POST": Role.OWNER},
     "codebook:code_detail": {"GET": Role.VIEWER},
     "codebook:code_edit": {"GET": Role.OWNER, "POST": Role.OWNER},
     "codebook:code_delete": {"GET": Role.OWNER, "POST": Role.OWNER},
