@@ -37,6 +37,7 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    Window,
 )
 from django.urls import reverse
 from django.utils import timezone
@@ -820,9 +821,47 @@ def quotations(
 
 
 def quotation_page(*, selection: Selection, page_number, per_page: int) -> tuple[Page, list[Quotation]]:
-    """One page of the selection's passages in reading order, as quotations, for every list of them."""
-    page = Paginator(ordered_segments(selection.segments()), per_page).get_page(page_number)
-    return page, quotations(project=selection.project, segments=list(page.object_list), selection=selection)
+    """One page of the selection's passages in reading order, as quotations, for every list of them.
+
+    The page is found by a narrow query, the passages' ids in reading order with the total beside them (a
+    window count), so the sort that OFFSET needs carries only ids, and the speaker labels are looked up for
+    the passages shown rather than for every one before them; a second query reads those passages. Page
+    numbers behave as `Paginator.get_page`'s: anything but a number is the first page, past the end the last.
+    """
+    segments = selection.segments()
+    number = _page_number(page_number)
+    ids, total = _page_of_ids(segments, number, per_page)
+    if not ids and number > 1:  # past the end: the last page, as get_page gives
+        total = segments.count()
+        number = max(1, -(-total // per_page))
+        ids, total = _page_of_ids(segments, number, per_page)
+    paginator = Paginator((), per_page)
+    paginator.count = total  # a cached property: the window counted it
+    page = paginator.page(number) if total else paginator.page(1)
+    found = {segment.pk: segment for segment in ordered_segments(Segment.objects.filter(pk__in=ids))}
+    page.object_list = [found[pk] for pk in ids]
+    return page, quotations(project=selection.project, segments=page.object_list, selection=selection)
+
+
+def _page_number(raw) -> int:
+    try:
+        return max(1, int(raw))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _page_of_ids(segments: QuerySet[Segment], number: int, per_page: int) -> tuple[list[int], int]:
+    """The ids on page `number` in reading order, and how many passages there are in all (0 when none)."""
+    offset = (number - 1) * per_page
+    rows = list(
+        segments.annotate(total=Window(Count("pk")))
+        .order_by(*READING_ORDER)
+        .values_list("pk", "total")[offset : offset + per_page]
+    )
+    return [pk for pk, _ in rows], (rows[0][1] if rows else 0)
+
+
+READING_ORDER = ("transcript__case__name", "transcript__title", "transcript_id", "start", "end", "pk")
 
 
 def ordered_segments(segments: QuerySet[Segment]) -> QuerySet[Segment]:
@@ -833,5 +872,5 @@ def ordered_segments(segments: QuerySet[Segment]) -> QuerySet[Segment]:
         segments.select_related("transcript__case", "created_by")
         .defer("transcript__text")
         .annotate(label_before=label_before, label_after=label_after)
-        .order_by("transcript__case__name", "transcript__title", "transcript_id", "start", "end", "pk")
+        .order_by(*READING_ORDER)
     )

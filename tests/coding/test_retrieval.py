@@ -165,8 +165,19 @@ def test_results_are_paginated(client_for, analysis, viewer, monkeypatch):
     assert "Page 1 of 3" in first.text and first.text.count('class="quotation"') == 3
     last = client.get(url(analysis.project) + "?page=3")
     assert "Page 3 of 3" in last.text and last.text.count('class="quotation"') == 1
-    # Readers land on the last page rather than an error when a page no longer exists.
+    # Readers land on the last page rather than an error when a page no longer exists; anything but a
+    # number is the first page.
     assert "Page 3 of 3" in client.get(url(analysis.project) + "?page=99").text
+    assert "Page 1 of 3" in client.get(url(analysis.project) + "?page=x").text
+    # The pages together hold every quotation once, in reading order, as one long page does.
+    paged = [
+        q.segment.pk
+        for n in (1, 2, 3)
+        for q in client.get(url(analysis.project) + f"?page={n}").context["quotations"]
+    ]
+    monkeypatch.setattr(retrieval_view, "PER_PAGE", 50)
+    whole = [q.segment.pk for q in client.get(url(analysis.project)).context["quotations"]]
+    assert paged == whole and len(whole) == 7
 
 
 def test_bad_criteria_are_explained_and_nothing_is_searched(client_for, analysis, viewer):
