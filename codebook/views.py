@@ -63,8 +63,30 @@ def _attachment(request: HttpRequest, response: HttpResponse, project: Project, 
 # The tree
 
 
+class _CodeUrls:
+    """The URLs each row of the tree links to, made by putting the code's id into one reversed URL of each
+    kind: a reverse per row and kind cost 20 ms on a tree of 48 codes."""
+
+    KINDS = {
+        "detail": "codebook:code_detail",
+        "move": "codebook:code_move_hx",
+        "reorder": "codebook:code_reorder",
+    }
+
+    def __init__(self, project: Project):
+        self.parts = {
+            kind: reverse(name, args=[project.pk, 0]).rsplit("/0/", 1) for kind, name in self.KINDS.items()
+        }
+
+    def of(self, code: Code) -> dict[str, str]:
+        return {kind: f"{head}/{code.pk}/{tail}" for kind, (head, tail) in self.parts.items()}
+
+
 def _tree_context(project: Project, *, compact: bool = False) -> dict:
     codes = usage.tree_with_quotations(project=project, membership=project.membership)
+    urls = _CodeUrls(project)
+    for code in codes:
+        code.urls = urls.of(code)
     children: dict[int | None, list[Code]] = {}
     for code in codes:
         children.setdefault(code.parent_id, []).append(code)
@@ -245,6 +267,7 @@ def _added(request: HttpRequest, project: Project, code: Code) -> HttpResponse:
         response["HX-Retarget"], response["HX-Reswap"] = "#codebook-trees", "outerHTML"
         return response
     code.kids, code.quotation_count, code.rolled_up_count = [], 0, 0
+    code.urls = _CodeUrls(project).of(code)
     code.is_first, code.is_last = siblings == 1, True
     context = {
         "project": project,

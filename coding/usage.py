@@ -21,9 +21,10 @@ def coding_count(*, transcripts: QuerySet[Transcript], membership: Membership) -
 
 
 def project_coding_count(*, project: Project, membership: Membership) -> int:
-    """The codings of the whole project that `membership` may see; one query, by the quotations' project
-    (no join through transcripts and cases)."""
-    return Coding.objects.visible_to(membership).filter(segment__project=project).count()
+    """The codings of the whole project that `membership` may see; one query, through the project's codes (a
+    coding's code and quotation are always of one project): a join to the few codes and a walk of the
+    codings' code index, 1.4 ms for 15k codings where joining their quotations took 9 ms."""
+    return Coding.objects.visible_to(membership).filter(code__project=project).count()
 
 
 def with_segment_counts(*, transcripts: QuerySet[Transcript], membership: Membership) -> QuerySet[Transcript]:
@@ -49,7 +50,7 @@ def tree_with_usage(*, project: Project, membership: Membership) -> list[Code]:
     """The project's codes `in_tree_order`, each with `coding_count` and `transcript_count` (of the codings
     `membership` may see) set; two queries.
 
-    Usage is counted from the project's transcripts down, along indexes, rather than by joining the codes
+    Usage is counted from the project's quotations down, along indexes, rather than by joining the codes
     to all codings (`with_usage`): the planner cannot tell a small project's codes from a large one's and
     would scan every project's codings to list a small codebook (0.3 s beside a 456k-coding project).
     """
@@ -59,7 +60,7 @@ def tree_with_usage(*, project: Project, membership: Membership) -> list[Code]:
     usage = {
         code_id: (codings, transcripts)
         for code_id, codings, transcripts in Coding.objects.visible_to(membership)
-        .filter(segment__transcript__case__project_id=project.pk)
+        .filter(segment__project_id=project.pk)
         .order_by()
         .values_list("code_id")
         .annotate(codings=Count("pk"), transcripts=Count("segment__transcript", distinct=True))
@@ -90,7 +91,7 @@ def tree_with_quotations(*, project: Project, membership: Membership) -> list[Co
     usage = {
         code_id: counts
         for code_id, *counts in Coding.objects.visible_to(membership)
-        .filter(segment__transcript__case__project_id=project.pk)
+        .filter(segment__project_id=project.pk)
         .order_by()
         .values_list("code_id")
         .annotate(

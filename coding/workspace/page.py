@@ -166,8 +166,10 @@ def code_panel(*, transcript: Transcript, membership: Membership) -> dict:
     for code in codes:
         code.here = here.get(code.pk, 0)
     recent = []
+    # By the codes' ids rather than a join to their project: the coder's newest codings come down the
+    # (coder, created) index and stop at 50, where the join read every coding of the project (6 ms at 15k).
     for code_id in (
-        Coding.objects.filter(coder_id=membership.user_id, code__project_id=membership.project_id)
+        Coding.objects.filter(coder_id=membership.user_id, code_id__in=[code.pk for code in codes])
         .order_by("-created_at")
         .values_list("code_id", flat=True)[:50]
     ):
