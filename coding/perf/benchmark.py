@@ -5,6 +5,7 @@ figures are what a user's request costs on the server, without the network.
 """
 
 import io
+import itertools
 import os
 import random
 import statistics
@@ -206,6 +207,32 @@ def apply_code(bench: Bench, *, repeat: int) -> Result:
         )
 
     return measure("apply a code", apply, repeat=repeat)
+
+
+def page_operations(bench: Bench, *, repeat: int) -> list[Result]:
+    """The project page, and a code added on the codebook page under a top-level code, as its quick form
+    posts it (the answer is the new code's row alone)."""
+    parent = bench.project.codes.filter(parent__isnull=True).order_by("position", "pk").first()
+    numbers = itertools.count(1)
+
+    def add_code():
+        return bench.client.post(
+            bench.url("codebook:code_add"),
+            {
+                "name": f"Bench code {next(numbers)}",
+                "level": "open",
+                "is_codable": "on",
+                "definition": "Added by the benchmark.",
+                "parent": parent.pk,
+                "compact": "",
+            },
+            headers={"HX-Request": "true"},
+        )
+
+    return [
+        measure("project page", lambda: bench.client.get(bench.url("cases:project_detail")), repeat=repeat),
+        measure("add a code on the codebook page", add_code, repeat=repeat),
+    ]
 
 
 def workspace_operations(bench: Bench, *, repeat: int) -> list[Result]:
@@ -437,6 +464,7 @@ def _run(
         try:
             if scale == scales[0]:
                 results.extend(workspace_operations(bench, repeat=repeat))
+            results.extend(page_operations(bench, repeat=repeat))
             results.extend(analysis_operations(bench, repeat=repeat))
             results.extend(agreement_operations(bench, repeat=repeat))
         finally:

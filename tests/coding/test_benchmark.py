@@ -10,6 +10,7 @@ from cases.models import Project
 from coding.perf.benchmark import (
     apply_code,
     measure,
+    page_operations,
     percentile,
     prepare,
     reading_operations,
@@ -149,3 +150,19 @@ def test_the_timed_apply_and_reads_of_one_code_cost_fixed_queries():
     # membership; codes, attributes, sets and saved queries, members; the access log's row; case values (the
     # corpus has no interview attributes); codings, the labels' ids and the labels, texts.
     assert counts[0] == counts[1] == [15, 11, 13]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_project_page_and_adding_a_code_cost_fixed_queries():
+    """The bench's project page and quick add: the same queries for a corpus twice the size."""
+    counts = []
+    for scale in (1, 2):
+        bench = prepare(scale=scale, small=True)
+        results = page_operations(bench, repeat=2)
+        counts.append([result.queries for result in results])
+        assert bench.project.codes.filter(name__startswith="Bench code").count() == 3  # its counted run too
+        remove_corpus(bench.project)
+    # project page: session, user, membership; interviews, codes and codings counted; cases, assignments,
+    # members. Add: session, user, membership; the parent, the name clash, two check constraints; the lock,
+    # the clash again, the position, the insert, the history; the project's codes for the answer.
+    assert counts[0] == counts[1] == [9, 15]
