@@ -820,6 +820,11 @@ def quotations(
     return list(by_segment.values())
 
 
+# As many quotations as a reader scans before turning a page, as other QDA tools show them; every page
+# costs a request, whatever it holds.
+QUOTATIONS_PER_PAGE = 50
+
+
 def quotation_page(*, selection: Selection, page_number, per_page: int) -> tuple[Page, list[Quotation]]:
     """One page of the selection's passages in reading order, as quotations, for every list of them.
 

@@ -27,7 +27,7 @@ from django.urls import reverse
 from cases import jobs
 from cases.models import Job, JobStatus, Membership, Project, Role, Transcript
 from cases.speakers import store_recognised
-from coding.analysis.views import retrieval as retrieval_view
+from coding.analysis.retrieval import QUOTATIONS_PER_PAGE
 from coding.exchange.qdpx.archive import read_archive
 from coding.exchange.qdpx.export import write_qdpx
 from coding.exchange.qdpx.importing import import_package, imported_coders
@@ -314,7 +314,7 @@ def reading_operations(bench: Bench, *, repeat: int, size: str) -> list[Result]:
     client = bench.client
     # the second page, or the only one of a small corpus (past the end a page costs two queries more)
     passages = Coding.objects.filter(code_id=top).values("segment_id").distinct().count()
-    number = 2 if passages > retrieval_view.PER_PAGE else 1
+    number = 2 if passages > QUOTATIONS_PER_PAGE else 1
     page = bench.url("coding:retrieval") + f"?any_codes={top}&subcodes=yes&page={number}"
     csv = bench.url("coding:excerpts_export") + f"?any_codes={median}&subcodes=yes"
     return [

@@ -8,12 +8,10 @@ from django.views.decorators.http import require_safe
 
 from cases.models import Project
 from coding.analysis.forms import RetrievalForm
-from coding.analysis.retrieval import Facets, describe_criteria, quotation_page, select
+from coding.analysis.retrieval import QUOTATIONS_PER_PAGE, Facets, describe_criteria, quotation_page, select
 from coding.analysis.views.scope import bound_form
 
-# As many quotations as a reader scans before turning a page, as other QDA tools show them; every page
-# costs a request, whatever it holds.
-PER_PAGE = 50
+PER_PAGE = QUOTATIONS_PER_PAGE
 
 
 def _saved_id(request: HttpRequest, facets) -> int | None:
