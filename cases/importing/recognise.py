@@ -20,6 +20,7 @@ turn unless its name opened two turns elsewhere.
 """
 
 import bisect
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -72,6 +73,7 @@ class _Candidate:
     paragraph: int
 
 
+@functools.lru_cache(maxsize=4096)  # the workspace asks again for every label drawn; labels repeat
 def speaker_name(label: str) -> str:
     """The speaker's name in the characters of a label: "R01:" → "R01", "### 問：" → "問", "[name=x]" → "x",
     "Anna Li 00:01:02" → "Anna Li"."""

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from html import escape  # the standard library's: Django's lazy-aware wrapper costs more than the work
 
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from cases.importing.recognise import speaker_name
 from cases.turns import LabelLike
@@ -122,7 +122,7 @@ def render(
                 start=p_start,
                 end=p_end,
                 speaker=speaker,
-                html=mark_safe("".join(pieces)),  # every piece of text went through escape()
+                html=SafeString("".join(pieces)),  # every piece of text went through escape()
                 margin=margin,
                 segment_ids=frozenset(drawn),
             )
@@ -185,7 +185,7 @@ def markup(paragraph: Paragraph, *, oob: bool = False) -> SafeString:
     )
     speaker = f' data-speaker="{escape(paragraph.speaker)}"' if paragraph.speaker else ""
     swap = ' hx-swap-oob="true"' if oob else ""
-    return mark_safe(  # text, names and JSON are escaped; colours are checked hex by the database
+    return SafeString(  # text, names and JSON are escaped; colours are checked hex by the database
         f'<div class="para" id="p{paragraph.number}" data-n="{paragraph.number}" '
         f'data-start="{paragraph.start}" data-end="{paragraph.end}" '
         f'data-tips="{escape(paragraph.tooltips)}"{speaker}{swap}>'
