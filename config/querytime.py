@@ -24,8 +24,14 @@ def _past_deadline() -> bool:
 
 
 def _watch_sqlite(sender, connection, **kwargs) -> None:
-    if connection.vendor == "sqlite" and connection.connection is not None:
-        connection.connection.set_progress_handler(_past_deadline, CHECK_EVERY)
+    """Sets the handler once per SQLite connection. Setting it again while another thread runs a statement
+    on the same connection (the test server shares its in-memory database between threads) deadlocks: that
+    thread holds the database's mutex and waits for the GIL to call the handler, this one holds the GIL and
+    waits for the mutex."""
+    raw = connection.connection if connection.vendor == "sqlite" else None
+    if raw is not None and getattr(connection, "_watched", None) is not raw:
+        raw.set_progress_handler(_past_deadline, CHECK_EVERY)
+        connection._watched = raw
 
 
 def was_stopped(error: Exception) -> bool:

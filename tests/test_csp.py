@@ -142,7 +142,8 @@ HTML_MODULES = sorted(
     path
     for app in APPS
     for path in (ROOT / app).rglob("*.py")
-    if "migrations" not in path.parts and re.search(r"\b(mark_safe|format_html\w*)\(", path.read_text())
+    if "migrations" not in path.parts
+    and re.search(r"\b(mark_safe|SafeString|format_html\w*)\(", path.read_text())
 )
 
 

@@ -50,11 +50,8 @@ from cases.importing.readers.captions import read_captions
 from cases.importing.readers.encodings import detect_legacy, unmarked_utf16
 from cases.importing.readers.html import read_html
 from cases.importing.readers.markdown import read_markdown
-from cases.importing.readers.opendocument import read_odt
 from cases.importing.readers.packages import Package
-from cases.importing.readers.pdf import read_pdf
 from cases.importing.readers.rtf import declared_encoding, read_rtf
-from cases.importing.readers.word import read_docx
 from cases.importing.recognise import recognise
 from cases.refusals import Refused
 from cases.turns import Label
@@ -401,6 +398,8 @@ def _read_rtf(*, name: str, data: bytes, encoding: str | None, limits: _Limits) 
 
 
 def _read_docx(*, name: str, data: bytes, encoding: str | None, limits: _Limits) -> tuple[str, None]:
+    from cases.importing.readers.word import read_docx  # loaded where files are read: see sandbox
+
     _vet_package(name, data, "docx", limits)
     try:
         return read_docx(data, max_chars=limits.raw_chars, max_bytes=limits.unpacked), None
@@ -409,6 +408,8 @@ def _read_docx(*, name: str, data: bytes, encoding: str | None, limits: _Limits)
 
 
 def _read_odt(*, name: str, data: bytes, encoding: str | None, limits: _Limits) -> tuple[str, None]:
+    from cases.importing.readers.opendocument import read_odt  # loaded where files are read: see sandbox
+
     _vet_package(name, data, "odt", limits)
     try:
         return read_odt(data, max_chars=limits.raw_chars, max_bytes=limits.unpacked), None
@@ -475,6 +476,8 @@ def _bomb(name: str, size: str) -> Refused:
 
 
 def _read_pdf(*, name: str, data: bytes, encoding: str | None, limits: _Limits) -> tuple[str, None]:
+    from cases.importing.readers.pdf import read_pdf  # loaded where files are read: see sandbox
+
     if b"%PDF-" not in data[:1024]:  # readers accept a little junk before the header, as Acrobat does
         raise _mismatch(name, data, "pdf")
     try:

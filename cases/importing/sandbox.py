@@ -27,7 +27,17 @@ from typing import Any
 _CONTEXT = multiprocessing.get_context("forkserver")
 # The main module too, so that a child does not import it again (an entry script guards its main code, as
 # manage.py and gunicorn's do, like any program using multiprocessing).
-_CONTEXT.set_forkserver_preload(["__main__", "cases.importing.extract"])
+# The readers of Office documents and PDFs too: their libraries are large, and only children read files, so
+# the web workers never load them.
+_CONTEXT.set_forkserver_preload(
+    [
+        "__main__",
+        "cases.importing.extract",
+        "cases.importing.readers.opendocument",
+        "cases.importing.readers.pdf",
+        "cases.importing.readers.word",
+    ]
+)
 _MEGABYTE = 1024 * 1024
 # How a child ends when the kernel enforces RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL at the hard one.
 _OUT_OF_CPU = (-signal.SIGXCPU, -signal.SIGKILL)

@@ -16,8 +16,6 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from openpyxl.cell import WriteOnlyCell
-
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 CSV_BATCH = 500  # rows per chunk a streamed CSV sends
@@ -66,6 +64,8 @@ def csv_stream(rows: Iterable[list], *, excel: bool = False, batch: int = CSV_BA
 def xlsx_cell(sheet, value):
     """A write-only XLSX cell holding `value`; formula-like text stays text, marked as Excel marks typed
     "'=…" (openpyxl would otherwise write "=…" as a formula)."""
+    from openpyxl.cell import WriteOnlyCell  # a large library, loaded by the first XLSX a worker writes
+
     cell = WriteOnlyCell(sheet, value=value)
     if is_formula_like(value):
         cell.data_type = "s"

@@ -3,9 +3,6 @@ per comparison, with the same rows the page shows (and, for characters, every co
 
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from codebook.exchange.spreadsheets import csv_stream, xlsx_cell
 from coding.agreement.report import Comparison, Report
 
@@ -54,6 +51,9 @@ def report_csv(report: Report, *, excel: bool = False) -> bytes:
 
 
 def report_xlsx(report: Report) -> bytes:
+    from openpyxl import Workbook  # a large library, loaded by the first XLSX a worker writes
+    from openpyxl.styles import Font
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Agreement")
     sheet.column_dimensions["A"].width = 18

@@ -22,8 +22,6 @@ from django.db.models import BigIntegerField, CharField, Func, Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.text import slugify
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from accounts.people import name_of
 from cases.models import (
@@ -332,6 +330,9 @@ def matrix_csv(*, matrix: Matrix, facets: Facets, excel: bool = False) -> bytes:
 
 
 def matrix_xlsx(*, matrix: Matrix, facets: Facets) -> bytes:
+    from openpyxl import Workbook  # a large library, loaded by the first XLSX a worker writes
+    from openpyxl.styles import Font
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Matrix")
     lines = matrix_lines(matrix=matrix, facets=facets)

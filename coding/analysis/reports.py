@@ -13,8 +13,6 @@ from datetime import datetime
 from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
-from docx import Document
-from docx.shared import Pt
 
 from accounts.people import name_of
 from cases.models import Transcript
@@ -189,6 +187,9 @@ def build_report(*, selection: Selection, facets: Facets, limit: int | None = No
 
 
 def report_docx(report: Report) -> bytes:
+    from docx import Document  # a large library, loaded by the first report a worker writes as Word
+    from docx.shared import Pt
+
     document = Document()
     document.styles["Normal"].font.size = Pt(10)
     document.add_heading(f"Evidence: {report.project.name}", 0)
