@@ -196,6 +196,17 @@ def code_detail(request: HttpRequest, project_id, code_id: int) -> HttpResponse:
     return render(request, "codebook/code_detail.html", _detail_context(project, code))
 
 
+def _create(request: HttpRequest, form: CodeForm) -> Code | None:
+    """Saves the valid form's new code under its parent; None, with the reason on the form, if refused."""
+    code = form.save(commit=False)
+    code.parent = form.cleaned_data["parent"]
+    try:
+        return changes.create_code(code=code, user=request.user)
+    except Refused as refusal:
+        form.add_error("name", refusal.message)
+        return None
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def code_create(request: HttpRequest, project_id) -> HttpResponse:
@@ -206,16 +217,9 @@ def code_create(request: HttpRequest, project_id) -> HttpResponse:
     if parent:
         initial["colour"] = parent.colour
     form = CodeForm(request.POST or None, project=project, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        code = form.save(commit=False)
-        code.parent = form.cleaned_data["parent"]
-        try:
-            changes.create_code(code=code, user=request.user)
-        except Refused as refusal:
-            form.add_error("name", refusal.message)
-        else:
-            messages.success(request, f"Code “{code.name}” created.")
-            return redirect(code)
+    if request.method == "POST" and form.is_valid() and (code := _create(request, form)):
+        messages.success(request, f"Code “{code.name}” created.")
+        return redirect(code)
     status = 400 if form.errors else 200
     return render(request, "codebook/code_form.html", {"project": project, "form": form}, status=status)
 
@@ -227,14 +231,8 @@ def code_add(request: HttpRequest, project_id) -> HttpResponse:
     new code's row to put in place, without redrawing the tree; a plain form goes back to the codebook."""
     project = get_project(request, project_id, role=Role.OWNER)
     form = QuickCodeForm(request.POST, project=project)
-    if form.is_valid():
-        code = form.save(commit=False)
-        code.parent = form.cleaned_data["parent"]
-        try:
-            changes.create_code(code=code, user=request.user)
-        except Refused as refusal:
-            form.add_error("name", refusal.message)
-    if form.errors:
+    code = _create(request, form) if form.is_valid() else None
+    if code is None:
         if not request.htmx:
             messages.error(request, error_sentence(form))
             return redirect("codebook:codebook", project.pk)
