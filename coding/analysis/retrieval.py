@@ -842,7 +842,7 @@ def quotation_page(*, selection: Selection, page_number, per_page: int) -> tuple
         ids, total = _page_of_ids(segments, number, per_page)
     paginator = Paginator((), per_page)
     paginator.count = total  # a cached property: the window counted it
-    page = paginator.page(number) if total else paginator.page(1)
+    page = paginator.page(number)  # 1 when nothing matches: the fallback above makes it so
     found = {segment.pk: segment for segment in ordered_segments(Segment.objects.filter(pk__in=ids))}
     page.object_list = [found[pk] for pk in ids]
     return page, quotations(project=selection.project, segments=page.object_list, selection=selection)

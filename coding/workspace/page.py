@@ -80,14 +80,14 @@ def paragraphs_with_marks(
     # render() numbers from 1 within what it was given; restore the numbers in the whole transcript.
     return [
         Paragraph(  # built directly: dataclasses.replace costs more than the paragraph's markup
-            number,
-            paragraph.start,
-            paragraph.end,
-            paragraph.speaker,
-            paragraph.html,
-            paragraph.margin,
-            paragraph.segment_ids,
-            _tooltips(paragraph, marks),
+            number=number,
+            start=paragraph.start,
+            end=paragraph.end,
+            speaker=paragraph.speaker,
+            html=paragraph.html,
+            margin=paragraph.margin,
+            segment_ids=paragraph.segment_ids,
+            tooltips=_tooltips(paragraph, marks),
         )
         for (number, _), paragraph in zip(numbered, rendered, strict=True)
     ]
