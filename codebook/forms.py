@@ -73,14 +73,7 @@ class CodeForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("is_core") and cleaned.get("level") != Level.SELECTIVE:
             self.add_error("is_core", "Only a selective code can be a core category.")
-        name = cleaned.get("name")
-        if name and "parent" not in self.errors:
-            parent = cleaned["parent"] if "parent" in self.fields else self.instance.parent
-            clash = changes.name_clash(
-                project=self.project, parent=parent, name=name, exclude=(self.instance.pk,)
-            )
-            if clash is not None:
-                self.add_error("name", f"There is already a code “{clash.name}” {changes.where(parent)}.")
+        # A sibling with the same name is refused by `changes`, under the codebook's lock, onto `name`.
         return cleaned
 
 

@@ -24,13 +24,24 @@ def _past_deadline() -> bool:
 
 
 def _watch_sqlite(sender, connection, **kwargs) -> None:
-    """Sets the handler once per SQLite connection. Setting it again while another thread runs a statement
-    on the same connection (the test server shares its in-memory database between threads) deadlocks: that
-    thread holds the database's mutex and waits for the GIL to call the handler, this one holds the GIL and
-    waits for the mutex."""
+    """Sets the handler once per SQLite connection, never on one that threads share (only the test server
+    shares one, its in-memory database; see `unwatch`)."""
     raw = connection.connection if connection.vendor == "sqlite" else None
-    if raw is not None and getattr(connection, "_watched", None) is not raw:
+    if raw is None or connection.allow_thread_sharing:
+        return
+    if getattr(connection, "_watched", None) is not raw:
         raw.set_progress_handler(_past_deadline, CHECK_EVERY)
+        connection._watched = raw
+
+
+def unwatch(connection) -> None:
+    """Removes the handler from a connection about to be shared between threads, while no other thread uses
+    it. On a shared connection a Python callback deadlocks: the thread running a statement holds the
+    database's mutex and waits for the GIL to call the handler, while another holds the GIL and waits for
+    the mutex (in any sqlite3 call that keeps the GIL, such as binding parameters)."""
+    raw = connection.connection if connection.vendor == "sqlite" else None
+    if raw is not None:
+        raw.set_progress_handler(None, 0)
         connection._watched = raw
 
 

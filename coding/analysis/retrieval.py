@@ -778,6 +778,19 @@ class Quotation:
         return citation(case=transcript.case.name, respondent=transcript.respondent, title=transcript.title)
 
 
+# What a listed quotation shows of each coding and `Selection.qualifies` reads: the code's name and colour,
+# the coder's name, the effect and the date; none of the code's guidance or the accounts' other details.
+QUOTED_CODING_FIELDS = (
+    "segment_id",
+    "valence",
+    "created_at",
+    "code__name",
+    "code__colour",
+    "coder__username",
+    "coder__profile__display_name",
+)
+
+
 def quotations(
     *, project: Project, segments: list[Segment], selection: Selection | None = None
 ) -> list[Quotation]:
@@ -794,6 +807,7 @@ def quotations(
         Coding.objects.visible_to(getattr(project, "membership", None))
         .filter(segment_id__in=by_segment)
         .select_related("code", "coder__profile")
+        .only(*QUOTED_CODING_FIELDS)
         .order_by("code__position", "code__name", "pk")
     )
     tree = selection.tree if selection is not None else None

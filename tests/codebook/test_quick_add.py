@@ -165,10 +165,10 @@ def test_only_owners_see_the_quick_forms(client_for, owner, coder, theme):
 def test_adding_a_code_takes_a_fixed_number_of_queries(client_for, owner, theme, django_assert_num_queries):
     client = client_for(owner)
     for number in range(2):
-        # session, user, membership; the form: the parent, the name clash, the model's two check constraints
-        # (each in a savepoint inside the test's transaction); the write in its savepoint: the lock, the clash
-        # again, the position, the insert, the history; the project's codes for the answer
-        expected = 19
+        # session, user, membership; the form: the parent, the model's two check constraints (each in a
+        # savepoint inside the test's transaction); the write in its savepoint: the lock, the name clash,
+        # the position, the insert, the history; the project's codes for the answer
+        expected = 18
         with django_assert_num_queries(expected):
             response = client.post(
                 add_url(theme.project),
