@@ -27,11 +27,15 @@ def _watch_sqlite(sender, connection, **kwargs) -> None:
     """Sets the handler once per SQLite connection, never on one that threads share (only the test server
     shares one, its in-memory database; see `unwatch`)."""
     raw = connection.connection if connection.vendor == "sqlite" else None
-    if raw is None or connection.allow_thread_sharing:
-        return
-    if getattr(connection, "_watched", None) is not raw:
-        raw.set_progress_handler(_past_deadline, CHECK_EVERY)
-        connection._watched = raw
+    shared = connection.allow_thread_sharing
+    if raw is not None and not shared and getattr(connection, "_watched", None) is not raw:
+        watch(connection)
+
+
+def watch(connection) -> None:
+    """Puts the handler on an open SQLite connection."""
+    connection.connection.set_progress_handler(_past_deadline, CHECK_EVERY)
+    connection._watched = connection.connection
 
 
 def unwatch(connection) -> None:

@@ -36,7 +36,7 @@ def watched():
     shared = connection.vendor == "sqlite" and connection.allow_thread_sharing
     if shared:
         connection.ensure_connection()
-        connection.connection.set_progress_handler(querytime._past_deadline, querytime.CHECK_EVERY)
+        querytime.watch(connection)
     yield
     if shared:
         querytime.unwatch(connection)
