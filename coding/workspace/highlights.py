@@ -7,6 +7,7 @@ each paragraph takes the events that fall inside it, so the cost grows with text
 their product.
 """
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from html import escape  # the standard library's: Django's lazy-aware wrapper costs more than the work
@@ -60,10 +61,12 @@ def render(
     paragraphs: Sequence[tuple[int, int, str]],
     marks: Iterable[Mark],
     labels: Iterable[LabelLike] = (),
+    numbers: Sequence[int] | None = None,
 ) -> list[Paragraph]:
-    """`paragraphs` are (start, end, text); `labels` are the speaker labels drawn in them (others are
-    skipped)."""
+    """`paragraphs` are (start, end, text), numbered by `numbers` (their numbers in the whole transcript;
+    1, 2, … by default); `labels` are the speaker labels drawn in them (others are skipped)."""
     marks = sorted((m for m in marks if m.layers), key=lambda m: (m.start, -m.end, m.segment_id))
+    by_segment = {mark.segment_id: mark for mark in marks}
     events: list[tuple[int, int, int]] = []  # (position, 0=end/1=start, index into marks)
     for index, mark in enumerate(marks):
         events.append((mark.start, 1, index))
@@ -76,7 +79,8 @@ def render(
     announced: set[int] = set()  # marks already listed in a margin
     cursor = 0
     result = []
-    for number, (p_start, p_end, _) in enumerate(paragraphs, start=1):
+    numbers = numbers if numbers is not None else range(1, len(paragraphs) + 1)
+    for number, (p_start, p_end, _) in zip(numbers, paragraphs, strict=True):
         # Apply every event up to this paragraph's start (segments that began earlier may still be open).
         while cursor < len(events) and events[cursor][0] <= p_start:
             _apply(events[cursor], marks, active)
@@ -125,9 +129,27 @@ def render(
                 html=SafeString("".join(pieces)),  # every piece of text went through escape()
                 margin=margin,
                 segment_ids=frozenset(drawn),
+                tooltips=_tooltips(drawn, by_segment),
             )
         )
     return result
+
+
+def _tooltips(drawn: set[int], by_segment: dict[int, Mark]) -> str:
+    """JSON about every segment drawn in the paragraph (codes, coders, valence, memo) for its tooltips."""
+    data = {}
+    for segment_id in drawn:
+        mark = by_segment[segment_id]
+        data[mark.segment_id] = {
+            "start": mark.start,
+            "end": mark.end,
+            "memo": mark.memo,
+            "codes": [
+                {"name": layer.name, "colour": layer.colour, "valence": layer.valence, "coder": layer.coder}
+                for layer in mark.layers
+            ],
+        }
+    return json.dumps(data, ensure_ascii=False)
 
 
 def _apply(event: tuple[int, int, int], marks: list[Mark], active: dict[int, Mark]) -> None:

@@ -1,6 +1,5 @@
 """What the coding workspace shows: the transcript cut into highlighted paragraphs, and the codebook panel."""
 
-import json
 from dataclasses import dataclass
 
 from django.db.models import Count, Subquery
@@ -74,23 +73,13 @@ def paragraphs_with_marks(
     if labels is None:
         # Only the labels are drawn, not the turns they open: those of the paragraphs drawn are all it reads.
         labels = labels_of(transcript, within=within)
-    rendered = render(
-        text=transcript.text, paragraphs=[p for _, p in numbered], marks=marks.values(), labels=labels
+    return render(
+        text=transcript.text,
+        paragraphs=[p for _, p in numbered],
+        numbers=[n for n, _ in numbered],  # their numbers in the whole transcript
+        marks=marks.values(),
+        labels=labels,
     )
-    # render() numbers from 1 within what it was given; restore the numbers in the whole transcript.
-    return [
-        Paragraph(  # built directly: dataclasses.replace costs more than the paragraph's markup
-            number=number,
-            start=paragraph.start,
-            end=paragraph.end,
-            speaker=paragraph.speaker,
-            html=paragraph.html,
-            margin=paragraph.margin,
-            segment_ids=paragraph.segment_ids,
-            tooltips=_tooltips(paragraph, marks),
-        )
-        for (number, _), paragraph in zip(numbered, rendered, strict=True)
-    ]
 
 
 def _marks(codings) -> dict[int, Mark]:
@@ -112,23 +101,6 @@ def _marks(codings) -> dict[int, Mark]:
             mark = marks[segment_id] = Mark(segment_id=segment_id, start=start, end=end, memo=memo)
         mark.layers.append(Layer(code_id=code_id, name=name, colour=colour, valence=valence, coder=coder))
     return marks
-
-
-def _tooltips(paragraph: Paragraph, marks: dict[int, Mark]) -> str:
-    """JSON about every segment drawn in the paragraph (codes, coders, valence, memo) for its tooltips."""
-    data = {}
-    for segment_id in paragraph.segment_ids:
-        mark = marks[segment_id]
-        data[mark.segment_id] = {
-            "start": mark.start,
-            "end": mark.end,
-            "memo": mark.memo,
-            "codes": [
-                {"name": layer.name, "colour": layer.colour, "valence": layer.valence, "coder": layer.coder}
-                for layer in mark.layers
-            ],
-        }
-    return json.dumps(data, ensure_ascii=False)
 
 
 def counts_in_transcript(
