@@ -78,16 +78,25 @@ class CodeForm(forms.ModelForm):
 
 
 class QuickCodeForm(CodeForm):
-    """Adds a code from the codebook page: its name, level, whether it is codable and a definition, at the top
-    level or under the code chosen in the panel (`parent`, a hidden field). It takes its framework and colour
-    from that parent, as "Add sub-code" does; the code's page edits the rest."""
+    """Adds a code from the codebook page: its name, level, whether it is codable and a definition, under the
+    code in the panel (`parent`, a hidden field) or, from the form above the tree, under the code chosen from
+    `under` (the codebook in tree order) or at the top level. It takes its framework and colour from that
+    parent, as "Add sub-code" does; the code's page edits the rest."""
 
-    parent = forms.ModelChoiceField(queryset=Code.objects.none(), required=False, widget=forms.HiddenInput)
+    parent = forms.ModelChoiceField(
+        queryset=Code.objects.none(), required=False, widget=forms.HiddenInput, label="Under"
+    )
     quick = True
 
     class Meta(CodeForm.Meta):
         fields = ["name", "level", "is_codable", "definition"]
         widgets = {"definition": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, under: list[Code] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if under is not None:
+            self.fields["parent"].widget = forms.Select()
+            self.fields["parent"].choices = tree_choices(under, blank="— top level —")
 
     def clean(self):
         cleaned = super().clean()

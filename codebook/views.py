@@ -37,7 +37,7 @@ from codebook.forms import (
     SplitForm,
     project_kinds,
 )
-from codebook.models import Code, CodeRelation, Framework, Level
+from codebook.models import SIBLING_ORDER, Code, CodeRelation, Framework, Level, tree_order
 from codebook.network import KIND_STYLES, draw
 from codebook.seeding import available_frameworks, load_framework, seed_framework
 from coding import recoding, usage
@@ -105,6 +105,7 @@ def _tree_context(project: Project, *, compact: bool = False) -> dict:
         "code_count": len(codes),
         "compact": compact,
         "unseeded": [key for key in available_frameworks() if key not in present],
+        "quick_form": _quick_form(project, under=codes),
     }
 
 
@@ -117,16 +118,19 @@ def _compact(data) -> bool:
 def codebook(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
     context = _tree_context(project, compact=_compact(request.GET))
-    context["quick_form"] = _quick_form(project)
     return render(request, "codebook/codebook.html", context)
 
 
-def _quick_form(project: Project, parent: Code | None = None) -> QuickCodeForm | None:
-    """The quick form for owners: a top-level code, or one under `parent`."""
+def _quick_form(
+    project: Project, parent: Code | None = None, *, under: list[Code] | None = None
+) -> QuickCodeForm | None:
+    """The quick form for owners: the panel's, for a code under `parent`; or the one above the tree, for a
+    code under any of `under` (the codebook in tree order) or at the top level."""
     if not project.membership.is_owner:
         return None
-    prefix = f"under-{parent.pk}" if parent else "top"
-    return QuickCodeForm(project=project, initial={"parent": parent}, auto_id=f"id_{prefix}_%s")
+    if parent is not None:
+        return QuickCodeForm(project=project, initial={"parent": parent}, auto_id=f"id_under-{parent.pk}_%s")
+    return QuickCodeForm(project=project, under=under, auto_id="id_top_%s")
 
 
 @require_POST
@@ -245,11 +249,17 @@ def code_add(request: HttpRequest, project_id) -> HttpResponse:
     return _added(request, project, code)
 
 
+# What the answer to the quick form reads of every code: where the new one goes, and the "Under" list.
+_ADDED_FIELDS = ("project_id", "parent_id", "framework", "name", "position")
+
+
 def _added(request: HttpRequest, project: Project, code: Code) -> HttpResponse:
     """The new code's row, and where htmx puts it (HX-Retarget): last among its parent's sub-codes (in a new
     branch when it is the first), or last in its framework's section; the whole tree when it starts a section.
-    A new code has no quotations, so no other count changes."""
-    codes = {other.pk: other for other in project.codes.only("project_id", "parent_id", "framework", "name")}
+    A new code has no quotations, so no other count changes. The "Under" list above the tree comes again, out
+    of band, with the new code in it."""
+    tree = tree_order(list(project.codes.only(*_ADDED_FIELDS).order_by(*SIBLING_ORDER)))
+    codes = {other.pk: other for other in tree}
     root = code
     while root.parent_id is not None:
         root = codes[root.parent_id]
@@ -275,6 +285,7 @@ def _added(request: HttpRequest, project: Project, code: Code) -> HttpResponse:
         "section": {"key": root.framework},
         "compact": compact,
         "moved": code.pk,
+        "quick_form": _quick_form(project, under=tree),
     }
     response = render(request, "codebook/_code_added.html", context)
     if code.parent_id is None:

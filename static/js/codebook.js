@@ -313,6 +313,15 @@ document.addEventListener("htmx:afterRequest", (event) => {
   form.elements.name.focus();
 });
 
+// The "Under" list of the form above the tree comes again with every change to the tree; the code chosen in it
+// stays chosen, also when the form is reset after an add.
+document.addEventListener("htmx:oobBeforeSwap", (event) => {
+  const { target, fragment } = event.detail;
+  if (target.id !== "quick-add-under") return;
+  const chosen = target.querySelector("select").value;
+  for (const option of fragment.querySelectorAll("option")) option.defaultSelected = option.value === chosen;
+});
+
 document.addEventListener("htmx:responseError", (event) => {
   if (quickForm(event)) say(textOf(event.detail.xhr.responseText || "") || "The code was not added.", true);
 });

@@ -132,12 +132,34 @@ def test_add_codes_in_place_from_the_codebook_page(page, log_in, setup):
     expect(turf).to_be_visible()
 
     # At the top level, from the form above the tree.
-    page.get_by_text("Add a top-level code").click()
+    page.get_by_text("Add a code", exact=True).click()
     top = page.locator(".quick-add-top form")
+    under = top.get_by_label("Under")
+    expect(under).to_have_value("")
     top.get_by_label("Name").fill("Outcomes")
     top.get_by_label("Level").select_option("selective")
     top.get_by_role("button", name="Add code").click()
     expect(page.locator('#codebook-trees li.node[data-name="Outcomes"]')).to_be_visible()
+
+    # Under any code, chosen in "Under": the list already holds the code just added, and the choice stays for
+    # the next code, also when a code is added from the panel meanwhile.
+    outcomes = Code.objects.get(name="Outcomes")
+    under.select_option(label="Outcomes")
+    top.get_by_label("Name").fill("Data sharing agreements")
+    top.get_by_role("button", name="Add code").click()
+    expect(page.locator("#codebook-status")).to_contain_text("created under “Outcomes”")
+    expect(page.locator(f'#code-{outcomes.pk} li.node[data-name="Data sharing agreements"]')).to_be_visible()
+    expect(under).to_have_value(str(outcomes.pk))
+    expect(top.get_by_label("Name")).to_have_value("")
+    panel.get_by_label("Name").fill("Boundaries")
+    panel.get_by_role("button", name="Add code").click()
+    status = page.locator("#codebook-status")
+    expect(status).to_contain_text("“Boundaries” created under “Territorial behaviour”")
+    expect(under.locator("option", has_text="Boundaries")).to_have_count(1)
+    expect(under).to_have_value(str(outcomes.pk))
+    top.get_by_label("Name").fill("Joint projects")
+    top.get_by_role("button", name="Add code").click()
+    expect(page.locator(f'#code-{outcomes.pk} li.node[data-name="Joint projects"]')).to_be_visible()
     page.screenshot(path="/tmp/crosscase-codebook-quick-add.png", full_page=True)
 
     assert list(
@@ -147,6 +169,10 @@ def test_add_codes_in_place_from_the_codebook_page(page, log_in, setup):
         "Trust",
     ]
     assert Code.objects.get(name="Outcomes").level == "selective"
+    assert list(outcomes.children.order_by("position").values_list("name", flat=True)) == [
+        "Data sharing agreements",
+        "Joint projects",
+    ]
     assert Code.objects.get(name="Turf").parent_id == codes["territory"].pk
     # What the page shows is what a reload shows.
     page.reload()

@@ -1,5 +1,9 @@
-"""The codebook page's quick form: an owner adds a code at the top level or under the code in the panel, and
-htmx puts the new code's row in place without redrawing the tree."""
+"""The codebook page's quick forms: an owner adds a code under the code in the panel, or, from the form above
+the tree, under any code chosen in "Under" or at the top level, and htmx puts the new code's row in place
+without redrawing the tree."""
+
+import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -75,7 +79,7 @@ def test_the_first_sub_code_opens_a_branch_in_its_parent(client_for, owner, them
     assert "Sub-codes of Trust (1)" in response.text
     code = Code.objects.get(name="Shared history")
     assert not code.is_codable  # an unticked box is a category
-    assert 'hx-swap-oob="true"' not in response.text  # the new branch's label comes in place, not out of band
+    assert "<summary" not in response.text.split("</details>", 1)[1]  # the new branch's label came in place
 
 
 def test_a_top_level_code_goes_last_in_its_section_or_redraws_the_tree_for_a_new_one(
@@ -151,15 +155,79 @@ def test_only_owners_see_the_quick_forms(client_for, owner, coder, theme):
     page = reverse("codebook:codebook", args=[theme.project_id])
     panel = reverse("codebook:code_detail", args=[theme.project_id, theme.pk])
     owner_page = client_for(owner).get(page).text
-    assert "Add a top-level code" in owner_page and 'name="parent" id="id_top_parent"' in owner_page
+    assert "<summary>Add a code</summary>" in owner_page
+    assert '<select name="parent" id="id_top_parent">' in owner_page
     owner_panel = client_for(owner).get(panel, headers=HX).text
     assert "Add a sub-code under “Governance”" in owner_panel
     assert (
         f'<input type="hidden" name="parent" value="{theme.pk}" id="id_under-{theme.pk}_parent">'
         in owner_panel
     )
-    assert "Add a top-level code" not in client_for(coder).get(page).text
+    coder_page = client_for(coder).get(page).text
+    assert "Add a code" not in coder_page and "quick-add-under" not in coder_page
     assert "Add a sub-code" not in client_for(coder).get(panel, headers=HX).text
+
+
+def under_choices(text):
+    """The "Under" list of the form above the tree: (value, label, selected) in order."""
+    select = re.search(r'<div id="quick-add-under"[^>]*>.*?</select>', text, re.S).group(0)
+    options = re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', select)
+    return [(value, html.unescape(label), bool(selected)) for value, selected, label in options]
+
+
+def test_the_form_above_the_tree_adds_a_code_under_any_code_chosen_in_under(client_for, owner, theme):
+    client = client_for(owner)
+    project = theme.project
+    trust = theme.children.get()
+    page = client.get(reverse("codebook:codebook", args=[project.pk])).text
+    assert page.count('id="quick-add-under"') == 1  # in the form only: the page has no out-of-band copy
+    # the codebook in tree order, each code indented by its depth; the top level chosen
+    assert under_choices(page) == [
+        ("", "— top level —", True),
+        (str(theme.pk), "Governance", False),
+        (str(trust.pk), "\u2003Trust", False),
+    ]
+    response = client.post(
+        add_url(project), {"name": "Shared history", "level": "open", "parent": trust.pk}, headers=HX
+    )
+    assert response.status_code == 200
+    shared = Code.objects.get(name="Shared history")
+    assert (shared.parent, shared.framework) == (trust, "icaf")
+    assert response["HX-Retarget"] == f"#code-{trust.pk}"
+    # The list comes again out of band, with the new code where the tree has it.
+    assert '<div id="quick-add-under" class="quick-under" hx-swap-oob="true">' in response.text
+    assert [value for value, _, _ in under_choices(response.text)] == [
+        "",
+        str(theme.pk),
+        str(trust.pk),
+        str(shared.pk),
+    ]
+    assert under_choices(response.text)[3][1] == "\u2003\u2003Shared history"
+
+
+def test_moving_or_reordering_codes_sends_the_under_list_again_in_the_new_order(client_for, owner, theme):
+    client = client_for(owner)
+    project = theme.project
+    trust = theme.children.get()
+    courts = CodeFactory(project=project, parent=theme, name="Courts", framework="icaf", position=1)
+    response = client.post(
+        reverse("codebook:code_reorder", args=[project.pk, courts.pk]), {"direction": "up"}, headers=HX
+    )
+    assert response.status_code == 200
+    assert [label for _, label, _ in under_choices(response.text)][1:] == [
+        "Governance",
+        "\u2003Courts",
+        "\u2003Trust",
+    ]
+    response = client.post(
+        reverse("codebook:code_move_hx", args=[project.pk, trust.pk]), {"parent": courts.pk}, headers=HX
+    )
+    assert response.status_code == 200
+    assert [label for _, label, _ in under_choices(response.text)][1:] == [
+        "Governance",
+        "\u2003Courts",
+        "\u2003\u2003Trust",
+    ]
 
 
 def test_adding_a_code_takes_a_fixed_number_of_queries(client_for, owner, theme, django_assert_num_queries):
