@@ -39,7 +39,7 @@ from django.template import engines
 (cached,) = partials.loaders
 assert len(cached.get_template_cache) > 50, len(cached.get_template_cache)
 assert "cases.views" in sys.modules and "coding.exchange.qdpx.views" in sys.modules
-heavy = [name for name in ("scipy", "pandas", "statsmodels") if name in sys.modules]
+heavy = [name for name in ("numpy", "scipy", "pandas", "statsmodels") if name in sys.modules]
 assert not heavy, heavy
 """
 

@@ -1,10 +1,15 @@
 """The agreement report as CSV and XLSX: a header saying method, unit, coders, scope and date, then one table
 per comparison, with the same rows the page shows (and, for characters, every code × transcript row)."""
 
+from __future__ import annotations
+
 import io
+from typing import TYPE_CHECKING
 
 from codebook.exchange.spreadsheets import csv_stream, xlsx_cell
-from coding.agreement.report import Comparison, Report
+
+if TYPE_CHECKING:  # the report module brings numpy, which a web process loads only to build a report
+    from coding.agreement.report import Comparison, Report
 
 
 def _values(comparison: Comparison, values: dict) -> list:

@@ -6,8 +6,7 @@ and transcripts, loaded once per request), so an id from another project is a cl
 
 from django import forms
 
-from coding.agreement.report import Unit
-from coding.agreement.units import Coder
+from coding.agreement.units import Coder, Unit
 from coding.analysis.forms import ScopeForm, code_choices
 from coding.analysis.retrieval import Facets
 

@@ -12,7 +12,6 @@ from datetime import datetime
 from itertools import combinations
 
 import numpy as np
-from django.db import models
 from django.utils import timezone
 
 from cases.models import Case
@@ -21,6 +20,7 @@ from coding.agreement import statistics
 from coding.agreement.units import (
     Coder,
     Material,
+    Unit,
     common,
     covered,
     merge,
@@ -29,16 +29,6 @@ from coding.agreement.units import (
     turn_units,
 )
 from coding.models import Valence
-
-
-class Unit(models.TextChoices):
-    CHARACTERS = "characters", "Characters"
-    PARAGRAPHS = "paragraphs", "Paragraphs"
-    TURNS = "turns", "Speaker turns"
-    TRANSCRIPTS = "transcripts", "Transcripts"
-    SEGMENTS = "segments", "Quotations (segments)"
-    VALENCE = "valence", "Valence"
-
 
 DEFINITIONS = {
     Unit.CHARACTERS: (

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Length
 
@@ -22,6 +23,18 @@ from cases.models import Assignment, Project, Transcript
 from cases.speakers import labels_for
 from cases.turns import paragraph_spans, turns_from
 from coding.models import Coding
+
+
+class Unit(models.TextChoices):
+    """What the coders' codings are compared by (`coding.agreement.report` defines each in words)."""
+
+    CHARACTERS = "characters", "Characters"
+    PARAGRAPHS = "paragraphs", "Paragraphs"
+    TURNS = "turns", "Speaker turns"
+    TRANSCRIPTS = "transcripts", "Transcripts"
+    SEGMENTS = "segments", "Quotations (segments)"
+    VALENCE = "valence", "Valence"
+
 
 Interval = tuple[int, int]
 

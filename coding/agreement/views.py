@@ -17,8 +17,7 @@ from cases.access import get_project
 from cases.models import Project
 from coding.agreement.exports import report_csv, report_xlsx
 from coding.agreement.forms import AgreementForm
-from coding.agreement.report import Unit, build_report
-from coding.agreement.units import coder_choices, load_material, transcript_choices
+from coding.agreement.units import Unit, coder_choices, load_material, transcript_choices
 from coding.analysis.exports import export_filename
 from coding.analysis.retrieval import load_facets
 
@@ -45,6 +44,9 @@ def _bound(request: HttpRequest, project_id) -> tuple[Project, AgreementForm]:
 
 
 def _report(project: Project, form: AgreementForm):
+    # numpy (some 15 MB) is loaded where a report is built, not in every web process at start
+    from coding.agreement.report import build_report
+
     spec = form.spec()
     unit = Unit(spec["unit"])
     material = load_material(
