@@ -24,28 +24,14 @@ def _past_deadline() -> bool:
 
 
 def _watch_sqlite(sender, connection, **kwargs) -> None:
-    """Sets the handler once per SQLite connection, never on one that threads share (only the test server
-    shares one, its in-memory database; see `unwatch`)."""
+    """Sets the handler once per SQLite connection, never on one that threads share (Django's test server
+    shares an in-memory database's): a Python callback on a shared connection deadlocks, the thread running a
+    statement holding the database's mutex while it waits for the GIL, another holding the GIL while it waits
+    for the mutex (in any sqlite3 call that keeps the GIL, such as binding parameters)."""
     raw = connection.connection if connection.vendor == "sqlite" else None
     shared = connection.allow_thread_sharing
     if raw is not None and not shared and getattr(connection, "_watched", None) is not raw:
-        watch(connection)
-
-
-def watch(connection) -> None:
-    """Puts the handler on an open SQLite connection."""
-    connection.connection.set_progress_handler(_past_deadline, CHECK_EVERY)
-    connection._watched = connection.connection
-
-
-def unwatch(connection) -> None:
-    """Removes the handler from a connection about to be shared between threads, while no other thread uses
-    it. On a shared connection a Python callback deadlocks: the thread running a statement holds the
-    database's mutex and waits for the GIL to call the handler, while another holds the GIL and waits for
-    the mutex (in any sqlite3 call that keeps the GIL, such as binding parameters)."""
-    raw = connection.connection if connection.vendor == "sqlite" else None
-    if raw is not None:
-        raw.set_progress_handler(None, 0)
+        raw.set_progress_handler(_past_deadline, CHECK_EVERY)
         connection._watched = raw
 
 

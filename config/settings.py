@@ -140,6 +140,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests use a file as well, not Django's in-memory default, so that the test server's threads each open
+    # their own connection, as web workers do. Threads sharing one connection deadlock on any Python callback
+    # SQLite makes while it holds the connection (REGEXP in the colour check of every code written, for one).
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-crosscase.sqlite3")}
 # No database statement of a web request runs longer than this (0: no limit); the request is answered with a
 # sentence instead. PostgreSQL enforces it per statement for every connection, SQLite per request.
 STATEMENT_TIMEOUT_SECONDS = float(os.environ.get("STATEMENT_TIMEOUT_SECONDS", "30"))

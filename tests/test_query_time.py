@@ -6,7 +6,6 @@ from django.db import connection
 from django.urls import reverse
 
 from coding.analysis.views import retrieval as retrieval_view
-from config import querytime
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,21 +28,8 @@ def slow_retrieval(monkeypatch):
     monkeypatch.setattr(retrieval_view, "select", select)
 
 
-@pytest.fixture
-def watched():
-    """The deadline handler on the SQLite connection, also when an earlier browser test left it shared with
-    the (now idle) test server, which takes the handler off (`config.querytime.unwatch`)."""
-    shared = connection.vendor == "sqlite" and connection.allow_thread_sharing
-    if shared:
-        connection.ensure_connection()
-        querytime.watch(connection)
-    yield
-    if shared:
-        querytime.unwatch(connection)
-
-
 def test_a_request_past_the_limit_is_stopped_with_a_sentence(
-    client_for, owner, project, settings, slow_retrieval, watched
+    client_for, owner, project, settings, slow_retrieval
 ):
     settings.STATEMENT_TIMEOUT_SECONDS = 0.2
     client = client_for(owner)
@@ -74,3 +60,10 @@ def test_other_database_errors_are_not_taken_for_a_timeout():
     from config.querytime import was_stopped
 
     assert not was_stopped(OperationalError("database is locked"))
+
+
+def test_the_test_server_threads_open_their_own_connections(live_server):
+    """On SQLite too the tests' database is a file, so the test server never shares the test's connection: on
+    a shared one the deadline handler, or REGEXP in the colour check of a code, deadlocks two threads."""
+    assert not connection.allow_thread_sharing
+    assert connection.vendor != "sqlite" or not connection.is_in_memory_db()

@@ -57,20 +57,6 @@ def browser():
 REFUSAL = "Content Security Policy"
 
 
-@pytest.fixture(scope="session")
-def live_server(live_server):
-    """pytest-django's test server, whose threads share the in-memory SQLite database's connection: the
-    deadline handler comes off it before any request runs (`config.querytime.unwatch`)."""
-    from django.db import connections
-
-    from config.querytime import unwatch
-
-    for connection in connections.all(initialized_only=True):
-        if connection.allow_thread_sharing:
-            unwatch(connection)
-    return live_server
-
-
 @pytest.fixture
 def new_context(browser, live_server):
     """Opens browser contexts on the live server whose pages are watched for anything the
