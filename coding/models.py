@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 
 from cases.models import Case, Membership, Project, Transcript
@@ -158,12 +158,46 @@ class Valence(models.TextChoices):
     NONE = "none", "none"
 
 
+class _AmongIds(models.Expression):
+    """`column IN (ids)`, `ids` a subquery; on PostgreSQL `column = ANY(ARRAY(ids))`, which the planner runs
+    first and then looks each id up in the column's index, where for `IN` it may hash-join the whole table."""
+
+    output_field = models.BooleanField()
+
+    def __init__(self, column: str, ids: models.QuerySet):
+        super().__init__()
+        self.column, self.ids = F(column), Subquery(ids)
+
+    def get_source_expressions(self):
+        return [self.column, self.ids]
+
+    def set_source_expressions(self, expressions):
+        self.column, self.ids = expressions
+
+    def as_sql(self, compiler, connection, template="%s IN %s"):
+        column, column_params = compiler.compile(self.column)
+        ids, ids_params = compiler.compile(self.ids)  # parenthesised
+        return template % (column, ids), (*column_params, *ids_params)
+
+    def as_postgresql(self, compiler, connection):
+        return self.as_sql(compiler, connection, template="%s = ANY(ARRAY%s)")
+
+
 class CodingQuerySet(models.QuerySet):
     def visible_to(self, membership: Membership | None) -> "CodingQuerySet":
         """The codings `membership` may see: all of them, or only their own while the project codes blind."""
         if hidden_by_blind_coding(membership):
             return self.filter(coder_id=membership.user_id)
         return self
+
+    def on_segments(self, segments: models.QuerySet) -> "CodingQuerySet":
+        """The codings of `segments` (a queryset of quotations, such as a transcript's), found by the
+        quotations' ids: they cost what those quotations' codings cost, however many the project has, where
+        joining codings to quotations read every coding of the project."""
+        return self.filter(_AmongIds("segment_id", segments.order_by().values("pk")))
+
+    def in_transcript(self, transcript: Transcript | int) -> "CodingQuerySet":
+        return self.on_segments(Segment.objects.filter(transcript=transcript))
 
 
 class Coding(models.Model):

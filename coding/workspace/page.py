@@ -1,20 +1,21 @@
 """What the coding workspace shows: the transcript cut into highlighted paragraphs, and the codebook panel."""
 
 from dataclasses import dataclass
+from html import escape  # the standard library's, as in `highlights`
 
 from django.db.models import Count, Subquery
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from accounts.people import consensus_layer, name_of
 from cases.models import Membership, Transcript
 from cases.speakers import labels_of
 from cases.turns import Label
-from codebook.models import Code
-from coding.models import Coding
+from codebook.models import Code, Level
+from coding.models import Coding, Segment
 from coding.workspace.highlights import Layer, Mark, Paragraph, render
 
 RECENT_CODES = 8
+PANEL_FIELDS = ("parent", "name", "level", "colour", "is_codable", "position")  # what the panel shows
 
 
 @dataclass(frozen=True)
@@ -61,15 +62,15 @@ def paragraphs_with_marks(
     it touches. `labels`, if given, holds the transcript's speaker labels (those drawn, at least)."""
     paragraphs = [(start, end, text) for start, end, text in transcript.paragraphs()]
     numbered = list(enumerate(paragraphs, start=1))
-    codings = Coding.objects.visible_to(membership).filter(segment__transcript=transcript)
+    segments = Segment.objects.filter(transcript=transcript)
     within = None
     if span is not None:
         numbered = [(n, p) for n, p in numbered if p[0] < span[1] and p[1] > span[0]]
         if not numbered:
             return []
         within = low, high = numbered[0][1][0], numbered[-1][1][1]
-        codings = codings.filter(segment__start__lt=high, segment__end__gt=low)
-    marks = _marks(filters.apply(codings))
+        segments = segments.filter(start__lt=high, end__gt=low)
+    marks = _marks(segments, filters.apply(Coding.objects.visible_to(membership)))
     if labels is None:
         # Only the labels are drawn, not the turns they open: those of the paragraphs drawn are all it reads.
         labels = labels_of(transcript, within=within)
@@ -82,24 +83,25 @@ def paragraphs_with_marks(
     )
 
 
-def _marks(codings) -> dict[int, Mark]:
-    marks: dict[int, Mark] = {}
-    rows = codings.order_by("segment__start", "code__position", "pk").values_list(
-        "segment_id",
-        "segment__start",
-        "segment__end",
-        "segment__memo",
-        "code_id",
-        "code__name",
-        "code__colour",
-        "valence",
-        name_of("coder"),
+def _marks(segments, codings) -> dict[int, Mark]:
+    """The quotations of `segments` with their `codings`, each read down its own index: the quotations by
+    transcript, their codings by the quotations' ids. One query joining the two lets PostgreSQL's planner
+    read either table whole (by its estimates, with or without statistics), a cost that grew with the
+    project; these two cost what the transcript holds. A quotation left with no coding is not drawn."""
+    segments = segments.order_by()
+    marks = {
+        pk: Mark(segment_id=pk, start=start, end=end, memo=memo)
+        for pk, start, end, memo in segments.values_list("pk", "start", "end", "memo")
+    }
+    rows = (
+        codings.on_segments(segments)
+        .order_by("code__position", "pk")
+        .values_list("segment_id", "code_id", "code__name", "code__colour", "valence", name_of("coder"))
     )
-    for segment_id, start, end, memo, code_id, name, colour, valence, coder in rows:
+    for segment_id, code_id, name, colour, valence, coder in rows:
         mark = marks.get(segment_id)
-        if mark is None:
-            mark = marks[segment_id] = Mark(segment_id=segment_id, start=start, end=end, memo=memo)
-        mark.layers.append(Layer(code_id=code_id, name=name, colour=colour, valence=valence, coder=coder))
+        if mark is not None:  # None: a quotation made after the first read, which the next request draws
+            mark.layers.append(Layer(code_id=code_id, name=name, colour=colour, valence=valence, coder=coder))
     return marks
 
 
@@ -110,8 +112,8 @@ def counts_in_transcript(
     if not code_ids:
         return {}
     found = dict(
-        coders_only(Coding.objects.visible_to(membership))
-        .filter(segment__transcript=transcript, code_id__in=code_ids)
+        coders_only(Coding.objects.visible_to(membership).in_transcript(transcript))
+        .filter(code_id__in=code_ids)
         .values_list("code_id")
         .annotate(n=Count("pk"))
         .values_list("code_id", "n")
@@ -135,15 +137,13 @@ def count_here(code, *, transcript_id: int, membership: Membership) -> Subquery:
 def code_panel(*, transcript: Transcript, membership: Membership) -> dict:
     """The codebook tree with counts in this transcript (of the codings the member may see), and the coder's
     recently used codes."""
-    # Counting within the transcript's own codings (an index range) beats a join over the whole project.
     here = dict(
-        coders_only(Coding.objects.visible_to(membership))
-        .filter(segment__transcript=transcript)
+        coders_only(Coding.objects.visible_to(membership).in_transcript(transcript))
         .values_list("code_id")
         .annotate(n=Count("pk"))
         .values_list("code_id", "n")
     )
-    codes = Code.objects.filter(project_id=membership.project_id).in_tree_order()
+    codes = Code.objects.filter(project_id=membership.project_id).only(*PANEL_FIELDS).in_tree_order()
     for code in codes:
         code.here = here.get(code.pk, 0)
     recent = []
@@ -178,36 +178,28 @@ def code_panel(*, transcript: Transcript, membership: Membership) -> dict:
 
 
 def code_rows(codes: list[Code], *, selected: frozenset[int]) -> SafeString:
-    """The code panel's tree rows, built here rather than in a template loop: a codebook has hundreds of codes
-    and the page has a time budget (the same reason as `highlights.markup`)."""
-    return format_html_join(
-        "\n",
-        '<li class="code-row depth-{depth}{category}" data-code="{pk}" '
-        'data-name="{search}"><label title="Show only chosen codes in the text">'
-        '<input type="checkbox" name="code" value="{pk}"{checked}> '
-        '<span class="swatch colour-{colour}"></span>'
-        '<span class="code-name">{name}</span></label>'
-        '<span class="level level-{level}" title="{level_label} code">{initial}</span>'
-        '<span class="count" title="Codings in this transcript">{here}</span>'
-        '<span class="jump"{hidden}>'
-        '<button type="button" class="small prev" data-code="{pk}" aria-label="Previous {name}">‹</button>'
-        '<button type="button" class="small next" data-code="{pk}" aria-label="Next {name}">›</button>'
-        "</span></li>",
-        (
-            {
-                "depth": code.depth,
-                "category": "" if code.is_codable else " category",
-                "pk": code.pk,
-                "search": code.path.lower(),
-                "checked": mark_safe(" checked") if code.pk in selected else "",
-                "colour": code.colour[1:],  # a class that carries it (static/js/paint.js)
-                "name": code.name,
-                "level": code.level,
-                "level_label": code.get_level_display(),
-                "initial": code.level[:1].upper(),
-                "here": code.here,
-                "hidden": mark_safe(" hidden") if not code.here else "",
-            }
+    """The code panel's tree rows, built here rather than in a template loop, and escaped with the standard
+    library's `escape` rather than `format_html`: a codebook has hundreds of codes and the page has a time
+    budget (the same reasons as `highlights.markup`)."""
+    levels = dict(Level.choices)
+    return SafeString(  # names and paths are escaped; ids, depths and counts are numbers; colours checked hex
+        "\n".join(
+            f'<li class="code-row depth-{code.depth}{"" if code.is_codable else " category"}" '
+            f'data-code="{code.pk}" data-name="{escape(code.path.lower())}">'
+            '<label title="Show only chosen codes in the text">'
+            f'<input type="checkbox" name="code" value="{code.pk}"'
+            f"{' checked' if code.pk in selected else ''}> "
+            f'<span class="swatch colour-{code.colour[1:]}"></span>'  # a class that carries it (paint.js)
+            f'<span class="code-name">{escape(code.name)}</span></label>'
+            f'<span class="level level-{code.level}" title="{levels[code.level]} code">'
+            f"{code.level[:1].upper()}</span>"
+            f'<span class="count" title="Codings in this transcript">{code.here}</span>'
+            f'<span class="jump"{"" if code.here else " hidden"}>'
+            f'<button type="button" class="small prev" data-code="{code.pk}" '
+            f'aria-label="Previous {escape(code.name)}">‹</button>'
+            f'<button type="button" class="small next" data-code="{code.pk}" '
+            f'aria-label="Next {escape(code.name)}">›</button>'
+            "</span></li>"
             for code in codes
-        ),
+        )
     )

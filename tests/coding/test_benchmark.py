@@ -144,12 +144,12 @@ def test_the_timed_apply_and_reads_of_one_code_cost_fixed_queries():
         results = [apply_code(bench, repeat=1), *reading_operations(bench, repeat=1, size="")]
         counts.append([result.queries for result in results])
         remove_corpus(bench.project)
-    # apply: session, user, membership, transcript, codes; the apply's transaction (8); the codings and the
-    # labels of the paragraph redrawn. Page: session, user, membership; codes, members, sets and saved
-    # queries; the page's ids with the total, its passages, codings, texts, labels. CSV: session, user,
-    # membership; codes, attributes, sets and saved queries, members; the access log's row; case values (the
-    # corpus has no interview attributes); codings, the labels' ids and the labels, texts.
-    assert counts[0] == counts[1] == [15, 11, 13]
+    # apply: session, user, membership, transcript, codes; the apply's transaction (8); the quotations, their
+    # codings and the labels of the paragraph redrawn. Page: session, user, membership; codes, members, sets
+    # and saved queries; the page's ids with the total, its passages, codings, texts, labels. CSV: session,
+    # user, membership; codes, attributes, sets and saved queries, members; the access log's row; case values
+    # (the corpus has no interview attributes); codings, the labels' ids and the labels, texts.
+    assert counts[0] == counts[1] == [16, 11, 13]
 
 
 @pytest.mark.django_db(transaction=True)

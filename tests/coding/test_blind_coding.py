@@ -289,11 +289,11 @@ def test_ending_blind_coding_shows_everyone_everything(client_for, blind, coder,
 def test_blind_coding_adds_no_query_to_the_workspace(
     client_for, blind, coder, owner, django_assert_num_queries
 ):
-    # tests/coding/test_workspace.py pins twelve without blind coding (the transcript's memos among them).
+    # tests/coding/test_workspace.py pins thirteen without blind coding (the transcript's memos among them).
     # Hiding others is a condition, not a query, and the coders to filter by are not read at all (there is
-    # no one else to choose): eleven.
+    # no one else to choose): twelve.
     client = client_for(coder)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert client.get(workspace(blind)).status_code == 200
 
 

@@ -15,7 +15,7 @@ from coding.models import Coding, QuotationSequence, Segment
 from coding.workspace.actions import apply_codes, delete_segment, retry_once
 from coding.workspace.undo import take_back
 from tests.concurrency import in_thread, postgresql_only, wait_until_blocked
-from tests.factories import CodeFactory, MembershipFactory, SegmentFactory, TranscriptFactory
+from tests.factories import CodeFactory, CodingFactory, MembershipFactory, SegmentFactory, TranscriptFactory
 
 
 def test_retry_once_runs_again_after_a_lost_unique_race(db):
@@ -262,3 +262,23 @@ def test_two_tabs_undoing_at_the_same_instant_take_back_two_steps():
         thread.join(30)
     assert sorted(start for start, _ in results) == [13, 30]
     assert list(Segment.objects.values_list("start", flat=True)) == [0]
+
+
+def test_codings_on_segments_are_those_of_the_quotations_given_and_no_others(transcript, coder):
+    other = TranscriptFactory(case=transcript.case)
+    here = [CodingFactory(segment=SegmentFactory(transcript=transcript, start=n, end=n + 5)) for n in (0, 10)]
+    CodingFactory(segment=here[0].segment, coder=coder)
+    elsewhere = CodingFactory(segment=SegmentFactory(transcript=other, start=0, end=5))
+    ids = set(Coding.objects.in_transcript(transcript).values_list("pk", flat=True))
+    assert ids == set(Coding.objects.filter(segment__transcript=transcript).values_list("pk", flat=True))
+    assert len(ids) == 3 and elsewhere.pk not in ids
+    first = Segment.objects.filter(transcript=transcript, start=0)
+    assert Coding.objects.on_segments(first).filter(coder=coder).get().segment == here[0].segment
+    assert not Coding.objects.on_segments(Segment.objects.none()).exists()
+
+
+def test_codings_on_segments_are_read_by_the_quotations_ids_on_postgresql(transcript):
+    """`= ANY(ARRAY(…))` rather than `IN (…)`: PostgreSQL's planner then reads the codings down their
+    quotation index instead of joining every coding of the project."""
+    sql = str(Coding.objects.in_transcript(transcript).query)
+    assert ("= ANY(ARRAY(SELECT" in sql) == (connection.vendor == "postgresql")

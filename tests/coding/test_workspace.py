@@ -501,9 +501,10 @@ def test_workspace_page_query_count_is_fixed(
         )
         CodingFactory(segment=segment, code=codes["ownership"], coder=others[index % 3], valence="negative")
         CodingFactory(segment=segment, code=codes["political"], coder=others[index % 3])
-    # session, user, membership, transcript, codings, codes, counts here, recent codes, coders for the filter,
-    # the newest undo steps, the transcript's memos (with their authors, for the memo panel)
-    with django_assert_num_queries(12):
+    # session, user, membership, transcript, quotations, their codings, codes, counts here, recent codes,
+    # coders for the filter, the newest undo steps, the transcript's memos (with their authors, for the memo
+    # panel)
+    with django_assert_num_queries(13):
         response = client.get(url("coding:workspace", transcript))
     assert response.status_code == 200
     assert response.text.count('class="chip ') == 80
@@ -511,26 +512,27 @@ def test_workspace_page_query_count_is_fixed(
 
 # Each action: session, user, membership, transcript, the object it changes (or the codes it applies), the
 # change and its undo step in one transaction (two savepoint queries here, inside the test's transaction),
-# then the paragraphs it touched and the quotation's codings with their counts. A new quotation takes its
-# number (one query) and needs no second read of its codings; the panel redrawn after an in-vivo code or an
-# undo costs the codebook, the recent codes and the coders for its filter. Each redraw reads the transcript's
-# speaker labels once. An apply locks the codes it applies, and a span change, a deletion or a removal locks
-# the quotation, each in a query of its own before what it reads (tests/coding/test_races.py says why); a
-# valence or a memo is one UPDATE, which locks the row by itself. Deleting a quotation also deletes the links
-# memos have to it (one query: Django deletes a many-to-many link's rows itself).
+# then the quotations in the paragraphs it touched and their codings (a span change redraws two passages:
+# twice), and the quotation's codings with their counts. A new quotation takes its number (one query) and
+# needs no second read of its codings; the panel redrawn after an in-vivo code or an undo costs the codebook,
+# the recent codes and the coders for its filter. Each redraw reads the transcript's speaker labels once. An
+# apply locks the codes it applies, and a span change, a deletion or a removal locks the quotation, each in a
+# query of its own before what it reads (tests/coding/test_races.py says why); a valence or a memo is one
+# UPDATE, which locks the row by itself. Deleting a quotation also deletes the links memos have to it (one
+# query: Django deletes a many-to-many link's rows itself).
 @pytest.mark.parametrize(
     ("action", "queries"),
     [
-        ("apply", 15),
-        ("apply to the same quotation", 15),
-        ("in vivo", 28),
-        ("span", 15),
-        ("valence", 12),
-        ("memo", 12),
-        ("delete", 17),
-        ("remove the last code", 18),
-        ("remove a code", 15),
-        ("undo", 22),
+        ("apply", 16),
+        ("apply to the same quotation", 16),
+        ("in vivo", 29),
+        ("span", 17),
+        ("valence", 13),
+        ("memo", 13),
+        ("delete", 18),
+        ("remove the last code", 19),
+        ("remove a code", 16),
+        ("undo", 23),
     ],
 )
 def test_action_query_counts_are_fixed(
