@@ -24,13 +24,11 @@ def _past_deadline() -> bool:
 
 
 def _watch_sqlite(sender, connection, **kwargs) -> None:
-    """Sets the handler once per SQLite connection, never on one that threads share (Django's test server
-    shares an in-memory database's): a Python callback on a shared connection deadlocks, the thread running a
-    statement holding the database's mutex while it waits for the GIL, another holding the GIL while it waits
-    for the mutex (in any sqlite3 call that keeps the GIL, such as binding parameters)."""
+    """Sets the handler once per SQLite connection. No connection is shared between threads, the tests'
+    included (their database is a file: see settings); on a shared one this Python callback would deadlock.
+    """
     raw = connection.connection if connection.vendor == "sqlite" else None
-    shared = connection.allow_thread_sharing
-    if raw is not None and not shared and getattr(connection, "_watched", None) is not raw:
+    if raw is not None and getattr(connection, "_watched", None) is not raw:
         raw.set_progress_handler(_past_deadline, CHECK_EVERY)
         connection._watched = raw
 
