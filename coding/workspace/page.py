@@ -15,7 +15,7 @@ from coding.models import Coding, Segment
 from coding.workspace.highlights import Layer, Mark, Paragraph, render
 
 RECENT_CODES = 8
-PANEL_FIELDS = ("parent", "name", "level", "colour", "is_codable", "position")  # what the panel shows
+PANEL_FIELDS = ("parent", "name", "level", "colour", "is_codable")  # what the panel shows
 
 
 @dataclass(frozen=True)
@@ -106,19 +106,17 @@ def _marks(segments, codings) -> dict[int, Mark]:
 
 
 def counts_in_transcript(
-    *, transcript: Transcript, code_ids: set[int], membership: Membership
+    *, transcript: Transcript, membership: Membership, code_ids: set[int] | None = None
 ) -> dict[int, int]:
-    """How many codings `membership` may see each of `code_ids` has in the transcript (0 included)."""
-    if not code_ids:
+    """How many codings `membership` may see each code has in the transcript: each of `code_ids` (0
+    included), or, without them, every code used there."""
+    if code_ids is not None and not code_ids:
         return {}
-    found = dict(
-        coders_only(Coding.objects.visible_to(membership).in_transcript(transcript))
-        .filter(code_id__in=code_ids)
-        .values_list("code_id")
-        .annotate(n=Count("pk"))
-        .values_list("code_id", "n")
-    )
-    return {code_id: found.get(code_id, 0) for code_id in code_ids}
+    codings = coders_only(Coding.objects.visible_to(membership).in_transcript(transcript))
+    if code_ids is not None:
+        codings = codings.filter(code_id__in=code_ids)
+    found = dict(codings.values_list("code_id").annotate(n=Count("pk")).values_list("code_id", "n"))
+    return found if code_ids is None else {code_id: found.get(code_id, 0) for code_id in code_ids}
 
 
 def count_here(code, *, transcript_id: int, membership: Membership) -> Subquery:
@@ -137,12 +135,7 @@ def count_here(code, *, transcript_id: int, membership: Membership) -> Subquery:
 def code_panel(*, transcript: Transcript, membership: Membership) -> dict:
     """The codebook tree with counts in this transcript (of the codings the member may see), and the coder's
     recently used codes."""
-    here = dict(
-        coders_only(Coding.objects.visible_to(membership).in_transcript(transcript))
-        .values_list("code_id")
-        .annotate(n=Count("pk"))
-        .values_list("code_id", "n")
-    )
+    here = counts_in_transcript(transcript=transcript, membership=membership)
     codes = Code.objects.filter(project_id=membership.project_id).only(*PANEL_FIELDS).in_tree_order()
     for code in codes:
         code.here = here.get(code.pk, 0)
