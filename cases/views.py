@@ -104,11 +104,11 @@ def project_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_detail(request: HttpRequest, project_id) -> HttpResponse:
     project = get_project(request, project_id)
-    cases = project.cases.with_transcript_counts()
+    cases = list(project.cases.with_transcript_counts())
     context = {
         "project": project,
         "cases": cases,
-        "transcript_count": project.transcripts.count(),
+        "transcript_count": sum(case.transcript_count for case in cases),  # every transcript is of a case
         "code_count": Code.objects.filter(project=project).count(),
         "coding_count": usage.project_coding_count(project=project, membership=project.membership),
         "members": project.memberships.by_name(),

@@ -162,7 +162,7 @@ def test_the_project_page_and_adding_a_code_cost_fixed_queries():
         counts.append([result.queries for result in results])
         assert bench.project.codes.filter(name__startswith="Bench code").count() == 3  # its counted run too
         remove_corpus(bench.project)
-    # project page: session, user, membership; interviews, codes and codings counted; cases, assignments,
-    # members. Add: session, user, membership; the parent, two check constraints; the lock, the name clash,
-    # the position, the insert, the history; the project's codes for the answer.
-    assert counts[0] == counts[1] == [9, 14]
+    # project page: session, user, membership; codes and codings counted; cases with their interviews,
+    # assignments, members. Add: session, user, membership; the parent, two check constraints; the lock, the
+    # name clash, the position, the insert, the history; the project's codes for the answer.
+    assert counts[0] == counts[1] == [8, 14]
