@@ -880,16 +880,32 @@ def _page_of_ids(segments: QuerySet[Segment], number: int, per_page: int) -> tup
     return [pk for pk, _ in rows], (rows[0][1] if rows else 0)
 
 
+# What a listed quotation shows (`_quotations.html`, `Quotation.citation`): its text, number, memo and place,
+# and its interview's title, respondent, role, language and case; not the interview's text.
+LISTED_SEGMENT_FIELDS = (
+    "number",
+    "transcript_id",
+    "start",
+    "end",
+    "quote",
+    "memo",
+    "transcript__title",
+    "transcript__respondent",
+    "transcript__respondent_role",
+    "transcript__language",
+    "transcript__case__name",
+)
+
 READING_ORDER = ("transcript__case__name", "transcript__title", "transcript_id", "start", "end", "pk")
 
 
 def ordered_segments(segments: QuerySet[Segment]) -> QuerySet[Segment]:
-    """Passages in reading order (case, interview, position), leaving the transcripts' text behind, each
+    """Passages in reading order (case, interview, position) with what a list shows of them, each
     naming the speaker labels around its start (`label_before`, `label_after`), which decide its speaker."""
     label_before, label_after = labels_around(transcript="transcript_id", offset="start")
     return (
-        segments.select_related("transcript__case", "created_by")
-        .defer("transcript__text")
+        segments.select_related("transcript__case")
+        .only(*LISTED_SEGMENT_FIELDS)
         .annotate(label_before=label_before, label_after=label_after)
         .order_by(*READING_ORDER)
     )
