@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from cases.models import Attribute, CaseAttributeValue, Membership, Project, Role
 from codebook.models import Code, CodeRelation
@@ -135,3 +135,22 @@ def test_deleting_a_user_with_codings_is_refused(transcript):
     with pytest.raises(Exception, match="protected"):
         coding.coder.delete()
     assert Code.objects.filter(pk=coding.code_id).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite stores text uncompressed")
+def test_a_long_transcript_is_stored_compressed_with_lz4_where_the_server_has_it(transcript):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        (has_lz4,) = cursor.fetchone()
+        text = "Interviewer: how did the councils agree?\n\n" * 500  # past the 2 kB TOAST threshold
+        transcript.text = text
+        transcript.save()
+        cursor.execute(
+            "SELECT pg_column_compression(text) FROM cases_transcript WHERE id = %s", [transcript.pk]
+        )
+        (method,) = cursor.fetchone()
+    assert method == ("lz4" if has_lz4 else "pglz")
+    transcript.refresh_from_db()
+    assert transcript.text == text
