@@ -10,6 +10,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import F, Func, OrderBy, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 
+from config.choice_fields import ModelChoiceField
+
 DELETED = "deleted user"
 
 
@@ -43,6 +45,13 @@ def name_of(path: str = "") -> Func:
 def by_name(path: str = "") -> OrderBy:
     """Ordering by the display name of the user at `path`, case aside: for member lists and coder choices."""
     return Lower(name_of(path)).asc()
+
+
+class PersonChoiceField(ModelChoiceField):
+    """One of a project's people (select `profile` in its queryset), each shown by display name."""
+
+    def label_from_instance(self, obj) -> str:
+        return display_name(obj)
 
 
 CONSENSUS_USERNAME = "~consensus"  # "~" is refused in usernames people choose, so no one can sign up as it

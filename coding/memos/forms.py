@@ -10,12 +10,13 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from accounts.people import by_name, display_name
+from accounts.people import PersonChoiceField, by_name
 from cases.models import Project
 from codebook.forms import tree_choices
 from codebook.models import Code
 from coding.memos.listing import MemoFilters, target_label
 from coding.models import MEMO_TARGET_MODELS, Memo, MemoTarget, quotation_id
+from config.choice_fields import ModelChoiceField
 
 MAX_TEXT = 100_000
 MAX_QUERY = 200
@@ -126,9 +127,9 @@ class MemoFilterForm(forms.Form):
 
     q = forms.CharField(required=False, max_length=MAX_QUERY, label="Search memos")
     about = forms.ChoiceField(required=False, label="About", choices=[("", "Anything"), *MemoTarget.choices])
-    author = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone", label="Author")
+    author = PersonChoiceField(queryset=None, required=False, empty_label="Anyone", label="Author")
     code = forms.ModelChoiceField(queryset=Code.objects.none(), required=False, label="Code")
-    case = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any case", label="Case")
+    case = ModelChoiceField(queryset=None, required=False, empty_label="Any case", label="Case")
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,7 +142,6 @@ class MemoFilterForm(forms.Form):
             .select_related("profile")
             .order_by(by_name(), "username")
         )
-        self.fields["author"].label_from_instance = display_name
         self.fields["code"].queryset = project.codes.all()
         self.fields["code"].choices = tree_choices(project.codes.in_tree_order(), blank="Any code")
         self.fields["case"].queryset = project.cases.order_by("name")

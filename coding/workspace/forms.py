@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 
-from accounts.people import CONSENSUS_USERNAME, by_name, display_name
+from accounts.people import CONSENSUS_USERNAME, PersonChoiceField, by_name, display_name
 from cases.models import Project, Transcript
 from codebook.models import Code
 from coding.models import Segment, Valence, hidden_by_blind_coding
@@ -78,7 +78,7 @@ class WorkspaceFilterForm(forms.Form):
     project has one, is a choice of coder: its codings are shown only when it is chosen."""
 
     code = forms.ModelMultipleChoiceField(queryset=Code.objects.none(), required=False)
-    coder = forms.ModelChoiceField(queryset=None, required=False, empty_label="Everyone")
+    coder = PersonChoiceField(queryset=None, required=False, empty_label="Everyone")
     mine = forms.BooleanField(required=False)
 
     def __init__(self, *args, project: Project, **kwargs):

@@ -504,10 +504,13 @@ def test_workspace_page_query_count_is_fixed(
     # session, user, membership, transcript, quotations, their codings, codes, counts here, recent codes,
     # coders for the filter, the newest undo steps, the transcript's memos (with their authors, for the memo
     # panel)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(13) as captured:
         response = client.get(url("coding:workspace", transcript))
     assert response.status_code == 200
     assert response.text.count('class="chip ') == 80
+    # each read in one round trip: no server-side cursor (declare, fetch, close), as PostgreSQL would open
+    # for a choice field's list of coders
+    assert not [query for query in captured.captured_queries if query["sql"].startswith("DECLARE")]
 
 
 # Each action: session, user, membership, transcript, the object it changes (or the codes it applies), the
