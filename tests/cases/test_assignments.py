@@ -320,10 +320,11 @@ def test_project_page_lists_my_transcripts_in_a_fixed_number_of_queries(
             Assignment.objects.create(transcript=TranscriptFactory(case=case), coder=coder)
 
     fill(2)
-    # session, user, membership, cases, transcripts, codes, codings, members, my assignments
-    with django_assert_num_queries(9):
+    # session, user, membership, cases with their transcripts counted, codes, codings, members, my assignments
+    with django_assert_num_queries(8):
         client.get(project.get_absolute_url())
     fill(10)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(project.get_absolute_url())
     assert response.text.count('class="status status-not_started"') == 12
+    assert "<dt>Transcripts</dt><dd>12</dd>" in response.text  # counted from the cases
