@@ -137,6 +137,8 @@ def render(
 
 def _tooltips(drawn: set[int], by_segment: dict[int, Mark]) -> str:
     """JSON about every segment drawn in the paragraph (codes, coders, valence, memo) for its tooltips."""
+    if not drawn:  # most paragraphs of a long interview: no encoder for them
+        return "{}"
     data = {}
     for segment_id in drawn:
         mark = by_segment[segment_id]

@@ -1,5 +1,6 @@
 """The server-side sweep that cuts a transcript into highlighted runs."""
 
+import json
 import re
 
 from cases.turns import Label
@@ -63,6 +64,20 @@ def test_a_segment_across_paragraphs_is_drawn_in_each_and_listed_once_in_the_mar
     paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=[mark], labels=LABELS)
     assert [p.segment_ids for p in paragraphs] == [frozenset({7}), frozenset({7}), frozenset({7})]
     assert [len(p.margin) for p in paragraphs] == [1, 0, 0]
+
+
+def test_each_paragraph_carries_the_tooltips_of_the_segments_drawn_in_it():
+    mark = Mark(7, 9, 27, memo="Said twice", layers=[layer(3, valence="negative")])
+    paragraphs = render(text=TEXT, paragraphs=PARAGRAPHS, marks=[mark], labels=LABELS)
+    assert json.loads(paragraphs[0].tooltips) == {
+        "7": {
+            "start": 9,
+            "end": 27,
+            "memo": "Said twice",
+            "codes": [{"name": "Code 3", "colour": "#ff0000", "valence": "negative", "coder": "ra"}],
+        }
+    }
+    assert [p.tooltips for p in paragraphs[1:]] == ["{}", "{}"]  # nothing drawn there
 
 
 def test_text_is_escaped():
