@@ -16,6 +16,12 @@ def markup(paragraph: Paragraph, oob: bool = False) -> SafeString:
 
 
 @register.filter
+def markup_each(paragraphs: list[Paragraph]) -> SafeString:
+    """Every paragraph's markup, joined here rather than in a template loop: a long interview has hundreds."""
+    return SafeString("".join(paragraph_markup(paragraph) for paragraph in paragraphs))
+
+
+@register.filter
 def code_rows(codes: list[Code], selected: frozenset[int]) -> SafeString:
     return render_code_rows(codes, selected=selected)
 
