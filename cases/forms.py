@@ -19,6 +19,7 @@ from cases.models import (
     Transcript,
     TranscriptAttributeValue,
 )
+from config.choice_fields import ModelChoiceField, ModelMultipleChoiceField
 
 User = get_user_model()
 
@@ -88,7 +89,7 @@ class AssignmentsForm(forms.Form):
     """Ticked transcripts × ticked people, to assign or take back; only this project's transcripts, and only
     its members who code (coders and owners)."""
 
-    transcript = forms.ModelMultipleChoiceField(
+    transcript = ModelMultipleChoiceField(
         queryset=Transcript.objects.none(),
         error_messages={
             "required": "Tick at least one transcript.",
@@ -96,7 +97,7 @@ class AssignmentsForm(forms.Form):
             "invalid_pk_value": "A ticked transcript is not one of this project's.",
         },
     )
-    coder = forms.ModelMultipleChoiceField(
+    coder = ModelMultipleChoiceField(
         queryset=User.objects.none(),
         error_messages={
             "required": "Tick at least one coder.",
@@ -200,6 +201,7 @@ class TranscriptMetadataForm(AttributeFormMixin, forms.ModelForm):
     class Meta:
         model = Transcript
         fields = ["case", "title", "respondent", "respondent_role", "interview_date", "language", "note"]
+        field_classes = {"case": ModelChoiceField}
         widgets = {"interview_date": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, project: Project, **kwargs):

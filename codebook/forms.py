@@ -16,6 +16,7 @@ from cases.refusals import Refused
 from codebook import changes
 from codebook.exchange import imports
 from codebook.models import Code, CodeRelation, Framework, Level, RelationKind, normalise_colour
+from config.choice_fields import ModelChoiceField, ModelMultipleChoiceField
 
 
 def tree_choices(codes: list[Code], *, blank: str | None = None, exclude: set[int] = frozenset()) -> list:
@@ -28,7 +29,7 @@ def tree_choices(codes: list[Code], *, blank: str | None = None, exclude: set[in
 class CodeForm(forms.ModelForm):
     """Creates a code (with `parent`) or edits one (without: moving is its own, recorded step)."""
 
-    parent = forms.ModelChoiceField(queryset=Code.objects.none(), required=False, label="Under")
+    parent = ModelChoiceField(queryset=Code.objects.none(), required=False, label="Under")
     quick = False
 
     class Meta:
@@ -83,7 +84,7 @@ class QuickCodeForm(CodeForm):
     `under` (the codebook in tree order) or at the top level. It takes its framework and colour from that
     parent, as "Add sub-code" does; the code's page edits the rest."""
 
-    parent = forms.ModelChoiceField(
+    parent = ModelChoiceField(
         queryset=Code.objects.none(), required=False, widget=forms.HiddenInput, label="Under"
     )
     quick = True
@@ -111,7 +112,7 @@ class LevelForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    parent = forms.ModelChoiceField(queryset=Code.objects.none(), required=False, label="Move under")
+    parent = ModelChoiceField(queryset=Code.objects.none(), required=False, label="Move under")
 
     def __init__(self, *args, code: Code, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,12 +143,12 @@ class ReorderForm(forms.Form):
     sibling (a drop). `target` and `after` are what `changes.reorder_code` takes."""
 
     direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")], required=False)
-    before = forms.ModelChoiceField(
+    before = ModelChoiceField(
         queryset=Code.objects.none(),
         required=False,
         error_messages={"invalid_choice": "Choose a code of this codebook to put it before."},
     )
-    after = forms.ModelChoiceField(
+    after = ModelChoiceField(
         queryset=Code.objects.none(),
         required=False,
         error_messages={"invalid_choice": "Choose a code of this codebook to put it after."},
@@ -188,7 +189,7 @@ class ReorderForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    target = forms.ModelChoiceField(queryset=Code.objects.none(), label="Merge into")
+    target = ModelChoiceField(queryset=Code.objects.none(), label="Merge into")
 
     def __init__(self, *args, code: Code, coded: bool, **kwargs):
         """`coded`: whether codings use `code`."""
@@ -208,7 +209,7 @@ class MergeForm(forms.Form):
 
 
 class SplitForm(forms.Form):
-    codings = forms.ModelMultipleChoiceField(
+    codings = ModelMultipleChoiceField(
         queryset=Code.objects.none(), widget=forms.CheckboxSelectMultiple, label="Codings to move"
     )
     name = forms.CharField(max_length=200, label="Name of the new code")
@@ -348,7 +349,7 @@ class RelationForm(RelationFields):
         initial="out",
         label="Direction",
     )
-    other = forms.ModelChoiceField(queryset=Code.objects.none(), label="Other code")
+    other = ModelChoiceField(queryset=Code.objects.none(), label="Other code")
 
     field_order = ["direction", "kind", "new_kind", "other", "memo"]
 
@@ -374,7 +375,7 @@ class RelationForm(RelationFields):
 
 
 class RelationEditForm(RelationFields):
-    relation = forms.ModelChoiceField(queryset=CodeRelation.objects.none(), widget=forms.HiddenInput)
+    relation = ModelChoiceField(queryset=CodeRelation.objects.none(), widget=forms.HiddenInput)
 
     def __init__(self, *args, code: Code, **kwargs):
         super().__init__(*args, project=code.project, **kwargs)
@@ -395,7 +396,7 @@ class RelationEditForm(RelationFields):
 
 
 class RelationDeleteForm(forms.Form):
-    relation = forms.ModelChoiceField(queryset=CodeRelation.objects.none(), widget=forms.HiddenInput)
+    relation = ModelChoiceField(queryset=CodeRelation.objects.none(), widget=forms.HiddenInput)
 
     def __init__(self, *args, code: Code, **kwargs):
         super().__init__(*args, **kwargs)

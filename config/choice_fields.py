@@ -1,4 +1,5 @@
-"""Choice fields over a project's rows (its people, its cases) whose list is read in one plain query.
+"""Choice fields over a project's rows (its codes, people, cases) whose list is read in one plain query: every
+form of the project uses these rather than Django's.
 
 Django's ModelChoiceIterator reads the list with `.iterator()`, which on PostgreSQL opens a server-side
 cursor, outside a transaction one held past commit: declare, fetch and close, three round trips for a few
@@ -17,4 +18,8 @@ class ReadAtOnce(forms.models.ModelChoiceIterator):
 
 
 class ModelChoiceField(forms.ModelChoiceField):
+    iterator = ReadAtOnce
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     iterator = ReadAtOnce

@@ -5,6 +5,7 @@ from django import forms
 from accounts.people import display_name
 from cases.models import Project
 from coding.models import Decision
+from config.choice_fields import ModelChoiceField
 
 MAX_MEMO = 20_000
 
@@ -39,7 +40,7 @@ class PairForm(forms.Form):
 class DecisionForm(PairForm):
     """One difference (its code and extent) and what to accept of it."""
 
-    code = forms.ModelChoiceField(
+    code = ModelChoiceField(
         queryset=None, error_messages={"invalid_choice": "That code is not one of this project's."}
     )
     start = forms.IntegerField(min_value=0)

@@ -16,7 +16,7 @@ from codebook.forms import tree_choices
 from codebook.models import Code
 from coding.memos.listing import MemoFilters, target_label
 from coding.models import MEMO_TARGET_MODELS, Memo, MemoTarget, quotation_id
-from config.choice_fields import ModelChoiceField
+from config.choice_fields import ModelChoiceField, ModelMultipleChoiceField
 
 MAX_TEXT = 100_000
 MAX_QUERY = 200
@@ -33,7 +33,7 @@ class MemoForm(forms.Form):
     about = forms.ChoiceField(label="About")
     title = forms.CharField(max_length=200, required=False)
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), max_length=MAX_TEXT, label="Memo")
-    codes = forms.ModelMultipleChoiceField(
+    codes = ModelMultipleChoiceField(
         queryset=Code.objects.none(),
         required=False,
         label="Codes it discusses",
@@ -128,7 +128,7 @@ class MemoFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=MAX_QUERY, label="Search memos")
     about = forms.ChoiceField(required=False, label="About", choices=[("", "Anything"), *MemoTarget.choices])
     author = PersonChoiceField(queryset=None, required=False, empty_label="Anyone", label="Author")
-    code = forms.ModelChoiceField(queryset=Code.objects.none(), required=False, label="Code")
+    code = ModelChoiceField(queryset=Code.objects.none(), required=False, label="Code")
     case = ModelChoiceField(queryset=None, required=False, empty_label="Any case", label="Case")
 
     def __init__(self, *args, project: Project, **kwargs):

@@ -9,6 +9,7 @@ from codebook.models import Code
 from coding.models import Segment, Valence, hidden_by_blind_coding
 from coding.workspace.actions import InVivo
 from coding.workspace.page import count_here
+from config.choice_fields import ModelChoiceField, ModelMultipleChoiceField
 
 
 class SpanForm(forms.Form):
@@ -30,10 +31,10 @@ class ApplyForm(SpanForm):
     its transaction.
     """
 
-    codes = forms.ModelMultipleChoiceField(queryset=Code.objects.none(), required=False)
+    codes = ModelMultipleChoiceField(queryset=Code.objects.none(), required=False)
     valence = forms.ChoiceField(choices=Valence.choices, required=False)
     new_code = forms.CharField(max_length=200, required=False, strip=True)
-    new_code_parent = forms.ModelChoiceField(queryset=Code.objects.none(), required=False)
+    new_code_parent = ModelChoiceField(queryset=Code.objects.none(), required=False)
 
     def __init__(self, *args, project: Project, transcript: Transcript, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,7 +78,7 @@ class WorkspaceFilterForm(forms.Form):
     """Which codings the text shows: some codes, only mine, or one coder's. The consensus layer, once the
     project has one, is a choice of coder: its codings are shown only when it is chosen."""
 
-    code = forms.ModelMultipleChoiceField(queryset=Code.objects.none(), required=False)
+    code = ModelMultipleChoiceField(queryset=Code.objects.none(), required=False)
     coder = PersonChoiceField(queryset=None, required=False, empty_label="Everyone")
     mine = forms.BooleanField(required=False)
 

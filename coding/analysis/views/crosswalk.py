@@ -14,6 +14,7 @@ from codebook.models import Code
 from coding import crosswalk
 from coding.analysis.retrieval import CodeTree
 from coding.models import Valence
+from config.choice_fields import ModelChoiceField, ModelMultipleChoiceField
 
 KEEP = ""
 VALENCES = [
@@ -23,7 +24,7 @@ VALENCES = [
 ]
 
 
-class CodeChoice(forms.ModelChoiceField):
+class CodeChoice(ModelChoiceField):
     def label_from_instance(self, code: Code) -> str:
         return code.path
 
@@ -31,7 +32,7 @@ class CodeChoice(forms.ModelChoiceField):
 class MappingForm(forms.Form):
     """Map the ticked study codes (or the one a row's button names) to a project code, or unmap them."""
 
-    codes = forms.ModelMultipleChoiceField(queryset=Code.objects.none(), required=False)
+    codes = ModelMultipleChoiceField(queryset=Code.objects.none(), required=False)
     target = CodeChoice(queryset=Code.objects.none(), required=False, label="Count them as")
     valence = forms.ChoiceField(choices=VALENCES, required=False, label="with valence")
     action = forms.ChoiceField(choices=[("map", "map"), ("unmap", "unmap")])

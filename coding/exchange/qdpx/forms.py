@@ -11,6 +11,7 @@ from accounts.models import Identity
 from accounts.people import by_name, display_name
 from cases.models import Case, Project
 from coding.exchange.qdpx.importing import imported_coders
+from config.choice_fields import ModelChoiceField
 
 
 class UploadForm(forms.Form):
@@ -43,7 +44,7 @@ class ConfirmForm(forms.Form):
     """Step two: where the previewed archive's transcripts go, and whether it comes in as a study."""
 
     name = forms.CharField(label="Project name", max_length=200, required=False)
-    case = forms.ModelChoiceField(
+    case = ModelChoiceField(
         label="Case for transcripts no case of the archive lists",
         queryset=Case.objects.none(),
         required=False,
@@ -90,8 +91,8 @@ class ConfirmForm(forms.Form):
 
 
 class LinkForm(forms.Form):
-    identity = forms.ModelChoiceField(label="Imported coder", queryset=get_user_model().objects.none())
-    member = forms.ModelChoiceField(label="Member", queryset=get_user_model().objects.none())
+    identity = ModelChoiceField(label="Imported coder", queryset=get_user_model().objects.none())
+    member = ModelChoiceField(label="Member", queryset=get_user_model().objects.none())
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
