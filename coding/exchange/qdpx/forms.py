@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from accounts.models import Identity
-from accounts.people import by_name, display_name
+from accounts.people import PersonChoiceField, by_name
 from cases.models import Case, Project
 from coding.exchange.qdpx.importing import imported_coders
 from config.choice_fields import ModelChoiceField
@@ -91,8 +91,8 @@ class ConfirmForm(forms.Form):
 
 
 class LinkForm(forms.Form):
-    identity = ModelChoiceField(label="Imported coder", queryset=get_user_model().objects.none())
-    member = ModelChoiceField(label="Member", queryset=get_user_model().objects.none())
+    identity = PersonChoiceField(label="Imported coder", queryset=get_user_model().objects.none())
+    member = PersonChoiceField(label="Member", queryset=get_user_model().objects.none())
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,5 +104,3 @@ class LinkForm(forms.Form):
             .select_related("profile")
             .order_by(by_name())
         )
-        for field in ("identity", "member"):
-            self.fields[field].label_from_instance = display_name
